@@ -1,0 +1,180 @@
+/**
+ * Every message between the extension host and the inference worker, and the result shapes the
+ * engine returns. Both ends import this file; it imports neither `vscode` nor onnxruntime, so the
+ * worker, the CLI and the tests can share it.
+ *
+ * Flow: the host forks the worker with its {@link EngineOptions} in the environment; the worker
+ * answers with `ready` (or dies). The host then sends `request`s with fresh ids; the worker answers
+ * each with exactly one `result` or `error`, possibly after some `progress` messages. A `cancel`
+ * makes the worker stop that request as soon as it can and answer it with a `cancelled` error.
+ */
+
+export type Task = 'sentiment' | 'topics' | 'entities' | 'qa';
+export const TASKS: readonly Task[] = ['sentiment', 'topics', 'entities', 'qa'];
+
+/** What the user asked for (`textAnalytics.device`). */
+export type DevicePreference = 'auto' | 'cpu' | 'gpu';
+/** Which weights to load: `auto` is int8 on the CPU and fp32 on a GPU. */
+export type Precision = 'auto' | 'fp32' | 'int8';
+/** The onnxruntime execution provider a session actually runs on. */
+export type ExecutionDevice = 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+/** Everything the engine needs to find and run models. Changing any of it restarts the worker. */
+export interface EngineOptions {
+  device: DevicePreference;
+  /** Intra-op threads per session; 0 lets onnxruntime decide. */
+  threads: number;
+  precision: Precision;
+  /**
+   * Per task, where the model comes from: a Hub repo id (`owner/name`), an absolute folder path,
+   * or absent for the default (the bundled folder, then the download cache, then a download).
+   */
+  modelSources: Partial<Record<Task, string>>;
+  /** A folder with one subfolder per task: the extension's `models/`, or the CLI's `--models`. */
+  bundledModelsDir?: string;
+  /** Where downloaded models are kept. */
+  cacheDir: string;
+  allowDownloads: boolean;
+  /** Unload a model's session after this many seconds unused; 0 keeps it loaded. */
+  idleUnloadSeconds: number;
+}
+
+export interface ModelInfo {
+  task: Task;
+  /** The Hub id, or the folder's name for a local folder. */
+  id: string;
+  /** How it was found. */
+  source: 'setting' | 'bundled' | 'cache' | 'download';
+  /** The folder holding config.json, tokenizer.json and onnx/. */
+  dir: string;
+  /** The ONNX file used, relative to `dir`. */
+  file: string;
+  precision: 'fp32' | 'int8';
+}
+
+export interface DeviceInfo {
+  requested: DevicePreference;
+  used: ExecutionDevice;
+  /** Why a GPU was not used although `requested` allowed one. */
+  fallbackReason?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results. Offsets are UTF-16 code-unit indices into the text that was sent (plus `offset`), the
+// same units VS Code's `document.positionAt` and JavaScript's `slice` use; `text` always equals
+// the slice of the document at [start, end).
+
+export type SentimentLabel = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
+
+export interface SentimentScore {
+  label: SentimentLabel;
+  /** Confidence in `label`: the probability of the winning model label (also for NEUTRAL). */
+  score: number;
+  /** The model's probability that the text is positive. */
+  positive: number;
+}
+
+export interface Span {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface SentenceSentiment extends Span, SentimentScore {
+  /** Index into {@link SentimentResult.paragraphs}. */
+  paragraph: number;
+}
+
+export interface ParagraphSentiment extends Span, SentimentScore {}
+
+export interface SentimentParams {
+  text: string;
+  /**
+   * A prediction whose positive probability lies within `neutralBand` of 0.5 is NEUTRAL;
+   * 0 never says NEUTRAL.
+   */
+  neutralBand: number;
+  /** Added to every reported offset: where `text` starts in the document (for selections). */
+  offset?: number;
+}
+
+export interface SentimentResult {
+  document: SentimentScore;
+  paragraphs: ParagraphSentiment[];
+  sentences: SentenceSentiment[];
+  model: ModelInfo;
+  device: DeviceInfo;
+  /** Sentences answered from the result cache rather than the model. */
+  cachedSentences: number;
+  elapsedMs: number;
+}
+
+export interface WorkerInfo {
+  version: string;
+  pid: number;
+  node: string;
+  onnxruntime: string;
+  platform: string;
+  /** The device of the sessions loaded so far; undefined before the first model loads. */
+  device?: DeviceInfo;
+  /** Models loaded now. */
+  loaded: ModelInfo[];
+}
+
+/** Every request the worker serves: its parameters and its result. */
+export interface Methods {
+  sentiment: { params: SentimentParams; result: SentimentResult };
+  info: { params: Record<string, never>; result: WorkerInfo };
+}
+export type Method = keyof Methods;
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+export type ErrorCode =
+  | 'cancelled'
+  | 'bad-input'
+  | 'model-missing'
+  | 'model-corrupt'
+  | 'download-failed'
+  | 'worker-crashed'
+  | 'worker-unavailable'
+  | 'timeout'
+  | 'internal';
+
+export interface WorkerError {
+  code: ErrorCode;
+  message: string;
+  /** A stack or other detail for the log, never shown as the headline. */
+  detail?: string;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+  message?: string;
+}
+
+/** What the worker is doing, for the status bar. */
+export type WorkerActivity =
+  | { kind: 'idle' }
+  | { kind: 'loading-model'; task: Task; message: string }
+  | { kind: 'downloading'; task: Task; received: number; total: number }
+  | { kind: 'busy'; method: Method };
+
+/** Sent by the host. */
+export type HostMessage =
+  | { [M in Method]: { type: 'request'; id: number; method: M; params: Methods[M]['params'] } }[Method]
+  | { type: 'cancel'; id: number };
+
+/** Sent by the worker. */
+export type WorkerMessage =
+  | { type: 'ready'; info: WorkerInfo }
+  | { type: 'result'; id: number; result: Methods[Method]['result'] }
+  | { type: 'error'; id: number; error: WorkerError }
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'activity'; activity: WorkerActivity; device?: DeviceInfo }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** The environment variable that carries the JSON {@link EngineOptions} to a forked worker. */
+export const WORKER_OPTIONS_ENV = 'TEXT_ANALYTICS_ENGINE_OPTIONS';
