@@ -1,0 +1,73 @@
+import { Tokenizer, type Encoding } from 'tokenizers';
+import { codePointToUtf16 } from './unicode';
+import { EngineError } from './errors';
+
+/** One model input: at most the model's maximum length, special tokens included. */
+export interface TokenWindow {
+  ids: number[];
+  /**
+   * Per token, [start, end) in UTF-16 code units of the encoded text; special tokens get
+   * [-1, -1]. Offsets are relative to the string that was encoded.
+   */
+  offsets: Array<[number, number]>;
+  /** Tokens that are not special tokens: what the window covers of the text. */
+  contentTokens: number;
+}
+
+/**
+ * The model's own tokenizer (Hugging Face `tokenizers`, from tokenizer.json), with offsets
+ * converted to UTF-16 and long texts split into overlapping windows.
+ *
+ * Windows come from `Encoding.truncate(length, stride, 'right')` on an encoding without special
+ * tokens, then `postProcess` adds [CLS]/[SEP] as the model's template says. (The tokenizer-level
+ * `setTruncation` of the Node binding 0.23 returns too few overflowing windows, so it is not used.)
+ */
+export class TextTokenizer {
+  private constructor(
+    private readonly tokenizer: Tokenizer,
+    readonly maxLength: number,
+    /** Special tokens a single-sequence window adds ([CLS] and [SEP] for BERT). */
+    readonly specialTokens: number,
+  ) {}
+
+  static async load(file: string, maxLength: number): Promise<TextTokenizer> {
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = Tokenizer.fromFile(file);
+    } catch (error) {
+      throw new EngineError('model-corrupt', `The tokenizer file ${file} could not be read: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    tokenizer.disableTruncation();
+    tokenizer.disablePadding();
+    const empty = await tokenizer.encode('', null, { addSpecialTokens: true });
+    return new TextTokenizer(tokenizer, maxLength, empty.getLength());
+  }
+
+  /**
+   * Encodes each text into one window, or several overlapping ones (sharing `stride` tokens)
+   * when it is longer than the model's maximum length.
+   */
+  async windows(texts: string[], stride: number): Promise<TokenWindow[][]> {
+    if (texts.length === 0) return [];
+    const encodings = await this.tokenizer.encodeBatch(texts, { addSpecialTokens: false });
+    const room = this.maxLength - this.specialTokens;
+    return encodings.map((encoding, i) => {
+      const toUtf16 = codePointToUtf16(texts[i]);
+      let parts: Encoding[] = [encoding];
+      if (encoding.getLength() > room) {
+        encoding.truncate(room, Math.min(stride, room - 1), 'right');
+        parts = [encoding, ...encoding.getOverflowing()];
+      }
+      return parts.map((part) => {
+        const processed = this.tokenizer.postProcess(part, null, true);
+        const special = processed.getSpecialTokensMask();
+        const offsets = processed.getOffsets().map(([start, end], t): [number, number] =>
+          special[t] ? [-1, -1] : [toUtf16(start), toUtf16(end)],
+        );
+        return { ids: processed.getIds(), offsets, contentTokens: part.getLength() };
+      });
+    });
+  }
+}

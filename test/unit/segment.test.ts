@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { paragraphs, sentences } from '../../src/engine/segment';
+import { codePointToUtf16 } from '../../src/engine/unicode';
+
+function assertSlices(text: string, spans: { start: number; end: number; text: string }[]): void {
+  for (const span of spans) assert.equal(text.slice(span.start, span.end), span.text);
+}
+
+test('paragraphs split at blank lines with LF, CRLF and CR line ends', () => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const text = `First one. Second one.${eol}${eol}  Third paragraph here.${eol}  ${eol}${eol}Last.${eol}`;
+    const found = paragraphs(text);
+    assert.deepEqual(
+      found.map((p) => p.text),
+      [`First one. Second one.`, 'Third paragraph here.', 'Last.'],
+      `line end ${JSON.stringify(eol)}`,
+    );
+    assert.deepEqual(
+      found[0].sentences.map((s) => s.text),
+      ['First one.', 'Second one.'],
+    );
+    assertSlices(text, found);
+    found.forEach((p) => assertSlices(text, p.sentences));
+  }
+});
+
+test('a single line break ends a sentence but not a paragraph', () => {
+  const text = '# Heading\n- first item\n- second item';
+  const [only] = paragraphs(text);
+  assert.deepEqual(only.sentences.map((s) => s.text), ['# Heading', '- first item', '- second item']);
+});
+
+test('sentence spans are exact slices in text with emoji, CJK and combining accents', () => {
+  const text = 'Tōkyō 😀 is great! 東京は素晴らしい。Cafe\u0301 au lait… is good? 👩‍👩‍👧 family.';
+  const found = sentences(text);
+  assert.ok(found.length >= 3);
+  assertSlices(text, found);
+});
+
+test('empty and whitespace-only text has no paragraphs', () => {
+  assert.deepEqual(paragraphs(''), []);
+  assert.deepEqual(paragraphs(' \n\r\n\t  \n'), []);
+});
+
+test('code point offsets convert to UTF-16 offsets after astral characters', () => {
+  const text = 'Tōkyō 😀 in';
+  const toUtf16 = codePointToUtf16(text);
+  // In code points "in" is [8, 10); the emoji takes two UTF-16 units, so it is [9, 11) there.
+  assert.equal(text.slice(toUtf16(8), toUtf16(10)), 'in');
+  assert.equal(codePointToUtf16('plain')(3), 3);
+});
