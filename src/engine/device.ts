@@ -1,0 +1,100 @@
+import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { DeviceInfo, DevicePreference, ExecutionDevice } from '../protocol';
+import { EngineError } from './errors';
+
+/**
+ * The GPU execution provider onnxruntime-node offers on a platform: CUDA on Linux x64 (its
+ * libraries are installed separately, see README), DirectML on Windows (in the package), CoreML
+ * on macOS.
+ */
+export function gpuProviderFor(platform: NodeJS.Platform = process.platform, arch: string = process.arch): ExecutionDevice | undefined {
+  if (platform === 'linux' && arch === 'x64') return 'cuda';
+  if (platform === 'win32') return 'dml';
+  if (platform === 'darwin') return 'coreml';
+  return undefined;
+}
+
+/**
+ * Why the GPU cannot be used here, known without loading a model; undefined when it may work.
+ * The CUDA provider's libraries are not in the npm package (its postinstall fetches them only with
+ * ONNXRUNTIME_NODE_INSTALL=cuda12), so their absence is checked before any model is fetched or
+ * loaded for the GPU.
+ */
+export function gpuUnavailableReason(): string | undefined {
+  const provider = gpuProviderFor();
+  if (!provider) return `onnxruntime offers no GPU execution provider on ${process.platform}-${process.arch}`;
+  if (provider === 'cuda') {
+    const binaries = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', 'linux', 'x64');
+    if (!existsSync(join(binaries, 'libonnxruntime_providers_cuda.so'))) {
+      return 'the CUDA execution provider is not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12; see the README)';
+    }
+  }
+  return undefined;
+}
+
+export interface SessionSettings {
+  threads: number;
+}
+
+export interface CreatedSession {
+  session: ort.InferenceSession;
+  device: DeviceInfo;
+}
+
+/**
+ * Creates a session on the GPU when the preference allows one and it works, otherwise on the CPU,
+ * recording why the GPU was not used. `gpuUnavailable` short-circuits a GPU that already failed,
+ * so each model does not pay for the same failure again.
+ */
+export async function createSession(
+  file: string,
+  preference: DevicePreference,
+  settings: SessionSettings,
+  gpuUnavailable?: string,
+): Promise<CreatedSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: settings.threads > 0 ? settings.threads : undefined,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  };
+  let fallbackReason: string | undefined;
+  if (preference !== 'cpu') {
+    const provider = gpuProviderFor();
+    fallbackReason = gpuUnavailable ?? gpuUnavailableReason();
+    if (provider && !fallbackReason) {
+      try {
+        const session = await ort.InferenceSession.create(file, { ...options, executionProviders: [provider, 'cpu'] });
+        return { session, device: { requested: preference, used: provider } };
+      } catch (error) {
+        if (isCorruptModel(error)) throw corruptModelError(file, error);
+        fallbackReason = `the ${provider.toUpperCase()} execution provider could not start: ${firstLine(error)}`;
+      }
+    }
+  }
+  try {
+    const session = await ort.InferenceSession.create(file, { ...options, executionProviders: ['cpu'] });
+    return { session, device: { requested: preference, used: 'cpu', fallbackReason } };
+  } catch (error) {
+    throw corruptModelError(file, error);
+  }
+}
+
+function isCorruptModel(error: unknown): boolean {
+  return /protobuf parsing failed|invalid model|ModelProto|Load model from .* failed/i.test(String(error));
+}
+
+function corruptModelError(file: string, error: unknown): EngineError {
+  return new EngineError(
+    'model-corrupt',
+    `The model file ${file} could not be loaded (${firstLine(error)}). It may be truncated or damaged: delete it and let the extension fetch it again, or replace it.`,
+    { cause: error },
+  );
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0].slice(0, 300);
+}

@@ -1,0 +1,70 @@
+import * as ort from 'onnxruntime-node';
+import type { EngineOptions, SentimentParams, SentimentResult, WorkerActivity, WorkerInfo } from '../protocol';
+import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
+import { silentLogger, type Logger } from './log';
+import { ModelStore } from './modelStore';
+import { ResultCache } from './resultCache';
+import { sentenceSentiments, type SentenceScore } from './sentiment';
+import type { TaskContext } from './task';
+import { EXTENSION_VERSION } from './version';
+
+export interface EngineHooks {
+  log?: Logger;
+  /** Told when a model starts loading or downloading, for the status bar. */
+  onActivity?(activity: WorkerActivity): void;
+  batchLimits?: BatchLimits;
+}
+
+/**
+ * The analysis engine: pure Node, shared by the worker process and the command-line tool.
+ * Models load lazily, once, and results are cached by text.
+ *
+ * @example
+ * const engine = new Engine({ ...defaultEngineOptions(cacheDir), bundledModelsDir: 'models' });
+ * const result = await engine.sentiment({ text: 'What a wonderful day.', neutralBand: 0.1 });
+ * // result.sentences[0] → { start: 0, end: 21, text: 'What a wonderful day.', label: 'POSITIVE', … }
+ */
+export class Engine {
+  private readonly models: ModelStore;
+  private readonly sentimentCache = new ResultCache<SentenceScore>();
+  private readonly log: Logger;
+  private readonly limits: BatchLimits;
+
+  constructor(
+    readonly options: EngineOptions,
+    private readonly hooks: EngineHooks = {},
+  ) {
+    this.log = hooks.log ?? silentLogger;
+    this.limits = hooks.batchLimits ?? DEFAULT_BATCH_LIMITS;
+    this.models = new ModelStore(options, this.log);
+  }
+
+  async sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
+    const started = performance.now();
+    const model = await this.models.get('sentiment', { signal: context.signal, onActivity: this.hooks.onActivity });
+    this.hooks.onActivity?.({ kind: 'busy', method: 'sentiment' });
+    try {
+      const result = await sentenceSentiments(model, params, this.sentimentCache, context, this.limits);
+      return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
+    } finally {
+      this.models.touch('sentiment');
+    }
+  }
+
+  async info(): Promise<WorkerInfo> {
+    const loaded = await this.models.loaded();
+    return {
+      version: EXTENSION_VERSION,
+      pid: process.pid,
+      node: process.versions.node,
+      onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
+      platform: `${process.platform}-${process.arch}`,
+      device: loaded[0]?.device,
+      loaded: loaded.map((m) => m.info),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.models.dispose();
+  }
+}

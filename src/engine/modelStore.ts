@@ -1,0 +1,160 @@
+import * as ort from 'onnxruntime-node';
+import { join } from 'node:path';
+import type { DeviceInfo, EngineOptions, ModelInfo, Task, WorkerActivity } from '../protocol';
+import { createSession, gpuUnavailableReason } from './device';
+import { EngineError } from './errors';
+import type { Logger } from './log';
+import { readModelConfig, resolveModel, type ModelConfig } from './models';
+import type { PaddedBatch } from './batching';
+import { TextTokenizer } from './tokenizer';
+
+/** A model ready to run: its session, tokenizer and config. */
+export class LoadedModel {
+  constructor(
+    readonly info: ModelInfo,
+    readonly config: ModelConfig,
+    readonly tokenizer: TextTokenizer,
+    readonly device: DeviceInfo,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  /** Identifies the weights in result-cache keys. */
+  get cacheKey(): string {
+    return `${this.info.dir}/${this.info.file}`;
+  }
+
+  async run(batch: PaddedBatch): Promise<Record<string, ort.Tensor>> {
+    const shape = [batch.batchSize, batch.sequenceLength];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', batch.inputIds, shape),
+      attention_mask: new ort.Tensor('int64', batch.attentionMask, shape),
+    };
+    // BERT (not DistilBERT) exports also take segment ids; single sequences are all segment 0.
+    if (this.session.inputNames.includes('token_type_ids')) {
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), shape);
+    }
+    return this.session.run(feeds);
+  }
+
+  outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export interface LoadContext {
+  signal?: AbortSignal;
+  onActivity?(activity: WorkerActivity): void;
+}
+
+/**
+ * Loads each task's model once, on first use (concurrent callers share the one load), and unloads
+ * it after `idleUnloadSeconds` without use.
+ */
+export class ModelStore {
+  private readonly models = new Map<Task, Promise<LoadedModel>>();
+  private readonly idleTimers = new Map<Task, NodeJS.Timeout>();
+  /** Set when the GPU failed once: later models go straight to the CPU. */
+  private gpuUnavailable?: string;
+
+  constructor(
+    private readonly options: EngineOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get(task: Task, context: LoadContext = {}): Promise<LoadedModel> {
+    this.touch(task);
+    let model = this.models.get(task);
+    if (!model) {
+      model = this.load(task, context);
+      this.models.set(task, model);
+      // A failed load is not cached: the next request tries again (the user may fix the folder).
+      model.catch(() => this.models.delete(task));
+    }
+    return model;
+  }
+
+  /** Models loaded now (not those still loading). */
+  async loaded(): Promise<LoadedModel[]> {
+    const settled = await Promise.allSettled(this.models.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** Restarts the idle countdown of a task's model; call on every use. */
+  touch(task: Task): void {
+    clearTimeout(this.idleTimers.get(task));
+    if (this.options.idleUnloadSeconds <= 0) return;
+    const timer = setTimeout(() => void this.unload(task), this.options.idleUnloadSeconds * 1000);
+    timer.unref();
+    this.idleTimers.set(task, timer);
+  }
+
+  async unload(task: Task): Promise<void> {
+    clearTimeout(this.idleTimers.get(task));
+    this.idleTimers.delete(task);
+    const model = this.models.get(task);
+    if (!model) return;
+    this.models.delete(task);
+    const loaded = await model.catch(() => undefined);
+    if (loaded) {
+      await loaded.release();
+      this.log.info(`Unloaded the ${task} model after ${this.options.idleUnloadSeconds} s unused.`);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.models.keys()].map((task) => this.unload(task)));
+  }
+
+  private async load(task: Task, context: LoadContext): Promise<LoadedModel> {
+    const started = performance.now();
+    if (this.options.device !== 'cpu') this.gpuUnavailable ??= gpuUnavailableReason();
+    const wantsGpu = this.options.device !== 'cpu' && !this.gpuUnavailable;
+    const precisionFor = (gpu: boolean) =>
+      this.options.precision === 'auto' ? (gpu ? 'fp32' : 'int8') : this.options.precision;
+    const resolve = (gpu: boolean) =>
+      resolveModel(task, this.options, precisionFor(gpu), {
+        signal: context.signal,
+        log: this.log,
+        onDownload: (p) => context.onActivity?.({ kind: 'downloading', task, received: p.received, total: p.total }),
+      });
+
+    let info = await resolve(wantsGpu);
+    context.onActivity?.({ kind: 'loading-model', task, message: `Loading ${info.id} (${info.precision})` });
+    const config = readModelConfig(info.dir);
+    let created = await createSession(join(info.dir, info.file), this.options.device, { threads: this.options.threads }, this.gpuUnavailable);
+    if (created.device.used === 'cpu' && created.device.fallbackReason && this.options.device !== 'cpu') {
+      this.gpuUnavailable ??= created.device.fallbackReason;
+      this.log.warn(`Running on the CPU: ${created.device.fallbackReason}`);
+      // With automatic precision, the CPU is better served by the int8 weights.
+      if (wantsGpu && this.options.precision === 'auto') {
+        const cpuInfo = await resolve(false);
+        if (cpuInfo.file !== info.file) {
+          await created.session.release();
+          info = cpuInfo;
+          created = await createSession(join(info.dir, info.file), 'cpu', { threads: this.options.threads });
+          created.device = { ...created.device, requested: this.options.device, fallbackReason: this.gpuUnavailable };
+        }
+      }
+    }
+    checkInputs(created.session, info);
+    const tokenizer = await TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions);
+    this.log.info(
+      `Loaded the ${task} model ${info.id} (${info.file}, ${info.source}) on ${created.device.used.toUpperCase()} in ${Math.round(performance.now() - started)} ms.`,
+    );
+    return new LoadedModel(info, config, tokenizer, created.device, created.session);
+  }
+}
+
+function checkInputs(session: ort.InferenceSession, info: ModelInfo): void {
+  const missing = ['input_ids', 'attention_mask'].filter((name) => !session.inputNames.includes(name));
+  if (missing.length > 0) {
+    throw new EngineError(
+      'model-corrupt',
+      `The model ${join(info.dir, info.file)} lacks the input(s) ${missing.join(', ')}; it is not a BERT-style ONNX export.`,
+    );
+  }
+}
