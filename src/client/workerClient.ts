@@ -1,0 +1,316 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import {
+  WORKER_OPTIONS_ENV,
+  type DeviceInfo,
+  type EngineOptions,
+  type ErrorCode,
+  type HostMessage,
+  type Method,
+  type Methods,
+  type Progress,
+  type WorkerActivity,
+  type WorkerInfo,
+  type WorkerMessage,
+} from '../protocol';
+import type { EngineStatus } from './status';
+
+/** A request that failed; `code` tells cancellations and crashes apart from real errors. */
+export class WorkerRequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'WorkerRequestError';
+  }
+}
+
+export interface WorkerClientOptions {
+  /** The bundled worker script (dist/worker.js). */
+  workerPath: string;
+  engineOptions: EngineOptions;
+  /** How long a new worker has to say it is ready. */
+  handshakeTimeoutMs?: number;
+  /** Crashes tolerated within `crashWindowMs` before the worker stays down. */
+  maxCrashes?: number;
+  crashWindowMs?: number;
+  /** Delay before restart number `attempt` (1-based). */
+  backoffMs?: (attempt: number) => number;
+  /** Node options for the worker process (tests use it to load TypeScript). */
+  execArgv?: string[];
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  onProgress?(progress: Progress): void;
+}
+
+interface Pending {
+  method: Method;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  onProgress?(progress: Progress): void;
+}
+
+/**
+ * Spawns and supervises the inference worker: ready handshake with a timeout, requests with ids,
+ * cancellation, and restart with backoff after a crash — until crashes come too often, when it
+ * stays down and says so until {@link restart} is called. Pure Node, so it is tested without VS Code.
+ */
+export class WorkerClient {
+  private child?: ChildProcess;
+  private starting?: Promise<ChildProcess>;
+  private readonly pending = new Map<number, Pending>();
+  /** Processes stopped on purpose, whose exit is not a crash. */
+  private readonly stopping = new Set<ChildProcess>();
+  private nextId = 1;
+  private crashTimes: number[] = [];
+  private restartTimer?: NodeJS.Timeout;
+  private stoppedReason?: string;
+  private disposed = false;
+  private device?: DeviceInfo;
+  private activity: WorkerActivity = { kind: 'idle' };
+  private currentStatus: EngineStatus = { state: 'stopped' };
+  private readonly events = new EventEmitter();
+  private lastInfo?: WorkerInfo;
+
+  constructor(private options: WorkerClientOptions) {}
+
+  get status(): EngineStatus {
+    return this.currentStatus;
+  }
+
+  /** The worker's self-description from its last handshake. */
+  get info(): WorkerInfo | undefined {
+    return this.lastInfo;
+  }
+
+  /** The worker process id, while one runs (tests kill it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): { dispose(): void } {
+    this.events.on('status', listener);
+    return { dispose: () => this.events.off('status', listener) };
+  }
+
+  /** Sends a request, starting the worker first if needed. */
+  async request<M extends Method>(method: M, params: Methods[M]['params'], options: RequestOptions = {}): Promise<Methods[M]['result']> {
+    if (this.disposed) throw new WorkerRequestError('worker-unavailable', 'The inference worker has been shut down.');
+    if (options.signal?.aborted) throw cancelled();
+    const child = await this.ensureStarted();
+    if (options.signal?.aborted) throw cancelled();
+    const id = this.nextId++;
+    return new Promise<Methods[M]['result']>((resolve, reject) => {
+      const onAbort = () => {
+        // Answer the caller at once; the worker stops at its next check and its late reply is dropped.
+        if (this.pending.delete(id)) {
+          this.post(child, { type: 'cancel', id });
+          this.refreshStatus();
+          reject(cancelled());
+        }
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => options.signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        method,
+        onProgress: options.onProgress,
+        resolve: (result) => {
+          settle();
+          resolve(result as Methods[M]['result']);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      this.refreshStatus();
+      this.post(child, { type: 'request', id, method, params } as HostMessage);
+    });
+  }
+
+  /** Stops the worker (if any) and starts a fresh one, forgetting earlier crashes. */
+  async restart(engineOptions?: EngineOptions): Promise<void> {
+    if (engineOptions) this.options = { ...this.options, engineOptions };
+    this.crashTimes = [];
+    this.stoppedReason = undefined;
+    clearTimeout(this.restartTimer);
+    this.stop('The inference worker was restarted; run the command again.');
+    await this.ensureStarted();
+  }
+
+  /** Changes the engine options; a running worker is restarted to apply them. */
+  async reconfigure(engineOptions: EngineOptions): Promise<void> {
+    this.options = { ...this.options, engineOptions };
+    if (this.child || this.starting) await this.restart();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.restartTimer);
+    this.stop('The inference worker was shut down.');
+    this.events.removeAllListeners();
+  }
+
+  private ensureStarted(): Promise<ChildProcess> {
+    if (this.stoppedReason) return Promise.reject(new WorkerRequestError('worker-unavailable', this.stoppedReason));
+    if (this.child) return Promise.resolve(this.child);
+    this.starting ??= this.spawn().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private spawn(): Promise<ChildProcess> {
+    clearTimeout(this.restartTimer);
+    this.setStatus({ state: 'starting' });
+    const child = fork(this.options.workerPath, [], {
+      env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify(this.options.engineOptions) },
+      execArgv: this.options.execArgv ?? [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const logLines = (level: 'info' | 'error') => (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter((line) => line.trim())
+        .forEach((line) => this.log(level, `[worker] ${line}`));
+    child.stdout?.on('data', logLines('info'));
+    child.stderr?.on('data', logLines('error'));
+
+    return new Promise<ChildProcess>((resolve, reject) => {
+      const timeoutMs = this.options.handshakeTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => {
+        this.log('error', `The inference worker did not become ready within ${timeoutMs / 1000} s; stopping it.`);
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          this.child = child;
+          this.lastInfo = message.info;
+          this.log('info', `Inference worker ${message.info.pid} ready (Node ${message.info.node}, onnxruntime ${message.info.onnxruntime}).`);
+          this.refreshStatus();
+          resolve(child);
+          return;
+        }
+        this.onMessage(message);
+      });
+      child.on('error', (error) => this.log('error', `Inference worker error: ${error.message}`));
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        const wasReady = this.child === child;
+        if (wasReady) this.child = undefined;
+        if (this.disposed || this.stopping.has(child)) {
+          this.stopping.delete(child);
+          if (!wasReady) reject(new WorkerRequestError('worker-unavailable', 'The inference worker was stopped.'));
+          return;
+        }
+        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+        const error = new WorkerRequestError(
+          'worker-crashed',
+          wasReady
+            ? `The inference worker ${how} while working; it is being restarted. Run the command again.`
+            : `The inference worker ${how} before it was ready.`,
+        );
+        if (!wasReady) reject(error);
+        this.onCrash(error);
+      });
+    });
+  }
+
+  private stop(reason: string): void {
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      this.stopping.add(child);
+      child.kill();
+    }
+    this.rejectAll(new WorkerRequestError('worker-unavailable', reason));
+    if (!this.disposed) this.setStatus({ state: 'stopped' });
+  }
+
+  private onCrash(error: WorkerRequestError): void {
+    this.log('error', error.message);
+    this.rejectAll(error);
+    const now = Date.now();
+    const window = this.options.crashWindowMs ?? 5 * 60_000;
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < window), now];
+    const maxCrashes = this.options.maxCrashes ?? 3;
+    if (this.crashTimes.length > maxCrashes) {
+      this.stoppedReason = `The inference worker crashed ${this.crashTimes.length} times in ${Math.round(window / 60_000)} minutes and was stopped. Check the logs, then run "Text Analytics: Restart Inference Worker".`;
+      this.setStatus({ state: 'error', message: this.stoppedReason, permanent: true });
+      return;
+    }
+    const attempt = this.crashTimes.length;
+    const delay = this.options.backoffMs?.(attempt) ?? Math.min(500 * 2 ** (attempt - 1), 10_000);
+    this.setStatus({ state: 'error', message: `${error.message} Restarting in ${(delay / 1000).toFixed(1)} s.`, permanent: false });
+    this.restartTimer = setTimeout(() => {
+      if (!this.disposed && !this.child) void this.ensureStarted().catch(() => undefined);
+    }, delay);
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'result':
+        this.take(message.id)?.resolve(message.result);
+        break;
+      case 'error':
+        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail));
+        break;
+      case 'progress':
+        this.pending.get(message.id)?.onProgress?.(message.progress);
+        break;
+      case 'activity':
+        this.activity = message.activity;
+        if (message.device) this.device = message.device;
+        this.refreshStatus();
+        break;
+      case 'log':
+        this.log(message.level, message.message);
+        break;
+    }
+  }
+
+  private take(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    this.refreshStatus();
+    return pending;
+  }
+
+  private rejectAll(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+
+  private refreshStatus(): void {
+    if (!this.child) return;
+    const activity = this.activity;
+    if (activity.kind === 'loading-model') this.setStatus({ state: 'loading-model', task: activity.task, message: activity.message });
+    else if (activity.kind === 'downloading') this.setStatus({ state: 'downloading', task: activity.task, received: activity.received, total: activity.total });
+    else if (this.pending.size > 0) this.setStatus({ state: 'busy', method: [...this.pending.values()][0].method, device: this.device });
+    else this.setStatus({ state: 'ready', device: this.device });
+  }
+
+  private setStatus(status: EngineStatus): void {
+    this.currentStatus = status;
+    this.events.emit('status', status);
+  }
+
+  private post(child: ChildProcess, message: HostMessage): void {
+    if (child.connected) child.send(message);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.options.log?.(level, message);
+  }
+}
+
+function cancelled(): WorkerRequestError {
+  return new WorkerRequestError('cancelled', 'The request was cancelled.');
+}

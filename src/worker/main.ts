@@ -1,0 +1,94 @@
+/**
+ * The inference worker: a Node process forked by the extension host (or by tests) that owns the
+ * models and does all inference, so the editor never waits on a forward pass. It speaks the
+ * protocol in src/protocol.ts over the IPC channel and exits when its parent goes away.
+ */
+import { Engine } from '../engine/engine';
+import { toWorkerError } from '../engine/errors';
+import type { Logger } from '../engine/log';
+import {
+  WORKER_OPTIONS_ENV,
+  type EngineOptions,
+  type HostMessage,
+  type Method,
+  type Methods,
+  type WorkerMessage,
+} from '../protocol';
+import type { TaskContext } from '../engine/task';
+
+function send(message: WorkerMessage): void {
+  // After the parent is gone there is nobody to tell; the 'disconnect' handler exits.
+  if (process.connected) process.send?.(message);
+}
+
+const log: Logger = {
+  info: (message) => send({ type: 'log', level: 'info', message }),
+  warn: (message) => send({ type: 'log', level: 'warn', message }),
+  error: (message) => send({ type: 'log', level: 'error', message }),
+};
+
+function readOptions(): EngineOptions {
+  const raw = process.env[WORKER_OPTIONS_ENV];
+  if (!raw) throw new Error(`The worker needs its options in ${WORKER_OPTIONS_ENV}.`);
+  return JSON.parse(raw) as EngineOptions;
+}
+
+const engine = new Engine(readOptions(), {
+  log,
+  onActivity: (activity) => send({ type: 'activity', activity }),
+});
+
+type Handler<M extends Method> = (params: Methods[M]['params'], context: TaskContext) => Promise<Methods[M]['result']>;
+const handlers: { [M in Method]: Handler<M> } = {
+  sentiment: (params, context) => engine.sentiment(params, context),
+  info: () => engine.info(),
+};
+
+const running = new Map<number, AbortController>();
+
+async function serve(message: Extract<HostMessage, { type: 'request' }>): Promise<void> {
+  const controller = new AbortController();
+  running.set(message.id, controller);
+  if (running.size === 1) send({ type: 'activity', activity: { kind: 'busy', method: message.method } });
+  try {
+    const handler = handlers[message.method] as Handler<Method>;
+    if (!handler) throw new Error(`Unknown request method: ${String(message.method)}`);
+    const result = await handler(message.params, {
+      signal: controller.signal,
+      onProgress: (progress) => send({ type: 'progress', id: message.id, progress }),
+    });
+    send({ type: 'result', id: message.id, result });
+  } catch (error) {
+    send({ type: 'error', id: message.id, error: toWorkerError(error) });
+  } finally {
+    running.delete(message.id);
+    if (running.size === 0) {
+      const device = (await engine.info()).device;
+      send({ type: 'activity', activity: { kind: 'idle' }, device });
+    }
+  }
+}
+
+process.on('message', (message: HostMessage) => {
+  switch (message.type) {
+    case 'request':
+      void serve(message);
+      break;
+    case 'cancel':
+      running.get(message.id)?.abort();
+      break;
+  }
+});
+
+// The IPC channel closes when the parent exits or is killed: a worker must never outlive it.
+process.on('disconnect', () => process.exit(0));
+
+process.on('uncaughtException', (error) => {
+  log.error(`Uncaught error in the worker: ${error.stack ?? error.message}`);
+  process.exit(70);
+});
+process.on('unhandledRejection', (reason) => {
+  log.error(`Unhandled rejection in the worker: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
+void engine.info().then((info) => send({ type: 'ready', info }));
