@@ -1,0 +1,215 @@
+/**
+ * `text-analytics`: the engine on the command line.
+ *
+ *   text-analytics sentiment FILE [--models DIR] [--json]
+ *   text-analytics info [--models DIR]
+ *   text-analytics --version
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { Engine } from './engine/engine';
+import { EngineError } from './engine/errors';
+import { gpuProviderFor, gpuUnavailableReason } from './engine/device';
+import { stderrLogger, silentLogger } from './engine/log';
+import { defaultEngineOptions } from './engine/options';
+import { EXTENSION_VERSION } from './engine/version';
+import type { DevicePreference, EngineOptions, Precision, SentimentResult } from './protocol';
+
+const USAGE = `Usage:
+  text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
+  text-analytics info [options]             versions, device and where each model comes from
+  text-analytics --version
+
+Options:
+  --models DIR        a folder with one subfolder per task (sentiment, topics, entities, qa)
+  --json              print JSON instead of a table
+  --device D          auto | cpu | gpu (default auto)
+  --precision P       auto | fp32 | int8 (default auto: int8 on the CPU)
+  --threads N         CPU threads (default: onnxruntime's choice)
+  --neutral-band B    within B of 0.5 a sentence is NEUTRAL (default 0.1; 0 never)
+  --download          allow downloading missing default models from the Hugging Face Hub
+  --cache-dir DIR     where downloaded models are kept
+  --verbose           log what the engine does to stderr`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      models: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      device: { type: 'string', default: 'auto' },
+      precision: { type: 'string', default: 'auto' },
+      threads: { type: 'string', default: '0' },
+      'neutral-band': { type: 'string', default: '0.1' },
+      download: { type: 'boolean', default: false },
+      'cache-dir': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      version: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const options = engineOptions(values);
+  if (values.version) {
+    process.stdout.write(`text-analytics ${EXTENSION_VERSION} (onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}, device: ${deviceSummary(options.device)})\n`);
+    return 0;
+  }
+  const [command, file, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
+  const engine = new Engine(options, { log: values.verbose ? stderrLogger : silentLogger });
+  try {
+    switch (command) {
+      case 'sentiment':
+        return await sentiment(engine, requireFile(file), numberOption(values['neutral-band'], 'neutral-band'), values.json);
+      case 'info':
+        return await info(engine, options, values.json);
+      case undefined:
+        throw new UsageError('Say what to do: sentiment FILE, or info.');
+      default:
+        throw new UsageError(`Unknown command: ${command}`);
+    }
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function sentiment(engine: Engine, file: string, neutralBand: number, json: boolean): Promise<number> {
+  const text = readDocument(file);
+  const result = await engine.sentiment({ text, neutralBand });
+  if (json) {
+    const { document, sentences, model, device } = result;
+    const output = {
+      document: { label: document.label, score: document.score },
+      sentences: sentences.map(({ start, end, text, label, score }) => ({ start, end, text, label, score })),
+      model,
+      device,
+    };
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  } else {
+    process.stdout.write(sentimentTable(result, text));
+  }
+  return 0;
+}
+
+function sentimentTable(result: SentimentResult, text: string): string {
+  const lineOf = lineIndex(text);
+  const lines = result.sentences.map((s) => {
+    const preview = s.text.replace(/\s+/g, ' ');
+    return `${s.label.padEnd(8)} ${(s.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(s.start)).padEnd(5)} ${preview.length > 90 ? `${preview.slice(0, 89)}…` : preview}`;
+  });
+  const { document, model, device } = result;
+  return [
+    `Document: ${document.label} (${(document.score * 100).toFixed(1)}%) — ${result.sentences.length} sentences, ${result.paragraphs.length} paragraphs`,
+    `Model: ${model.id} (${model.file}, ${model.source}) on ${device.used.toUpperCase()}${device.fallbackReason ? ` — ${device.fallbackReason}` : ''}`,
+    '',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+async function info(engine: Engine, options: EngineOptions, json: boolean): Promise<number> {
+  const details = {
+    version: EXTENSION_VERSION,
+    node: process.versions.node,
+    onnxruntime: (await engine.info()).onnxruntime,
+    platform: `${process.platform}-${process.arch}`,
+    device: deviceSummary(options.device),
+    models: options.bundledModelsDir,
+    cacheDir: options.cacheDir,
+  };
+  if (json) process.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
+  else process.stdout.write(`${Object.entries(details).map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n')}\n`);
+  return 0;
+}
+
+/** Which device `auto`/`gpu` would use here, and why not the GPU when it is the CPU. */
+function deviceSummary(preference: DevicePreference): string {
+  if (preference === 'cpu') return 'cpu (as requested)';
+  const reason = gpuUnavailableReason();
+  return reason ? `cpu (${reason})` : `${gpuProviderFor()} when a model loads, cpu if it fails`;
+}
+
+function engineOptions(values: Record<string, string | boolean | undefined>): EngineOptions {
+  const device = oneOf(values.device, ['auto', 'cpu', 'gpu'] as const, 'device') as DevicePreference;
+  const precision = oneOf(values.precision, ['auto', 'fp32', 'int8'] as const, 'precision') as Precision;
+  const models = typeof values.models === 'string' ? resolve(values.models) : join(__dirname, '..', 'models');
+  return defaultEngineOptions({
+    device,
+    precision,
+    threads: numberOption(values.threads as string, 'threads'),
+    bundledModelsDir: models,
+    allowDownloads: values.download === true,
+    ...(typeof values['cache-dir'] === 'string' ? { cacheDir: resolve(values['cache-dir']) } : {}),
+  });
+}
+
+function readDocument(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
+  }
+  if (bytes.includes(0)) throw new UsageError(`${file} looks like a binary file (it contains NUL bytes); give a text file.`);
+  try {
+    // Like VS Code, drop a byte-order mark: offsets count from the first character after it.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${file} is not valid UTF-8 text.`);
+  }
+}
+
+function requireFile(file: string | undefined): string {
+  if (!file) throw new UsageError('Give the file to analyse.');
+  return file;
+}
+
+function numberOption(value: string, name: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new UsageError(`--${name} must be a non-negative number, not ${value}.`);
+  return number;
+}
+
+function oneOf(value: unknown, allowed: readonly string[], name: string): string {
+  if (typeof value === 'string' && allowed.includes(value)) return value;
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}.`);
+}
+
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (const match of text.matchAll(/\r\n|\r|\n/g)) starts.push(match.index + match[0].length);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`text-analytics: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof EngineError) {
+      process.stderr.write(`text-analytics: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`text-analytics: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
