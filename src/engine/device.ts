@@ -56,9 +56,9 @@ export async function createSession(
 ): Promise<CreatedSession> {
   const options: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: settings.threads > 0 ? settings.threads : undefined,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
   };
   let fallbackReason: string | undefined;
   if (preference !== 'cpu') {
@@ -78,7 +78,7 @@ export async function createSession(
     const session = await ort.InferenceSession.create(file, { ...options, executionProviders: ['cpu'] });
     return { session, device: { requested: preference, used: 'cpu', fallbackReason } };
   } catch (error) {
-    throw corruptModelError(file, error);
+    throw isCorruptModel(error) ? corruptModelError(file, error) : new EngineError('internal', `The model file ${file} could not be loaded: ${firstLine(error)}`, { cause: error });
   }
 }
 

@@ -11,6 +11,8 @@ export interface ParagraphSpan extends Span {
   sentences: Span[];
 }
 
+const WORDLIKE = /[\p{L}\p{N}]/u;
+
 const BLANK_LINE = /(?:\r\n|\r|\n)[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+/g;
 
 export function paragraphs(text: string, locale = 'en'): ParagraphSpan[] {
@@ -36,7 +38,14 @@ export function sentences(text: string, start = 0, end = text.length, locale = '
   const result: Span[] = [];
   for (const segment of segmenter.segment(text.slice(start, end))) {
     const span = trimmed(text, start + segment.index, start + segment.index + segment.segment.length);
-    if (span) result.push(span);
+    if (!span) continue;
+    const previous = result.at(-1);
+    // A "sentence" of only emoji or punctuation ("Great! 😀") belongs to the one before it.
+    if (previous && !WORDLIKE.test(span.text) && !/[\r\n]/.test(text.slice(previous.end, span.start))) {
+      result[result.length - 1] = { start: previous.start, end: span.end, text: text.slice(previous.start, span.end) };
+    } else {
+      result.push(span);
+    }
   }
   return result;
 }

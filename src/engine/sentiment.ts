@@ -35,6 +35,9 @@ export async function sentenceSentiments(
   const { text, neutralBand } = params;
   const offset = params.offset ?? 0;
   const blocks = paragraphs(text);
+  const labels = sentimentLabels(model);
+  // On an exact tie the reference pipeline (argmax) picks the label listed first in the config.
+  const judgeScore = (positive: number) => judge(positive, neutralBand, labels.positiveIndex < labels.negativeIndex);
   if (blocks.length === 0) throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
 
   const flat = blocks.flatMap((block, paragraph) => block.sentences.map((span) => ({ ...span, paragraph })));
@@ -47,7 +50,7 @@ export async function sentenceSentiments(
     todo.map((i) => flat[i].text),
     WINDOW_STRIDE,
   );
-  const computed = await classifyWindows(model, windows, context, limits);
+  const computed = await classifyWindows(model, labels, windows, context, limits);
   todo.forEach((sentence, j) => {
     scores[sentence] = computed[j];
     cache.set(keys[sentence], computed[j]);
@@ -58,14 +61,14 @@ export async function sentenceSentiments(
     end: span.end + offset,
     text: span.text,
     paragraph: span.paragraph,
-    ...judge((scores[i] as SentenceScore).positive, neutralBand),
+    ...judgeScore((scores[i] as SentenceScore).positive),
   }));
   const paragraphResults = blocks.map((block, p) => {
     const members = flat.flatMap((s, i) => (s.paragraph === p ? [scores[i] as SentenceScore] : []));
-    return { start: block.start + offset, end: block.end + offset, text: block.text, ...judge(weightedPositive(members), neutralBand) };
+    return { start: block.start + offset, end: block.end + offset, text: block.text, ...judgeScore(weightedPositive(members)) };
   });
   return {
-    document: judge(weightedPositive(scores as SentenceScore[]), neutralBand),
+    document: judgeScore(weightedPositive(scores as SentenceScore[])),
     paragraphs: paragraphResults,
     sentences,
     cachedSentences,
@@ -75,13 +78,13 @@ export async function sentenceSentiments(
 /** Runs every window through the model in length-sorted batches; one score per text. */
 async function classifyWindows(
   model: LoadedModel,
+  { positiveIndex, negativeIndex }: SentimentLabels,
   windowsPerText: TokenWindow[][],
   context: TaskContext,
   limits: BatchLimits,
 ): Promise<SentenceScore[]> {
   const flat = windowsPerText.flatMap((windows, text) => windows.map((window) => ({ window, text })));
   const positives = new Float64Array(flat.length);
-  const { positiveIndex, negativeIndex } = sentimentLabels(model);
   const batches = lengthSortedBatches(flat.map((w) => w.window.ids.length), limits);
   let done = 0;
   for (const batch of batches) {
@@ -110,7 +113,12 @@ async function classifyWindows(
 }
 
 /** Finds the positive and negative labels by name, as the model's config names them. */
-function sentimentLabels(model: LoadedModel): { positiveIndex: number; negativeIndex: number } {
+interface SentimentLabels {
+  positiveIndex: number;
+  negativeIndex: number;
+}
+
+function sentimentLabels(model: LoadedModel): SentimentLabels {
   const names = model.config.id2label.map((label) => label.toLowerCase());
   const positiveIndex = names.findIndex((n) => n.startsWith('pos'));
   const negativeIndex = names.findIndex((n) => n.startsWith('neg'));
@@ -137,8 +145,9 @@ function weightedPositive(scores: readonly SentenceScore[]): number {
 }
 
 /** Turns a positive probability into a label, NEUTRAL within `neutralBand` of 0.5. */
-export function judge(positive: number, neutralBand: number): SentimentScore {
+export function judge(positive: number, neutralBand: number, positiveWinsTies: boolean): SentimentScore {
   const score = Math.max(positive, 1 - positive);
   if (Math.abs(positive - 0.5) < neutralBand) return { label: 'NEUTRAL', score, positive };
-  return { label: positive >= 0.5 ? 'POSITIVE' : 'NEGATIVE', score, positive };
+  const isPositive = positive > 0.5 || (positive === 0.5 && positiveWinsTies);
+  return { label: isPositive ? 'POSITIVE' : 'NEGATIVE', score, positive };
 }

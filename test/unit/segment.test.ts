@@ -50,3 +50,8 @@ test('code point offsets convert to UTF-16 offsets after astral characters', () 
   assert.equal(text.slice(toUtf16(8), toUtf16(10)), 'in');
   assert.equal(codePointToUtf16('plain')(3), 3);
 });
+
+test('a trailing emoji or symbol stays with its sentence, on the same line', () => {
+  const text = 'Next one. The best update this year! 😀\n🎉';
+  assert.deepEqual(sentences(text).map((s) => s.text), ['Next one.', 'The best update this year! 😀', '🎉']);
+});

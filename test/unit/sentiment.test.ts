@@ -85,7 +85,7 @@ describe('sentiment on the planted fixture model', () => {
       assertExactSpans(text, result);
     }
     const emoji = await sentiment.sentiment({ text: documents[0], neutralBand: 0.1 });
-    assert.equal(labelOf(emoji, 'The family was happy.'), 'POSITIVE');
+    assert.equal(labelOf(emoji, '👩‍👩‍👧‍👦 The family was happy.'), 'POSITIVE');
     assert.equal(labelOf(emoji, '🎉 Terrible ending 😞.'), 'NEGATIVE');
   });
 
@@ -111,10 +111,10 @@ describe('sentiment on the planted fixture model', () => {
   });
 
   test('a document longer than 512 tokens is covered to its end', async () => {
-    // One sentence of ~1,500 tokens whose only sentiment word comes after the first 1,000 tokens,
+    // One sentence of ~760 tokens whose only sentiment word comes after the first 600 tokens,
     // followed by more sentences: a model input truncated at 512 tokens would never see it.
-    const filler = Array.from({ length: 1000 }, (_, i) => `w${i % 10}`).join(' ');
-    const text = `${filler} it was wonderful ${filler.slice(0, 400)}.\n\nThen it rained. The end was sad.`;
+    const filler = Array.from({ length: 300 }, (_, i) => `w${i % 10}`).join(' '); // 600 tokens
+    const text = `${filler} it was wonderful ${filler.slice(0, 300)}.\n\nThen it rained. The end was sad.`;
     const result = await engine(fixtureOptions()).sentiment({ text, neutralBand: 0.1 });
     assert.equal(result.sentences.length, 3);
     assert.equal(result.sentences[0].label, 'POSITIVE');
