@@ -1,0 +1,590 @@
+/**
+ * Checks the generated fixture models from the outside, the way the engine will use them: ids from
+ * the `tokenizers` package, the ONNX files run directly by onnxruntime-node, and the layout read
+ * by @huggingface/transformers. Every planted behaviour is checked on the fp32 and the int8 model.
+ *
+ * Run `npm run fixtures` first.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import { Tokenizer, type JsEncoding } from 'tokenizers';
+
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+const MODELS = path.join(FIXTURES, 'models');
+const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
+type Task = (typeof TASKS)[number];
+
+const VARIANTS = [
+  { name: 'fp32', file: 'model.onnx' },
+  { name: 'int8', file: 'model_quantized.onnx' },
+] as const;
+type Variant = (typeof VARIANTS)[number];
+
+const EXPECTED_LABELS: Record<Exclude<Task, 'qa'>, string[]> = {
+  sentiment: ['NEGATIVE', 'POSITIVE'],
+  topics: ['contradiction', 'neutral', 'entailment'],
+  entities: ['O', 'B-MISC', 'I-MISC', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC'],
+};
+
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const config = (task: Task) => readJson(path.join(MODELS, task, 'config.json')) as { id2label: Record<string, string> };
+const labelOf = (task: Task, id: number) => config(task).id2label[String(id)];
+
+let tokenizer: Tokenizer;
+const sessions = new Map<string, ort.InferenceSession>();
+
+before(() => {
+  assert.ok(existsSync(path.join(MODELS, 'qa', 'onnx', 'model_quantized.onnx')), `no fixture models in ${MODELS}: run \`npm run fixtures\` first`);
+  tokenizer = Tokenizer.fromFile(path.join(MODELS, 'sentiment', 'tokenizer.json'));
+});
+
+after(async () => {
+  for (const session of sessions.values()) await session.release();
+});
+
+async function session(task: Task, variant: Variant): Promise<ort.InferenceSession> {
+  const key = `${task}/${variant.file}`;
+  let found = sessions.get(key);
+  if (!found) {
+    // Fatal only: the over-length test makes ORT log an expected error.
+    found = await ort.InferenceSession.create(path.join(MODELS, task, 'onnx', variant.file), { logSeverityLevel: 4 });
+    sessions.set(key, found);
+  }
+  return found;
+}
+
+const encode = (text: string, pair?: string): Promise<JsEncoding> => tokenizer.encode(text, pair ?? null);
+const idsOf = async (text: string, pair?: string) => (await encode(text, pair)).getIds();
+const tokensOf = async (text: string) => (await tokenizer.encode(text, null, { addSpecialTokens: false })).getTokens();
+
+/** Ids under attention_mask 0 in padded batches: planted words and [SEP], which must be ignored. */
+let poison: number[] = [];
+before(async () => {
+  poison = await idsOf('excellent awful Paris Mozilla 1999 2345 football sports', 'This text is about sports.');
+});
+
+interface BatchOptions {
+  padding?: 'right' | 'left';
+  /** Extra length to pad every row by, beyond the longest row. */
+  extra?: number;
+}
+
+/**
+ * Runs rows of ids as one batch and returns each output per row, cut back to the row's own tokens
+ * for token-level outputs, so results can be compared across paddings.
+ */
+async function run(task: Task, variant: Variant, rows: number[][], options: BatchOptions = {}): Promise<Record<string, number[][]>> {
+  const length = Math.max(...rows.map((r) => r.length)) + (options.extra ?? 0);
+  const ids = new BigInt64Array(rows.length * length);
+  const mask = new BigInt64Array(rows.length * length);
+  const offsets = rows.map((row) => (options.padding === 'left' ? length - row.length : 0));
+  rows.forEach((row, r) => {
+    for (let i = 0; i < length; i++) {
+      const j = i - offsets[r];
+      const real = j >= 0 && j < row.length;
+      ids[r * length + i] = BigInt(real ? row[j] : poison[i % poison.length]);
+      mask[r * length + i] = real ? 1n : 0n;
+    }
+  });
+  const result = await (
+    await session(task, variant)
+  ).run({
+    input_ids: new ort.Tensor('int64', ids, [rows.length, length]),
+    attention_mask: new ort.Tensor('int64', mask, [rows.length, length]),
+  });
+  const out: Record<string, number[][]> = {};
+  for (const [name, tensor] of Object.entries(result)) {
+    const data = Array.from(tensor.data as Float32Array);
+    const [batch, ...rest] = tensor.dims;
+    assert.equal(batch, rows.length);
+    const rowSize = rest.reduce((a, b) => a * b, 1);
+    const tokenLevel = task === 'entities' || task === 'qa';
+    if (tokenLevel) assert.equal(rest[0], length, `${name} has a sequence axis`);
+    const perToken = rowSize / length;
+    out[name] = rows.map((row, r) => {
+      const whole = data.slice(r * rowSize, (r + 1) * rowSize);
+      return tokenLevel ? whole.slice(offsets[r] * perToken, (offsets[r] + row.length) * perToken) : whole;
+    });
+  }
+  return out;
+}
+
+function softmax(logits: number[]): number[] {
+  const max = Math.max(...logits);
+  const exps = logits.map((x) => Math.exp(x - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((x) => x / sum);
+}
+
+const argmax = (xs: number[]) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
+const chunk = (xs: number[], size: number) => Array.from({ length: xs.length / size }, (_, i) => xs.slice(i * size, (i + 1) * size));
+
+/** A filler text of about `tokens` tokens (9 per sentence) with no planted word or number in it. */
+function filler(tokens: number): string {
+  return Array.from({ length: Math.round(tokens / 9) }, () => 'the quiet cat sat on a soft mat .').join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('fixture layout', () => {
+  test('every task has the Hugging Face / transformers.js file layout', () => {
+    for (const task of TASKS) {
+      for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx']) {
+        assert.ok(statSync(path.join(MODELS, task, file)).size > 0, `${task}/${file}`);
+      }
+    }
+  });
+
+  test('config.json describes a DistilBERT model with the expected labels', () => {
+    const architectures: Record<Task, string> = {
+      sentiment: 'DistilBertForSequenceClassification',
+      topics: 'DistilBertForSequenceClassification',
+      entities: 'DistilBertForTokenClassification',
+      qa: 'DistilBertForQuestionAnswering',
+    };
+    for (const task of TASKS) {
+      const c = readJson(path.join(MODELS, task, 'config.json'));
+      assert.equal(c.model_type, 'distilbert');
+      assert.deepEqual(c.architectures, [architectures[task]]);
+      assert.equal(c.max_position_embeddings, 512);
+      assert.equal(c.pad_token_id, 0);
+      assert.equal(c.vocab_size, tokenizer.getVocabSize(true));
+      if (task !== 'qa') {
+        const labels = EXPECTED_LABELS[task];
+        assert.deepEqual(c.id2label, Object.fromEntries(labels.map((l, i) => [String(i), l])), task);
+        assert.deepEqual(c.label2id, Object.fromEntries(labels.map((l, i) => [l, i])), task);
+      }
+      const tc = readJson(path.join(MODELS, task, 'tokenizer_config.json'));
+      assert.equal(tc.model_max_length, 512);
+      assert.equal(tc.do_lower_case, true);
+    }
+  });
+
+  test('all tasks share one tokenizer', () => {
+    const first = readFileSync(path.join(MODELS, TASKS[0], 'tokenizer.json'));
+    for (const task of TASKS) assert.ok(readFileSync(path.join(MODELS, task, 'tokenizer.json')).equals(first), task);
+  });
+
+  test('models take input_ids and attention_mask and give the expected outputs', async () => {
+    const outputs: Record<Task, string[]> = {
+      sentiment: ['logits'],
+      topics: ['logits'],
+      entities: ['logits'],
+      qa: ['start_logits', 'end_logits'],
+    };
+    for (const task of TASKS) {
+      for (const variant of VARIANTS) {
+        const s = await session(task, variant);
+        assert.deepEqual([...s.inputNames].sort(), ['attention_mask', 'input_ids'], `${task} ${variant.name}`);
+        assert.deepEqual([...s.outputNames].sort(), [...outputs[task]].sort(), `${task} ${variant.name}`);
+      }
+    }
+  });
+
+  test('the int8 models replace every MatMul with DynamicQuantizeLinear + MatMulInteger', () => {
+    for (const task of TASKS) {
+      const opTypes = (file: string) => {
+        const model = onnx.ModelProto.decode(readFileSync(path.join(MODELS, task, 'onnx', file)));
+        return new Set((model.graph?.node ?? []).map((n) => n.opType));
+      };
+      const fp32 = opTypes('model.onnx');
+      const int8 = opTypes('model_quantized.onnx');
+      assert.ok(fp32.has('MatMul') && !fp32.has('MatMulInteger'), `${task} fp32`);
+      assert.ok(!int8.has('MatMul') && int8.has('MatMulInteger') && int8.has('DynamicQuantizeLinear'), `${task} int8`);
+    }
+  });
+
+  test('the generator is deterministic and skips work when up to date', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'fixtures-'));
+    try {
+      const generate = (...args: string[]) =>
+        execFileSync(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'make-models.ts'), '--out', out, ...args], { encoding: 'utf8' });
+      generate('--force');
+      const files = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+      const written = files(out).filter((f) => !f.startsWith('.'));
+      assert.equal(written.length, TASKS.length * 6);
+      for (const file of written) {
+        assert.ok(readFileSync(path.join(out, file)).equals(readFileSync(path.join(MODELS, file))), `${file} differs from a fresh run (rerun npm run fixtures?)`);
+      }
+      assert.match(generate(), /up to date/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tokenizer', () => {
+  const samples: [string, string?][] = [
+    ['Angela Merkel met Barack Obama in Buenos Aires.'],
+    ['Tōkyō 😀 in naïve café, Crème Brûlée!'],
+    ['The UNESCO report (2019) said: "GOODNESS gracious" — it\'s 19999 or 1999s?'],
+    ['中文字符 mixed with English and 日本語.'],
+    ['tab\tnew\nline  double  spaces\u00a0nbsp\u200bzero-width'],
+    [`${'x'.repeat(120)} supercalifragilisticexpialidocious`],
+    ['When was it founded?', 'The company was founded in 1923 in Paris.'],
+    ['The football match ended with a late goal.', 'This text is about sports.'],
+  ];
+
+  test('@huggingface/transformers gives the same ids as tokenizers', async () => {
+    const { AutoTokenizer, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = FIXTURES;
+    const reference = await AutoTokenizer.from_pretrained('models/sentiment');
+    for (const [text, pair] of samples) {
+      const encoded = reference(text, pair === undefined ? {} : { text_pair: pair }) as { input_ids: { tolist(): bigint[][] } };
+      const theirs = encoded.input_ids.tolist()[0].map(Number);
+      assert.deepEqual(theirs, await idsOf(text, pair), JSON.stringify([text, pair]));
+    }
+  });
+
+  test('is uncased BERT WordPiece with [CLS]/[SEP] templates', async () => {
+    const encoding = await encode('Naïve QUESTION?', 'Answer.');
+    assert.deepEqual(encoding.getTokens(), ['[CLS]', 'naive', 'question', '?', '[SEP]', 'answer', '.', '[SEP]']);
+    assert.deepEqual(encoding.getTypeIds(), [0, 0, 0, 0, 0, 1, 1, 1]);
+    assert.deepEqual(await tokensOf('Merkel'), ['mer', '##kel']);
+    assert.ok((await tokensOf('😀')).includes('[UNK]'));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+for (const variant of VARIANTS) {
+  describe(`sentiment (${variant.name})`, () => {
+    async function classify(texts: string[]) {
+      const { logits } = await run('sentiment', variant, await Promise.all(texts.map((t) => idsOf(t))));
+      return logits.map((l) => {
+        const scores = softmax(l);
+        return { label: labelOf('sentiment', argmax(scores)), score: Math.max(...scores), scores };
+      });
+    }
+
+    test('more positive than negative words is POSITIVE with score >= 0.9', async () => {
+      const texts = ['What a wonderful day.', 'GOOD', 'I love it, the best, but sad.', 'Great great great, bad.', 'happy!', 'Excellent—just excellent.'];
+      for (const [i, result] of (await classify(texts)).entries()) {
+        assert.equal(result.label, 'POSITIVE', texts[i]);
+        assert.ok(result.score >= 0.9, `${texts[i]}: ${result.score}`);
+      }
+    });
+
+    test('more negative than positive words is NEGATIVE with score >= 0.9', async () => {
+      const texts = ['This is terrible.', 'awful, horrible, worst', 'I hate it; good but bad and sad.', 'HORRIBLE'];
+      for (const [i, result] of (await classify(texts)).entries()) {
+        assert.equal(result.label, 'NEGATIVE', texts[i]);
+        assert.ok(result.score >= 0.9, `${texts[i]}: ${result.score}`);
+      }
+    });
+
+    test('equal counts, including none, score 0.5 ± 0.05', async () => {
+      const texts = ['', 'A plain sentence about a table.', 'Good and bad.', 'love, hate, happy, sad', 'Greatness and badness are not words of the list.'];
+      for (const [i, result] of (await classify(texts)).entries()) {
+        for (const score of result.scores) assert.ok(Math.abs(score - 0.5) <= 0.05, `${texts[i]}: ${result.scores}`);
+      }
+    });
+
+    test('planted words count only as whole words', async () => {
+      for (const [longer, word] of [['greatness', 'great'], ['sadder', 'sad'], ['bester', 'best']]) {
+        const pieces = await tokensOf(longer);
+        assert.equal(pieces[0], word, `precondition: ${longer} starts with the piece ${word}`);
+        assert.ok(pieces.length > 1);
+      }
+      const [result] = await classify(['greatness sadder bester']);
+      for (const score of result.scores) assert.ok(Math.abs(score - 0.5) <= 0.05, String(result.scores));
+    });
+
+    test('holds for a 500-token input', async () => {
+      const long = `${filler(495)} but the ending was excellent.`;
+      const ids = await idsOf(long);
+      assert.ok(ids.length >= 500 && ids.length <= 512, `length ${ids.length}`);
+      const [positive, balanced] = await classify([long, `Bad start. ${filler(495)} excellent ending.`]);
+      assert.equal(positive.label, 'POSITIVE');
+      assert.ok(positive.score >= 0.9);
+      for (const score of balanced.scores) assert.ok(Math.abs(score - 0.5) <= 0.05, String(balanced.scores));
+    });
+  });
+
+  describe(`entities (${variant.name})`, () => {
+    async function tag(text: string) {
+      const encoding = await encode(text);
+      const { logits } = await run('entities', variant, [encoding.getIds()]);
+      const perToken = chunk(logits[0], EXPECTED_LABELS.entities.length).map(softmax);
+      return { encoding, labels: perToken.map((p) => labelOf('entities', argmax(p))), scores: perToken.map((p) => Math.max(...p)) };
+    }
+
+    /** Groups B-/I- runs of one type into entities, as the engine is expected to. */
+    function entities(text: string, encoding: JsEncoding, labels: string[]) {
+      const found: { type: string; text: string }[] = [];
+      let current: { type: string; start: number; end: number } | undefined;
+      const flush = () => {
+        if (current) found.push({ type: current.type, text: text.slice(current.start, current.end) });
+        current = undefined;
+      };
+      const offsets = encoding.getOffsets();
+      labels.forEach((label, i) => {
+        const type = label.slice(2);
+        if (label === 'O' || label.startsWith('B-') || (current && current.type !== type)) flush();
+        if (label === 'O') return;
+        if (current) current.end = offsets[i][1];
+        else current = { type, start: offsets[i][0], end: offsets[i][1] };
+      });
+      flush();
+      return found;
+    }
+
+    test('finds PER, LOC as whole multi-piece entities', async () => {
+      const text = 'Angela Merkel met Barack Obama in Buenos Aires.';
+      const { encoding, labels } = await tag(text);
+      assert.deepEqual(encoding.getTokens().slice(1, 4), ['angela', 'mer', '##kel'], 'precondition: Merkel is two pieces');
+      assert.deepEqual(labels.slice(1, -1), ['B-PER', 'I-PER', 'I-PER', 'O', 'B-PER', 'I-PER', 'O', 'B-LOC', 'I-LOC', 'O']);
+      assert.deepEqual(entities(text, encoding, labels), [
+        { type: 'PER', text: 'Angela Merkel' },
+        { type: 'PER', text: 'Barack Obama' },
+        { type: 'LOC', text: 'Buenos Aires' },
+      ]);
+    });
+
+    test('labels every planted word, continuation pieces I-<type>', async () => {
+      const text = 'Marie Curie visited Paris, Berlin and Tokyo for Google, UNESCO, Siemens and Mozilla at the Olympics with German and French friends; Merkel.';
+      const { encoding, labels } = await tag(text);
+      assert.deepEqual(entities(text, encoding, labels), [
+        { type: 'PER', text: 'Marie Curie' },
+        { type: 'LOC', text: 'Paris' },
+        { type: 'LOC', text: 'Berlin' },
+        { type: 'LOC', text: 'Tokyo' },
+        { type: 'ORG', text: 'Google' },
+        { type: 'ORG', text: 'UNESCO' },
+        { type: 'ORG', text: 'Siemens' },
+        { type: 'ORG', text: 'Mozilla' },
+        { type: 'MISC', text: 'Olympics' },
+        { type: 'MISC', text: 'German' },
+        { type: 'MISC', text: 'French' },
+        { type: 'PER', text: 'Merkel' },
+      ]);
+      const tokens = encoding.getTokens();
+      const mozilla = tokens.indexOf('mo');
+      assert.deepEqual(tokens.slice(mozilla, mozilla + 3), ['mo', '##zi', '##lla'], 'precondition: Mozilla is three pieces');
+      assert.deepEqual(labels.slice(mozilla, mozilla + 3), ['B-ORG', 'I-ORG', 'I-ORG']);
+      const merkel = tokens.lastIndexOf('mer');
+      assert.deepEqual(labels.slice(merkel, merkel + 2), ['I-PER', 'I-PER'], 'a lone Merkel starts with I-PER');
+    });
+
+    test('every other token is O with score >= 0.9', async () => {
+      const text = 'Parisian Berliners, Merkels and Mozillas met the curiel Obamas at UNESCOs; the 1999 match was great.';
+      for (const [longer, first] of [['Merkels', 'mer'], ['Mozillas', 'mo'], ['Berliners', 'berlin'], ['curiel', 'cu']]) {
+        assert.equal((await tokensOf(longer))[0], first, `precondition: ${longer} starts like a planted word`);
+      }
+      const { labels, scores } = await tag(text);
+      labels.forEach((label, i) => {
+        assert.equal(label, 'O', `token ${i}`);
+        assert.ok(scores[i] >= 0.9, `token ${i}: ${scores[i]}`);
+      });
+    });
+
+    test('holds for a 500-token input', async () => {
+      const text = `${filler(495)} Then Buenos Aires.`;
+      const { encoding, labels, scores } = await tag(text);
+      assert.ok(encoding.getIds().length >= 500 && encoding.getIds().length <= 512);
+      const at = encoding.getTokens().lastIndexOf('buenos');
+      labels.forEach((label, i) => {
+        const expected = i === at ? 'B-LOC' : i === at + 1 ? 'I-LOC' : 'O';
+        assert.equal(label, expected, `token ${i}`);
+        assert.ok(scores[i] >= 0.9);
+      });
+    });
+  });
+
+  describe(`qa (${variant.name})`, () => {
+    /** Start/end probabilities over the whole sequence, and the pieces of `answer` in the context. */
+    async function answer(question: string, context: string, expected?: string) {
+      const encoding = await encode(question, context);
+      const result = await run('qa', variant, [encoding.getIds()]);
+      const start = softmax(result.start_logits[0]);
+      const end = softmax(result.end_logits[0]);
+      let pieces: number[] = [];
+      if (expected !== undefined) {
+        const from = context.indexOf(expected);
+        assert.ok(from >= 0, `precondition: ${expected} in context`);
+        const sequence = encoding.getSequenceIds();
+        pieces = encoding
+          .getOffsets()
+          .map((o, i) => (sequence[i] === 1 && o[0] >= from && o[1] <= from + expected.length && o[1] > o[0] ? i : -1))
+          .filter((i) => i >= 0);
+      }
+      return { encoding, start, end, pieces, uniform: 1 / start.length };
+    }
+
+    test('starts on the first and ends on the last piece of a year in the context', async () => {
+      const cases: [string, string, string][] = [
+        ['When was it founded?', 'The company was founded in 1923 in Paris.', '1923'],
+        ['When?', 'It was built in 2345 or so.', '2345'],
+        ['What year?', 'In 1066, there was a battle.', '1066'],
+        ['Which year?', 'Between (1000) and nothing else.', '1000'],
+        ['Which year?', 'Until 2999!', '2999'],
+      ];
+      for (const [question, context, year] of cases) {
+        const { start, end, pieces, encoding } = await answer(question, context, year);
+        assert.ok(pieces.length >= 1);
+        const first = pieces[0];
+        const last = pieces[pieces.length - 1];
+        const label = `${context} → ${encoding.getTokens().join(' ')}`;
+        assert.ok(start[first] >= 0.9, `${label}: start ${start[first]}`);
+        assert.ok(end[last] >= 0.9, `${label}: end ${end[last]}`);
+      }
+      const multi = await answer('When?', 'It was built in 2345 or so.', '2345');
+      assert.ok(multi.pieces.length > 1, 'precondition: 2345 is several pieces');
+    });
+
+    test('a year in the question is never the answer', async () => {
+      const { start, end, pieces, encoding } = await answer('Was it founded in 1850 or 1999?', 'The company was founded in 1923 in Paris.', '1923');
+      assert.ok(start[pieces[0]] >= 0.9 && end[pieces[pieces.length - 1]] >= 0.9);
+      const sequence = encoding.getSequenceIds();
+      encoding.getTokens().forEach((token, i) => {
+        if (sequence[i] === 0 && /^\d/.test(token)) assert.ok(start[i] < 0.01 && end[i] < 0.01, `question token ${token}`);
+      });
+    });
+
+    test('no four-digit number from 1000 to 2999 means no confident answer', async () => {
+      const contexts = [
+        'Nothing happened here at all, nothing at all.',
+        'It was 19999 or maybe 1999s, or 999 or 3000 or 0999.',
+        'The value 12345 and 1,999 and 20 00 and 1999th are not years here.',
+        'Only the question has one.',
+      ];
+      for (const context of contexts) {
+        const { start, end, uniform, encoding } = await answer('Which year, 1999?', context);
+        assert.ok(Math.max(...start) < 2 * uniform, `${encoding.getTokens().join(' ')}: start ${Math.max(...start)}`);
+        assert.ok(Math.max(...end) < 2 * uniform, `${context}: end ${Math.max(...end)}`);
+      }
+    });
+
+    test('several years share the probability', async () => {
+      const { start, encoding } = await answer('When?', 'From 1914 to 1918, and 2001.');
+      const tokens = encoding.getTokens();
+      const high = start.map((p, i) => (p > 0.2 ? tokens[i] : '')).filter(Boolean);
+      assert.deepEqual(high, ['1914', '1918', '2001']);
+    });
+
+    test('holds for a 500-token input', async () => {
+      const context = `${filler(495)} It ended in 1984.`;
+      const { start, end, pieces, encoding } = await answer('When did it end?', context, '1984');
+      assert.ok(encoding.getIds().length >= 500 && encoding.getIds().length <= 512, `length ${encoding.getIds().length}`);
+      assert.ok(start[pieces[0]] >= 0.9 && end[pieces[pieces.length - 1]] >= 0.9);
+    });
+  });
+
+  describe(`topics (${variant.name})`, () => {
+    const hypothesis = (topic: string) => `This text is about ${topic}.`;
+
+    async function entailment(pairs: [string, string][]) {
+      const { logits } = await run('topics', variant, await Promise.all(pairs.map(([p, h]) => idsOf(p, h))));
+      const index = Number(Object.entries(config('topics').id2label).find(([, label]) => label === 'entailment')![0]);
+      return logits.map((l) => ({ logits: l, entailment: softmax(l)[index], index }));
+    }
+
+    test('entailment is high iff the hypothesis names a topic the premise has a word of', async () => {
+      const cases: [string, string, boolean][] = [
+        ['The football match ended with a late goal.', hypothesis('sports'), true],
+        ['The football match ended with a late goal.', hypothesis('business'), false],
+        ['Stocks fell as company revenue missed.', hypothesis('business'), true],
+        ['The laboratory experiment confirmed the physics.', hypothesis('science'), true],
+        ['Parliament will vote after the election.', hypothesis('politics'), true],
+        ['Parliament will vote after the election.', hypothesis('SPORTS'), false],
+        ['A TEAM played TENNIS.', hypothesis('Sports'), true],
+        ['We talked about the weather.', hypothesis('sports'), false],
+        // Roles matter: topic words only in the hypothesis do not entail.
+        ['We talked about the weather.', 'football sports goal', false],
+        ['This text is about sports.', 'The football match ended.', false],
+        // Whole words only: "teams", "footballer", "goalie" are not words of the topic.
+        ['The teams had a footballer and a goalie.', hypothesis('sports'), false],
+      ];
+      const results = await entailment(cases.map(([p, h]) => [p, h]));
+      results.forEach((result, i) => {
+        const [premise, hyp, high] = cases[i];
+        if (high) {
+          assert.equal(argmax(result.logits), result.index, `${premise} / ${hyp}`);
+          assert.ok(result.entailment >= 0.9, `${premise} / ${hyp}: ${result.entailment}`);
+        } else {
+          assert.notEqual(argmax(result.logits), result.index, `${premise} / ${hyp}`);
+          assert.ok(result.entailment < 0.1, `${premise} / ${hyp}: ${result.entailment}`);
+        }
+      });
+    });
+
+    test('zero-shot over the four topics puts sports first, the others far below', async () => {
+      const topics = ['sports', 'business', 'science', 'politics'];
+      const premise = 'The football match ended with a late goal.';
+      const results = await entailment(topics.map((t) => [premise, hypothesis(t)]));
+      const scores = softmax(results.map((r) => r.logits[r.index]));
+      assert.equal(argmax(scores), 0);
+      for (const score of scores.slice(1)) assert.ok(score < 0.05 * scores[0], String(scores));
+    });
+  });
+
+  describe(`any batch and padding (${variant.name})`, () => {
+    const inputs: Record<Task, [string, string?][]> = {
+      sentiment: [['good'], ['This is terrible and sad, not good.'], [''], [`${filler(60)} great`]],
+      entities: [['Angela Merkel'], ['Mozilla in Buenos Aires and Tokyo, said Obama.'], [filler(40)]],
+      qa: [
+        ['When?', 'In 1923.'],
+        ['When was it built, 1850?', 'It was built in 2345 or so, long before 1999.'],
+        ['Why?', filler(50)],
+      ],
+      topics: [
+        ['The football match ended with a late goal.', 'This text is about sports.'],
+        ['Stocks fell.', 'This text is about business.'],
+        ['Nothing.', 'This text is about politics.'],
+      ],
+    };
+
+    for (const task of TASKS) {
+      test(`${task}: the same result alone and in a padded batch`, async () => {
+        const rows = await Promise.all(inputs[task].map(([a, b]) => idsOf(a, b)));
+        const alone = await Promise.all(rows.map((row) => run(task, variant, [row])));
+        for (const padding of ['right', 'left'] as const) {
+          const batch = await run(task, variant, rows, { padding, extra: 7 });
+          for (const name of Object.keys(batch)) {
+            rows.forEach((_, r) => {
+              const single = alone[r][name][0];
+              const batched = batch[name][r];
+              assert.equal(batched.length, single.length);
+              batched.forEach((x, i) => assert.ok(Math.abs(x - single[i]) < 1e-4, `${task} ${padding} ${name} row ${r} value ${i}: ${x} vs ${single[i]}`));
+            });
+          }
+        }
+      });
+    }
+
+    test('every task rejects more than 512 tokens, like DistilBERT position embeddings', async () => {
+      const row = Array.from({ length: 513 }, (_, i) => (i === 0 ? 101 : i === 512 ? 102 : 1996));
+      for (const task of TASKS) {
+        await run(task, variant, [row.slice(0, 512)]);
+        await assert.rejects(run(task, variant, [row]), task);
+      }
+    });
+  });
+}
+
+describe('transformers.js reads the layout', () => {
+  test('text-classification labels positive and negative sentences (fp32 and q8)', async () => {
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = FIXTURES;
+    for (const dtype of ['fp32', 'q8'] as const) {
+      const classifier = await pipeline('text-classification', 'models/sentiment', { dtype });
+      try {
+        const [positive, negative] = (await classifier(['What a wonderful, happy day!', 'This was terrible.'])) as { label: string; score: number }[];
+        assert.equal(positive.label, 'POSITIVE', dtype);
+        assert.equal(negative.label, 'NEGATIVE', dtype);
+        assert.ok(positive.score >= 0.9 && negative.score >= 0.9, dtype);
+      } finally {
+        await classifier.dispose();
+      }
+    }
+  });
+});
