@@ -34,10 +34,9 @@ function pushParagraph(text: string, start: number, end: number, locale: string,
 
 /** The sentences of `text.slice(start, end)`, with offsets into `text`. */
 export function sentences(text: string, start = 0, end = text.length, locale = 'en'): Span[] {
-  const segmenter = sentenceSegmenter(locale);
   const result: Span[] = [];
-  for (const segment of segmenter.segment(text.slice(start, end))) {
-    const span = trimmed(text, start + segment.index, start + segment.index + segment.segment.length);
+  for (const [from, to] of sentenceBounds(text, start, end, sentenceSegmenter(locale))) {
+    const span = trimmed(text, from, to);
     if (!span) continue;
     const previous = result.at(-1);
     // A "sentence" of only emoji or punctuation ("Great! 😀") belongs to the one before it.
@@ -48,6 +47,37 @@ export function sentences(text: string, start = 0, end = text.length, locale = '
     }
   }
   return result;
+}
+
+/** Characters handed to the segmenter at a time. */
+const CHUNK = 4096;
+
+/**
+ * Sentence boundaries of `text.slice(start, end)`. V8's segment iterator slows down with every
+ * step into a long string (quadratically: 16 s for 8,000 sentences in one string), so the text is
+ * segmented a chunk at a time. The last sentence of a chunk may be cut short by the chunk's end,
+ * so it is segmented again at the start of the next chunk; a sentence longer than a chunk widens
+ * the chunk until it ends.
+ */
+function* sentenceBounds(text: string, start: number, end: number, segmenter: Intl.Segmenter): Generator<[number, number]> {
+  let from = start;
+  let size = CHUNK;
+  while (from < end) {
+    const to = Math.min(end, from + size);
+    const pieces = [...segmenter.segment(text.slice(from, to))];
+    if (to === end) {
+      for (const piece of pieces) yield [from + piece.index, from + piece.index + piece.segment.length];
+      return;
+    }
+    if (pieces.length < 2) {
+      size *= 2;
+      continue;
+    }
+    const last = pieces.pop() as Intl.SegmentData;
+    for (const piece of pieces) yield [from + piece.index, from + piece.index + piece.segment.length];
+    from += last.index;
+    size = CHUNK;
+  }
 }
 
 const segmenters = new Map<string, Intl.Segmenter>();

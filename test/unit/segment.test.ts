@@ -55,3 +55,19 @@ test('a trailing emoji or symbol stays with its sentence, on the same line', () 
   const text = 'Next one. The best update this year! 😀\n🎉';
   assert.deepEqual(sentences(text).map((s) => s.text), ['Next one.', 'The best update this year! 😀', '🎉']);
 });
+
+test('long texts are segmented in chunks exactly as in one piece', () => {
+  const kinds = [
+    (i: number) => `Mr. Smith met Dr. Jones at ${i} p.m. on the dock.`,
+    (i: number) => `"Is it ${i}?" she asked. `,
+    (i: number) => `A ${'very '.repeat(i % 900)}long sentence without an end`,
+    (i: number) => `e.g. lower case after an abbreviation ${i}... then more!!! `,
+    (i: number) => `東京${i}です。`,
+  ];
+  const text = Array.from({ length: 700 }, (_, i) => kinds[i % kinds.length](i)).join(' ');
+  const whole = [...new Intl.Segmenter('en', { granularity: 'sentence' }).segment(text)]
+    .map((s) => s.segment.trim())
+    .filter((s) => s.length > 0);
+  assert.ok(text.length > 40_000);
+  assert.deepEqual(sentences(text).map((s) => s.text), whole);
+});
