@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import { TASKS, type DevicePreference, type EngineOptions, type Precision, type Task } from './protocol';
+
+const SECTION = 'textAnalytics';
+
+/**
+ * Settings under `textAnalytics.*`, read in one place with typed getters and normalised here,
+ * at the boundary, so the rest of the extension never sees raw configuration values.
+ */
+export class Config {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly scope?: vscode.ConfigurationScope,
+  ) {}
+
+  private get raw(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION, this.scope);
+  }
+
+  get device(): DevicePreference {
+    return oneOf(this.raw.get('device'), ['auto', 'cpu', 'gpu'], 'auto');
+  }
+
+  get threads(): number {
+    return clamp(this.raw.get<number>('threads', 0), 0, 64);
+  }
+
+  get precision(): Precision {
+    return oneOf(this.raw.get('precision'), ['auto', 'fp32', 'int8'], 'auto');
+  }
+
+  modelSource(task: Task): string | undefined {
+    const value = this.raw.get<string>(`models.${task}`, '').trim();
+    return value || undefined;
+  }
+
+  get modelCacheDir(): string {
+    const configured = this.raw.get<string>('modelCacheDir', '').trim();
+    return configured || vscode.Uri.joinPath(this.context.globalStorageUri, 'models').fsPath;
+  }
+
+  get allowDownloads(): boolean {
+    return this.raw.get<boolean>('allowDownloads', true);
+  }
+
+  get languages(): string[] {
+    return this.raw.get<string[]>('languages', ['markdown', 'plaintext']);
+  }
+
+  get maxDocumentSize(): number {
+    return Math.max(1000, this.raw.get<number>('maxDocumentSize', 2_000_000));
+  }
+
+  get neutralBand(): number {
+    return clamp(this.raw.get<number>('sentiment.neutralBand', 0.1), 0, 0.5);
+  }
+
+  get idleUnloadSeconds(): number {
+    return Math.max(0, this.raw.get<number>('idleUnloadSeconds', 600));
+  }
+
+  /** Everything the worker is started with; a change to any of it needs a worker restart. */
+  engineOptions(): EngineOptions {
+    return {
+      device: this.device,
+      threads: this.threads,
+      precision: this.precision,
+      modelSources: Object.fromEntries(TASKS.flatMap((task) => (this.modelSource(task) ? [[task, this.modelSource(task)]] : []))),
+      bundledModelsDir: vscode.Uri.joinPath(this.context.extensionUri, 'models').fsPath,
+      cacheDir: this.modelCacheDir,
+      allowDownloads: this.allowDownloads,
+      idleUnloadSeconds: this.idleUnloadSeconds,
+    };
+  }
+}
+
+/** Settings whose change restarts the worker (the others are read per request). */
+export const RESTART_SETTINGS = ['device', 'threads', 'precision', 'models', 'modelCacheDir', 'allowDownloads', 'idleUnloadSeconds'].map(
+  (key) => `${SECTION}.${key}`,
+);
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
+}

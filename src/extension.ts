@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import { WorkerClient } from './client/workerClient';
+import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
+import { Config, RESTART_SETTINGS } from './config';
+import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
+import { StatusBar, showEngineActions } from './ui/statusBar';
+
+/**
+ * Wiring only: settings, the worker client (started on first use, never here), commands, the
+ * results panel and the status bar. Inference never runs on the extension host.
+ */
+export function activate(context: vscode.ExtensionContext): { client: WorkerClient } {
+  const log = vscode.window.createOutputChannel('Text Analytics', { log: true });
+  const config = () => new Config(context);
+
+  const client = new WorkerClient({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    engineOptions: config().engineOptions(),
+    log: (level, message) => log[level](message),
+  });
+  const statusBar = new StatusBar(client.status);
+  const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log);
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => client.dispose() },
+    statusBar,
+    sentiment,
+    client.onStatus((status) => statusBar.update(status)),
+    registerResultsPanelSerializer(context),
+    vscode.commands.registerCommand('textAnalytics.analyzeSentiment', () => sentiment.run()),
+    vscode.commands.registerCommand('textAnalytics.showEngineActions', () => showEngineActions(client.status, client.info)),
+    vscode.commands.registerCommand('textAnalytics.restartWorker', async () => {
+      try {
+        await client.restart(config().engineOptions());
+        void vscode.window.setStatusBarMessage('Text Analytics: inference worker restarted.', 3000);
+      } catch (error) {
+        log.error(`Restarting the worker failed: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage('The inference worker could not be restarted; see the logs.', 'Show Logs').then((choice) => choice && log.show());
+      }
+    }),
+    vscode.commands.registerCommand('textAnalytics.showLogs', () => log.show()),
+    vscode.commands.registerCommand('textAnalytics.openSettings', () =>
+      vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-text-analytics.local-text-analytics'),
+    ),
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.contentChanges.length > 0) ResultsPanel.current?.markStale(event.document.uri.toString());
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!RESTART_SETTINGS.some((key) => event.affectsConfiguration(key))) return;
+      log.info('Settings that the worker depends on changed; restarting it.');
+      void client.reconfigure(config().engineOptions()).catch((error: unknown) => log.error(String(error)));
+    }),
+  );
+  return { client };
+}
+
+export function deactivate(): void {
+  // Everything, the worker included, is disposed through context.subscriptions.
+}

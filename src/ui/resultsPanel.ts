@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import {
+  readPersistedState,
+  type PanelNotice,
+  type PanelState,
+  type SentimentView,
+  type HostToWebview,
+  type WebviewToHost,
+} from '../webview/messages';
+
+/** The command the stale banner's button runs; it receives the analysed document's `Uri`. */
+const RERUN_COMMAND = 'textAnalytics.analyzeSentiment';
+
+/**
+ * The results panel beside the editor: one at a time, revived after a reload by
+ * {@link registerResultsPanelSerializer}. The host side owns the truth ({@link PanelState}); the
+ * webview (`src/webview/panel.ts`) renders it and owns only the view choices.
+ *
+ * @example
+ * const panel = ResultsPanel.createOrShow(context.extensionUri);
+ * panel.showRunning(fileName);
+ * panel.showSentiment({ uri: doc.uri.toString(), version, fileName, result });
+ */
+export class ResultsPanel implements vscode.Disposable {
+  static readonly viewType = 'textAnalytics.results';
+  /** The panel, while one is open. */
+  static current: ResultsPanel | undefined;
+
+  private state: PanelState = { content: { view: 'empty' }, stale: false };
+  /** Messages posted before the script listens, or while the webview is hidden, are dropped. */
+  private webviewReady = false;
+  /** The column the analysed document was shown in, to reopen it there if it was closed. */
+  private sourceColumn: vscode.ViewColumn | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+
+  /** Shows the panel beside the active editor (keeping focus there), creating it if needed. */
+  static createOrShow(extensionUri: vscode.Uri): ResultsPanel {
+    const existing = ResultsPanel.current;
+    if (existing) {
+      if (!existing.panel.visible) existing.panel.reveal(vscode.ViewColumn.Beside, true);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      ResultsPanel.viewType,
+      'Text Analytics',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(extensionUri),
+    );
+    return new ResultsPanel(panel, extensionUri);
+  }
+
+  /** Adopts a panel VS Code restored after a reload, with what its webview had persisted. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, persisted: unknown): ResultsPanel {
+    // Restored panels keep no options: without these the script would not run or load.
+    panel.webview.options = webviewOptions(extensionUri);
+    const revived = new ResultsPanel(panel, extensionUri);
+    const restored = readPersistedState(persisted);
+    if (restored) {
+      revived.state = restored.state;
+      revived.updateTitle();
+      void revived.recheckRestoredDocument();
+    }
+    return revived;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+  ) {
+    ResultsPanel.current?.dispose();
+    ResultsPanel.current = this;
+    panel.webview.html = renderHtml(panel.webview, extensionUri);
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    panel.onDidChangeViewState(
+      () => {
+        // Hidden webviews are torn down; the rebuilt one says `ready` again.
+        if (!panel.visible) this.webviewReady = false;
+      },
+      undefined,
+      this.disposables,
+    );
+    panel.webview.onDidReceiveMessage(
+      (message: WebviewToHost) => void this.onMessage(message),
+      undefined,
+      this.disposables,
+    );
+  }
+
+  /** Shows a finished analysis, replacing whatever was shown; clears any notice. */
+  showSentiment(view: SentimentView): void {
+    this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
+    // The user may have typed while the worker was busy: then the offsets are already behind.
+    const document = findOpenDocument(view.uri);
+    const stale = document !== undefined && document.version !== view.version;
+    this.state = { content: { view: 'sentiment', sentiment: view }, stale };
+    this.updateTitle();
+    this.post({ type: 'show', state: this.state });
+  }
+
+  /** Call when the document `uri` changes: if it is the one shown, the panel says so. */
+  markStale(uri: string): void {
+    const { content } = this.state;
+    if (this.state.stale || content.view !== 'sentiment' || content.sentiment.uri !== uri) return;
+    this.state = { ...this.state, stale: true };
+    this.post({ type: 'stale', stale: true });
+  }
+
+  /** Says an analysis of `fileName` is under way; the previous results stay visible below. */
+  showRunning(fileName: string): void {
+    this.setNotice({ kind: 'running', fileName });
+  }
+
+  /** Shows why the last analysis failed; the previous results stay visible below. */
+  showError(message: string): void {
+    this.setNotice({ kind: 'error', message });
+  }
+
+  /** Removes a running or error notice (for example after a cancelled analysis). */
+  clearNotice(): void {
+    this.setNotice(undefined);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (ResultsPanel.current === this) ResultsPanel.current = undefined;
+    this.panel.dispose();
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  private setNotice(notice: PanelNotice | undefined): void {
+    this.state = { ...this.state, notice };
+    this.post({ type: 'notice', notice });
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.disposed || !this.webviewReady) return;
+    void this.panel.webview.postMessage(message);
+  }
+
+  private updateTitle(): void {
+    const { content } = this.state;
+    this.panel.title =
+      content.view === 'sentiment' ? `Sentiment: ${baseName(content.sentiment.fileName)}` : 'Text Analytics';
+  }
+
+  private async onMessage(message: WebviewToHost): Promise<void> {
+    try {
+      switch (message.type) {
+        case 'ready':
+          this.webviewReady = true;
+          this.post({ type: 'show', state: this.state });
+          return;
+        case 'reveal':
+          await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
+          return;
+        case 'rerun':
+          // Focus the document first: the command analyses the active editor when given no Uri.
+          await this.showSourceEditor(vscode.Uri.parse(message.uri), false);
+          await vscode.commands.executeCommand(RERUN_COMMAND, vscode.Uri.parse(message.uri));
+          return;
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      void vscode.window.showErrorMessage(`Text Analytics: ${reason}`);
+    }
+  }
+
+  /** Selects [start, end) in the document's editor, opening it in its old column if it was closed. */
+  private async revealInEditor(uri: string, start: number, end: number, focusEditor: boolean): Promise<void> {
+    const editor = await this.showSourceEditor(vscode.Uri.parse(uri), !focusEditor);
+    const { document } = editor;
+    const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
+    // Reveal anyway, even if the text moved: the banner tells the user why it may be off.
+    if (!this.stillMatches(document, uri, range)) this.markStale(uri);
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async showSourceEditor(uri: vscode.Uri, preserveFocus: boolean): Promise<vscode.TextEditor> {
+    const visible = findEditor(uri.toString(), this.sourceColumn);
+    const document = visible?.document ?? (await vscode.workspace.openTextDocument(uri));
+    // Never open it over the panel: closing the document's last editor closes its group, and the
+    // panel's group may then have taken the old column number. Beside (the panel) is the fallback.
+    const remembered = this.sourceColumn !== this.panel.viewColumn ? this.sourceColumn : undefined;
+    const viewColumn = visible?.viewColumn ?? remembered ?? vscode.ViewColumn.Beside;
+    const editor = await vscode.window.showTextDocument(document, { viewColumn, preserveFocus });
+    this.sourceColumn = editor.viewColumn ?? this.sourceColumn;
+    return editor;
+  }
+
+  /**
+   * Whether the shown analysis still describes `document` around `range`. The version alone is
+   * not enough: a document closed and reopened starts counting again.
+   */
+  private stillMatches(document: vscode.TextDocument, uri: string, range: vscode.Range): boolean {
+    const { content } = this.state;
+    if (content.view !== 'sentiment' || content.sentiment.uri !== uri) return true;
+    if (document.version !== content.sentiment.version) return false;
+    const start = document.offsetAt(range.start);
+    const sentence = content.sentiment.result.sentences.find((s) => s.start === start);
+    return sentence === undefined || document.getText(range) === sentence.text;
+  }
+
+  /**
+   * After a reload the saved version number means nothing (versions restart per session), so
+   * compare the text instead: if every sentence is still where it was, adopt the current version;
+   * otherwise say the results are stale.
+   */
+  private async recheckRestoredDocument(): Promise<void> {
+    const { content } = this.state;
+    if (content.view !== 'sentiment') return;
+    const view = content.sentiment;
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(vscode.Uri.parse(view.uri));
+    } catch {
+      // Deleted or unreadable: the results describe text that is gone.
+      if (this.state.content === content) this.markStale(view.uri);
+      return;
+    }
+    const text = document.getText();
+    const unchanged = view.result.sentences.every((s) => text.slice(s.start, s.end) === s.text);
+    if (this.state.content !== content) return; // A new analysis arrived meanwhile.
+    if (!unchanged) {
+      this.markStale(view.uri);
+      return;
+    }
+    this.state = { ...this.state, content: { view: 'sentiment', sentiment: { ...view, version: document.version } } };
+  }
+}
+
+/** Restores the results panel after VS Code reloads. Call during activation; dispose on deactivation. */
+export function registerResultsPanelSerializer(context: vscode.ExtensionContext): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(ResultsPanel.viewType, {
+    deserializeWebviewPanel: async (panel, state: unknown) => {
+      ResultsPanel.revive(panel, context.extensionUri, state);
+    },
+  });
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, 'media'),
+      vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
+    ],
+  };
+}
+
+/** The page is a fixed shell: every document-derived string arrives later by message. */
+function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'panel.js'));
+  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link href="${styleUri}" rel="stylesheet">
+  <title>Text Analytics</title>
+</head>
+<body>
+  <main id="app"></main>
+  <script nonce="${nonce}" src="${scriptUri}"></script>
+</body>
+</html>`;
+}
+
+function findOpenDocument(uri: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+}
+
+/** A visible editor showing `uri`, preferring the one in `column`. */
+function findEditor(uri: string, column: vscode.ViewColumn | undefined): vscode.TextEditor | undefined {
+  const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri);
+  return editors.find((e) => e.viewColumn === column) ?? editors[0];
+}
+
+function baseName(fileName: string): string {
+  return fileName.split(/[\\/]/).pop() || fileName;
+}

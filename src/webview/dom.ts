@@ -1,0 +1,32 @@
+/**
+ * The one way the webview builds elements. Text only ever goes in through `textContent` or text
+ * nodes, so document-derived strings can never become markup.
+ */
+
+export interface ElementProps {
+  className?: string;
+  /** Set with `textContent`. */
+  text?: string;
+  /** Attributes such as `role`, `aria-label`, `data-*`; values are plain strings, never markup. */
+  attrs?: Record<string, string>;
+}
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: ElementProps = {},
+  children: readonly (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  if (props.className) element.className = props.className;
+  if (props.text !== undefined) element.textContent = props.text;
+  for (const [name, value] of Object.entries(props.attrs ?? {})) element.setAttribute(name, value);
+  element.append(...children); // Strings become text nodes.
+  return element;
+}
+
+let nextId = 0;
+/** A fresh id for `aria-labelledby` and friends. */
+export function uniqueId(prefix: string): string {
+  nextId += 1;
+  return `${prefix}-${nextId}`;
+}

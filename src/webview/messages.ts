@@ -1,0 +1,137 @@
+/**
+ * Every message between the extension host (`src/ui/resultsPanel.ts`) and the results webview
+ * (`src/webview/panel.ts`), and the state the webview persists. Both sides import this file, so it
+ * uses neither the DOM nor `vscode`.
+ *
+ * Flow: the host sets the webview's HTML; the webview paints whatever it persisted (so a reload
+ * shows something at once), then posts `ready`. Only then does the host send `show` with its
+ * authoritative state, because messages posted before the script listens are lost, and so are
+ * messages posted while the webview is hidden (it is torn down and rebuilt when shown again, and
+ * posts `ready` anew).
+ */
+
+import type { SentimentResult } from '../protocol';
+
+/** One sentiment analysis, as the extension hands it to the panel. */
+export interface SentimentView {
+  /** `document.uri.toString()` of the analysed document. */
+  uri: string;
+  /** `document.version` when the text was sent: a different version means the offsets may be stale. */
+  version: number;
+  /** What the header shows: usually the workspace-relative path. */
+  fileName: string;
+  result: SentimentResult;
+  /** Set when only a selection was analysed; offsets in `result` are document offsets either way. */
+  selection?: { start: number; end: number };
+}
+
+/**
+ * What the panel's body shows. `view` is the discriminant each analysis adds itself to (entities,
+ * topics and questions will be further members), so the webview picks a renderer by it.
+ */
+export type PanelContent = { view: 'empty' } | { view: 'sentiment'; sentiment: SentimentView };
+
+/** A transient line above the results: an analysis under way, or one that failed. */
+export type PanelNotice = { kind: 'running'; fileName: string } | { kind: 'error'; message: string };
+
+/** Everything the host decides; the webview's own choices live in {@link PanelControls}. */
+export interface PanelState {
+  content: PanelContent;
+  /** The analysed document changed since: offsets may point at other text. */
+  stale: boolean;
+  notice?: PanelNotice;
+}
+
+/** Sent by the host. */
+export type HostToWebview =
+  /** The whole state; replaces whatever the webview shows. */
+  | { type: 'show'; state: PanelState }
+  /** Only the staleness changed: cheap to send on every edit, keeps row focus and scroll. */
+  | { type: 'stale'; stale: boolean }
+  /** Only the notice changed (absent: clear it). */
+  | { type: 'notice'; notice?: PanelNotice };
+
+/** Sent by the webview. */
+export type WebviewToHost =
+  /** The script is listening; the host answers with `show`. */
+  | { type: 'ready' }
+  /**
+   * Select [start, end) (UTF-16 offsets) in the editor showing `uri`. `focusEditor` moves the
+   * keyboard there too; otherwise focus stays in the panel so the user can keep walking the rows.
+   */
+  | { type: 'reveal'; uri: string; start: number; end: number; focusEditor: boolean }
+  /** Run the analysis again on `uri` (the stale banner's button). */
+  | { type: 'rerun'; uri: string };
+
+export type GroupBy = 'paragraph' | 'label' | 'none';
+export type SortBy = 'document' | 'confidence' | 'label';
+export const GROUP_BY: readonly GroupBy[] = ['paragraph', 'label', 'none'];
+export const SORT_BY: readonly SortBy[] = ['document', 'confidence', 'label'];
+
+/** The user's view choices; they survive reloads and new results. */
+export interface PanelControls {
+  groupBy: GroupBy;
+  sortBy: SortBy;
+  filter: string;
+}
+
+export const DEFAULT_CONTROLS: PanelControls = { groupBy: 'paragraph', sortBy: 'document', filter: '' };
+
+/**
+ * What the webview keeps with `setState`, and what VS Code hands the serializer when it restores
+ * the panel after a reload. `schema` lets a later release recognise (and drop) an older shape.
+ */
+export interface PersistedPanelState {
+  schema: 1;
+  state: PanelState;
+  controls: PanelControls;
+}
+
+/**
+ * Checks a persisted value before trusting it: it comes back from disk, possibly written by an
+ * older release, so anything unexpected yields `undefined` (an empty panel) rather than a crash.
+ * The result itself is only checked at its outline; it was produced by our own worker.
+ */
+export function readPersistedState(value: unknown): PersistedPanelState | undefined {
+  if (!isRecord(value) || value.schema !== 1) return undefined;
+  const { state, controls } = value;
+  if (!isRecord(state) || !isRecord(state.content) || !isRecord(controls)) return undefined;
+  const content = readContent(state.content);
+  if (!content) return undefined;
+  return {
+    schema: 1,
+    // A notice describes work of the previous host session; it is never still true after a reload.
+    state: { content, stale: state.stale === true },
+    controls: readControls(controls),
+  };
+}
+
+function readContent(content: Record<string, unknown>): PanelContent | undefined {
+  if (content.view === 'empty') return { view: 'empty' };
+  if (content.view !== 'sentiment' || !isRecord(content.sentiment)) return undefined;
+  const sentiment = content.sentiment;
+  const result = sentiment.result;
+  const wellFormed =
+    typeof sentiment.uri === 'string' &&
+    typeof sentiment.version === 'number' &&
+    typeof sentiment.fileName === 'string' &&
+    isRecord(result) &&
+    isRecord(result.document) &&
+    Array.isArray(result.sentences) &&
+    Array.isArray(result.paragraphs) &&
+    isRecord(result.model) &&
+    isRecord(result.device);
+  return wellFormed ? { view: 'sentiment', sentiment: sentiment as unknown as SentimentView } : undefined;
+}
+
+function readControls(controls: Record<string, unknown>): PanelControls {
+  const groupBy = GROUP_BY.find((g) => g === controls.groupBy) ?? DEFAULT_CONTROLS.groupBy;
+  const sortBy = SORT_BY.find((s) => s === controls.sortBy) ?? DEFAULT_CONTROLS.sortBy;
+  const filter = typeof controls.filter === 'string' ? controls.filter : DEFAULT_CONTROLS.filter;
+  return { groupBy, sortBy, filter };
+}
+
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

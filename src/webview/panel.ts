@@ -1,0 +1,158 @@
+/**
+ * The results panel's script (bundled to `dist/webview/panel.js`). It paints what it persisted,
+ * says `ready`, then renders whatever the host sends. The host owns the results; this script owns
+ * only the user's view choices, and keeps both with `setState` so a reload (or VS Code restoring
+ * the panel through its serializer) shows the same thing.
+ */
+
+import { h } from './dom';
+import { baseName } from './format';
+import {
+  DEFAULT_CONTROLS,
+  readPersistedState,
+  type HostToWebview,
+  type PanelContent,
+  type PanelNotice,
+  type PersistedPanelState,
+  type WebviewToHost,
+} from './messages';
+import { renderSentimentView } from './sentimentView';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: PersistedPanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let persisted: PersistedPanelState = readPersistedState(vscode.getState()) ?? {
+  schema: 1,
+  state: { content: { view: 'empty' }, stale: false },
+  controls: DEFAULT_CONTROLS,
+};
+
+// Three slots, so a notice or the stale banner can change without rebuilding the results (which
+// would lose the focused row and the scroll position).
+const noticeSlot = h('div', { className: 'notice-slot', attrs: { 'aria-live': 'polite' } });
+const bannerSlot = h('div', { className: 'banner-slot' });
+const contentSlot = h('div', { className: 'content-slot' });
+(document.getElementById('app') ?? document.body).replaceChildren(noticeSlot, bannerSlot, contentSlot);
+
+function save(): void {
+  vscode.setState(persisted);
+}
+
+function post(message: WebviewToHost): void {
+  vscode.postMessage(message);
+}
+
+/** The document the shown results describe; each future view names its own. */
+function analysedUri(content: PanelContent): string | undefined {
+  return content.view === 'sentiment' ? content.sentiment.uri : undefined;
+}
+
+function renderContent(): void {
+  const { content } = persisted.state;
+  switch (content.view) {
+    case 'empty':
+      contentSlot.replaceChildren(renderEmpty());
+      return;
+    case 'sentiment': {
+      const { uri } = content.sentiment;
+      contentSlot.replaceChildren(
+        renderSentimentView(content.sentiment, persisted.controls, {
+          onControlsChange: (controls) => {
+            persisted = { ...persisted, controls };
+            save();
+          },
+          reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
+        }),
+      );
+      return;
+    }
+  }
+}
+
+function renderEmpty(): HTMLElement {
+  return h('div', { className: 'empty-state' }, [
+    h('p', { text: 'No results yet.' }),
+    h('p', {
+      className: 'hint',
+      text: 'Run “Text Analytics: Analyze Sentiment” from the Command Palette or the editor’s context menu.',
+    }),
+  ]);
+}
+
+function renderBanner(): void {
+  const { stale, content } = persisted.state;
+  const uri = analysedUri(content);
+  if (!stale || uri === undefined) {
+    bannerSlot.replaceChildren();
+    return;
+  }
+  const rerun = h('button', { text: 'Re-run analysis', attrs: { type: 'button' } });
+  rerun.addEventListener('click', () => post({ type: 'rerun', uri }));
+  bannerSlot.replaceChildren(
+    h('div', { className: 'stale-banner', attrs: { role: 'status' } }, [
+      h('span', { className: 'stale-icon', text: '⚠', attrs: { 'aria-hidden': 'true' } }),
+      h('span', {
+        className: 'stale-message',
+        text: 'Stale — the document changed since this analysis; positions may be off.',
+      }),
+      rerun,
+    ]),
+  );
+}
+
+function renderNotice(): void {
+  noticeSlot.replaceChildren(...noticeElements(persisted.state.notice));
+}
+
+function noticeElements(notice: PanelNotice | undefined): HTMLElement[] {
+  if (!notice) return [];
+  switch (notice.kind) {
+    case 'running':
+      return [
+        h('div', { className: 'notice notice-running', attrs: { 'aria-busy': 'true' } }, [
+          h('div', { className: 'progress', attrs: { 'aria-hidden': 'true' } }),
+          h('span', { text: `Analysing ${baseName(notice.fileName)}…`, attrs: { title: notice.fileName } }),
+        ]),
+      ];
+    case 'error':
+      return [
+        h('div', { className: 'notice notice-error', attrs: { role: 'alert' } }, [
+          h('span', { className: 'notice-title', text: 'Analysis failed: ' }),
+          h('span', { text: notice.message }),
+        ]),
+      ];
+  }
+}
+
+function renderAll(): void {
+  renderNotice();
+  renderBanner();
+  renderContent();
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'show':
+      persisted = { ...persisted, state: message.state };
+      renderAll();
+      break;
+    case 'stale':
+      persisted = { ...persisted, state: { ...persisted.state, stale: message.stale } };
+      renderBanner();
+      break;
+    case 'notice':
+      persisted = { ...persisted, state: { ...persisted.state, notice: message.notice } };
+      renderNotice();
+      break;
+  }
+  save();
+});
+
+renderAll();
+post({ type: 'ready' });

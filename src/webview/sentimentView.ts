@@ -1,0 +1,411 @@
+/**
+ * The sentiment view of the results panel: a summary of the document, view controls, and the
+ * sentences as a listbox (grouped, sorted, filtered). Rows select their sentence in the editor.
+ *
+ * DOM contract kept for the end-to-end tests: each sentence is a `.sentence-row` with `data-start`
+ * and `data-end` (UTF-16 offsets) and children `.label` (the label) and `.text` (the sentence);
+ * the summary is `.document-summary` with a child `.label`.
+ */
+
+import type {
+  DeviceInfo,
+  ModelInfo,
+  ParagraphSentiment,
+  SentenceSentiment,
+  SentimentLabel,
+  SentimentResult,
+  SentimentScore,
+} from '../protocol';
+import { h, uniqueId } from './dom';
+import { baseName, formatDuration, percent, plural } from './format';
+import type { GroupBy, PanelControls, SentimentView, SortBy } from './messages';
+
+export interface SentimentViewCallbacks {
+  /** The user changed grouping, sorting or the filter: persist it. */
+  onControlsChange(controls: PanelControls): void;
+  /** Select [start, end) in the editor. */
+  reveal(start: number, end: number, focusEditor: boolean): void;
+}
+
+/** Rows rendered at first and per "show more": beyond a few thousand nodes, filtering lags. */
+const ROWS_PER_PAGE = 1000;
+
+/** Spectrum order, used for label groups and the label sort. */
+const LABEL_ORDER: Record<SentimentLabel, number> = { POSITIVE: 0, NEUTRAL: 1, NEGATIVE: 2 };
+
+const COMPARE: Record<SortBy, (a: SentenceSentiment, b: SentenceSentiment) => number> = {
+  document: (a, b) => a.start - b.start,
+  confidence: (a, b) => b.score - a.score || a.start - b.start,
+  label: (a, b) => LABEL_ORDER[a.label] - LABEL_ORDER[b.label] || a.start - b.start,
+};
+
+interface SentenceGroup {
+  /** Absent when not grouping: the rows sit directly in the listbox. */
+  header?: () => HTMLElement;
+  sentences: SentenceSentiment[];
+}
+
+const GROUPERS: Record<GroupBy, (sentences: SentenceSentiment[], result: SentimentResult) => SentenceGroup[]> = {
+  none: (sentences) => [{ sentences }],
+  paragraph: (sentences, result) => {
+    const byParagraph = new Map<number, SentenceSentiment[]>();
+    for (const sentence of sentences) {
+      const members = byParagraph.get(sentence.paragraph) ?? [];
+      members.push(sentence);
+      byParagraph.set(sentence.paragraph, members);
+    }
+    return [...byParagraph.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, members]) => ({
+        header: () => paragraphHeader(index, result.paragraphs[index], members.length),
+        sentences: members,
+      }));
+  },
+  label: (sentences) =>
+    (Object.keys(LABEL_ORDER) as SentimentLabel[])
+      .map((label) => {
+        const members = sentences.filter((s) => s.label === label);
+        return { header: () => labelHeader(label, members.length), sentences: members };
+      })
+      .filter((group) => group.sentences.length > 0),
+};
+
+/** Builds the whole view; it re-renders only its rows when the controls change. */
+export function renderSentimentView(
+  view: SentimentView,
+  initialControls: PanelControls,
+  callbacks: SentimentViewCallbacks,
+): HTMLElement {
+  const { result } = view;
+  let controls = initialControls;
+  let rowLimit = ROWS_PER_PAGE;
+  let selectedStart: number | undefined;
+  // Lower-cased once: the filter runs on every keystroke.
+  const searchText = new Map(result.sentences.map((s) => [s, s.text.toLowerCase()]));
+
+  const matchCount = h('span', { className: 'match-count', attrs: { role: 'status' } });
+  const listbox = h('div', {
+    className: 'results',
+    attrs: { role: 'listbox', 'aria-label': 'Sentences (Enter selects the sentence in the editor)' },
+  });
+  const below = h('div', { className: 'below-results' });
+
+  // Re-rendering a full page of rows takes tens of milliseconds: on big results, wait for a pause.
+  const filterDelayMs = result.sentences.length > ROWS_PER_PAGE ? 150 : 0;
+  const toolbar = renderToolbar(controls, filterDelayMs, (next) => {
+    controls = next;
+    rowLimit = ROWS_PER_PAGE;
+    callbacks.onControlsChange(next);
+    renderRows();
+  });
+
+  function renderRows(): void {
+    const needle = controls.filter.trim().toLowerCase();
+    const matching = needle
+      ? result.sentences.filter((s) => searchText.get(s)?.includes(needle))
+      : result.sentences;
+    const groups = GROUPERS[controls.groupBy](matching, result);
+    let budget = rowLimit;
+    const children: HTMLElement[] = [];
+    for (const group of groups) {
+      if (budget <= 0) break;
+      const shown = [...group.sentences].sort(COMPARE[controls.sortBy]).slice(0, budget);
+      budget -= shown.length;
+      const rows = shown.map((s) => sentenceRow(s, s.start === selectedStart));
+      if (!group.header) {
+        children.push(...rows);
+        continue;
+      }
+      const header = group.header();
+      header.id = uniqueId('group');
+      children.push(
+        h('div', { className: 'group', attrs: { role: 'group', 'aria-labelledby': header.id } }, [header, ...rows]),
+      );
+    }
+    listbox.replaceChildren(...children);
+    activateRow(listbox.querySelector<HTMLElement>('.sentence-row[aria-selected="true"]') ?? firstRow());
+
+    const total = result.sentences.length;
+    matchCount.textContent = needle
+      ? `${matching.length} of ${plural(total, 'sentence')} match`
+      : `${plural(total, 'sentence')} in ${plural(result.paragraphs.length, 'paragraph')}`;
+    below.replaceChildren(...belowRows(matching.length, needle));
+  }
+
+  /** What follows the list: why it is empty, or a way to render more of a huge document. */
+  function belowRows(matchingCount: number, needle: string): HTMLElement[] {
+    if (result.sentences.length === 0) {
+      return [h('p', { className: 'empty', text: 'No sentences found in the analysed text.' })];
+    }
+    if (matchingCount === 0) {
+      return [h('p', { className: 'empty', text: `No sentence contains “${needle}”.` })];
+    }
+    const hidden = matchingCount - rowLimit;
+    if (hidden <= 0) return [];
+    const more = h('button', {
+      className: 'secondary',
+      text: `Show ${Math.min(hidden, ROWS_PER_PAGE)} more (${hidden} not shown)`,
+      attrs: { type: 'button' },
+    });
+    more.addEventListener('click', () => {
+      rowLimit += ROWS_PER_PAGE;
+      renderRows();
+    });
+    return [more];
+  }
+
+  function rows(): HTMLElement[] {
+    return [...listbox.querySelectorAll<HTMLElement>('.sentence-row')];
+  }
+  function firstRow(): HTMLElement | null {
+    return listbox.querySelector<HTMLElement>('.sentence-row');
+  }
+
+  /** Roving tabindex: Tab enters the list at one row; arrows move within it. */
+  function activateRow(row: HTMLElement | null): void {
+    for (const other of listbox.querySelectorAll<HTMLElement>('.sentence-row[tabindex="0"]')) {
+      other.tabIndex = -1;
+    }
+    if (row) row.tabIndex = 0;
+  }
+
+  function select(row: HTMLElement, focusEditor: boolean): void {
+    for (const other of listbox.querySelectorAll('.sentence-row[aria-selected="true"]')) {
+      other.setAttribute('aria-selected', 'false');
+    }
+    row.setAttribute('aria-selected', 'true');
+    const start = Number(row.dataset.start);
+    selectedStart = start;
+    callbacks.reveal(start, Number(row.dataset.end), focusEditor);
+  }
+
+  function rowOf(target: EventTarget | null): HTMLElement | null {
+    return target instanceof Element ? target.closest<HTMLElement>('.sentence-row') : null;
+  }
+
+  listbox.addEventListener('focusin', (event) => activateRow(rowOf(event.target)));
+  listbox.addEventListener('click', (event) => {
+    const row = rowOf(event.target);
+    if (row) select(row, false);
+  });
+  // A double click means "take me there": the keyboard follows into the editor.
+  listbox.addEventListener('dblclick', (event) => {
+    const row = rowOf(event.target);
+    if (row) select(row, true);
+  });
+  listbox.addEventListener('keydown', (event) => {
+    const row = rowOf(event.target);
+    if (!row) return;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault(); // Space would scroll the list.
+      select(row, false);
+      return;
+    }
+    const all = rows();
+    const index = all.indexOf(row);
+    const targets: Record<string, number> = {
+      ArrowDown: index + 1,
+      ArrowUp: index - 1,
+      Home: 0,
+      End: all.length - 1,
+      PageDown: index + 10,
+      PageUp: index - 10,
+    };
+    const next = targets[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    all[Math.max(0, Math.min(all.length - 1, next))]?.focus();
+  });
+
+  renderRows();
+  return h('div', { className: 'sentiment-view' }, [
+    renderSummary(view),
+    h('div', { className: 'controls-line' }, [toolbar, matchCount]),
+    listbox,
+    below,
+  ]);
+}
+
+function sentenceRow(sentence: SentenceSentiment, selected: boolean): HTMLElement {
+  return h(
+    'div',
+    {
+      className: 'sentence-row',
+      attrs: {
+        role: 'option',
+        tabindex: '-1',
+        'aria-selected': String(selected),
+        'data-start': String(sentence.start),
+        'data-end': String(sentence.end),
+      },
+    },
+    [
+      h('span', { className: `label chip ${labelClass(sentence.label)}`, text: sentence.label }),
+      h('span', { className: 'confidence', text: percent(sentence.score) }),
+      h('span', { className: 'text', text: sentence.text, attrs: { title: sentence.text } }),
+    ],
+  );
+}
+
+function paragraphHeader(index: number, paragraph: ParagraphSentiment | undefined, count: number): HTMLElement {
+  const parts: (Node | string)[] = [h('span', { className: 'group-title', text: `Paragraph ${index + 1}` })];
+  if (paragraph) parts.push(...scoreChip(paragraph));
+  parts.push(h('span', { className: 'group-count', text: plural(count, 'sentence') }));
+  return h('div', { className: 'group-header' }, parts);
+}
+
+function labelHeader(label: SentimentLabel, count: number): HTMLElement {
+  return h('div', { className: 'group-header' }, [
+    h('span', { className: `chip ${labelClass(label)}`, text: label }),
+    h('span', { className: 'group-count', text: plural(count, 'sentence') }),
+  ]);
+}
+
+function scoreChip(score: SentimentScore): HTMLElement[] {
+  return [
+    h('span', { className: `chip ${labelClass(score.label)}`, text: score.label }),
+    h('span', { className: 'confidence', text: percent(score.score) }),
+  ];
+}
+
+function renderSummary(view: SentimentView): HTMLElement {
+  const { result } = view;
+  const overall = result.document;
+  const fill = h('div', { className: `bar-fill ${labelClass(overall.label)}` });
+  fill.style.width = percent(overall.score); // CSSOM, which the CSP allows (unlike style attributes).
+
+  const scope = view.selection
+    ? `Selection, characters ${view.selection.start}–${view.selection.end}`
+    : 'Whole document';
+  const labelCounts = (Object.keys(LABEL_ORDER) as SentimentLabel[])
+    .map((label) => `${result.sentences.filter((s) => s.label === label).length} ${label.toLowerCase()}`)
+    .join(', ');
+  const cached = result.cachedSentences;
+
+  const facts: [string, string][] = [
+    ['Model', describeModel(result.model)],
+    ['Device', describeDevice(result.device)],
+    ['Sentences', `${result.sentences.length} (${labelCounts}) in ${plural(result.paragraphs.length, 'paragraph')}`],
+    ['Cache', cached > 0 ? `${cached} of ${plural(result.sentences.length, 'sentence')} reused` : 'none reused'],
+    ['Time', formatDuration(result.elapsedMs)],
+  ];
+  const factList = h(
+    'dl',
+    { className: 'facts' },
+    facts.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]),
+  );
+  if (result.device.fallbackReason) {
+    factList.append(
+      h('dt', { text: 'GPU not used' }),
+      h('dd', { className: 'fallback', text: result.device.fallbackReason }),
+    );
+  }
+
+  return h('header', { className: 'document-summary', attrs: { 'aria-label': 'Document sentiment' } }, [
+    h('div', { className: 'summary-title' }, [
+      h('h1', { className: 'file-name', text: baseName(view.fileName), attrs: { title: view.fileName } }),
+      h('span', { className: 'scope', text: scope }),
+    ]),
+    h('div', { className: 'file-path', text: view.fileName }),
+    h('div', { className: 'summary-score' }, [
+      h('span', { className: `label chip ${labelClass(overall.label)}`, text: overall.label }),
+      h('span', { className: 'confidence', text: `${percent(overall.score)} confidence` }),
+      h('div', { className: 'bar', attrs: { 'aria-hidden': 'true' } }, [fill]),
+    ]),
+    factList,
+  ]);
+}
+
+function renderToolbar(
+  initial: PanelControls,
+  filterDelayMs: number,
+  onChange: (controls: PanelControls) => void,
+): HTMLElement {
+  let controls = initial;
+  const update = (patch: Partial<PanelControls>): void => {
+    controls = { ...controls, ...patch };
+    onChange(controls);
+  };
+
+  const groupBy = select<GroupBy>('Group', controls.groupBy, [
+    ['paragraph', 'By paragraph'],
+    ['label', 'By label'],
+    ['none', 'None'],
+  ], (value) => update({ groupBy: value }));
+  const sortBy = select<SortBy>('Sort', controls.sortBy, [
+    ['document', 'Document order'],
+    ['confidence', 'Confidence'],
+    ['label', 'Label'],
+  ], (value) => update({ sortBy: value }));
+
+  const filter = h('input', {
+    className: 'filter',
+    attrs: { type: 'search', placeholder: 'Filter sentences', 'aria-label': 'Filter sentences by text' },
+  });
+  filter.value = controls.filter;
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const applyFilter = (delayMs: number): void => {
+    clearTimeout(pending);
+    if (delayMs === 0) update({ filter: filter.value });
+    else pending = setTimeout(() => update({ filter: filter.value }), delayMs);
+  };
+  filter.addEventListener('input', () => applyFilter(filterDelayMs));
+  filter.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && filter.value) {
+      filter.value = '';
+      applyFilter(0);
+    }
+  });
+
+  return h('div', { className: 'toolbar', attrs: { role: 'group', 'aria-label': 'View options' } }, [
+    groupBy,
+    sortBy,
+    filter,
+  ]);
+}
+
+function select<T extends string>(
+  caption: string,
+  value: T,
+  options: [T, string][],
+  onChange: (value: T) => void,
+): HTMLElement {
+  const control = h(
+    'select',
+    {},
+    options.map(([optionValue, text]) => h('option', { text, attrs: { value: optionValue } })),
+  );
+  control.value = value;
+  control.addEventListener('change', () => {
+    const chosen = options.find(([optionValue]) => optionValue === control.value);
+    if (chosen) onChange(chosen[0]);
+  });
+  return h('label', { className: 'control' }, [h('span', { text: caption }), control]);
+}
+
+const DEVICE_NAMES: Record<DeviceInfo['used'], string> = {
+  cpu: 'CPU',
+  cuda: 'GPU (CUDA)',
+  dml: 'GPU (DirectML)',
+  coreml: 'GPU (CoreML)',
+};
+
+function describeDevice(device: DeviceInfo): string {
+  const used = DEVICE_NAMES[device.used] ?? device.used;
+  return device.requested === 'gpu' && device.used === 'cpu' ? `${used} (GPU requested)` : used;
+}
+
+const MODEL_SOURCES: Record<ModelInfo['source'], string> = {
+  setting: 'from settings',
+  bundled: 'bundled',
+  cache: 'downloaded earlier',
+  download: 'just downloaded',
+};
+
+function describeModel(model: ModelInfo): string {
+  return `${model.id} (${model.precision}, ${MODEL_SOURCES[model.source] ?? model.source})`;
+}
+
+function labelClass(label: SentimentLabel): string {
+  return `label-${label.toLowerCase()}`;
+}
