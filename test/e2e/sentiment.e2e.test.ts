@@ -1,0 +1,111 @@
+/**
+ * Analyze Sentiment in a real VS Code, as a user meets it: palette → results panel → click a
+ * sentence → edit the document. Uses the planted fixture model (`npm run fixtures`) and never
+ * downloads. Screenshots land in .test-runs/sentiment-*.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SAMPLE_DOCUMENT_LABEL, SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
+import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+
+const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'sentiment');
+const FILE = 'notes.md';
+
+/** 1-based line and column of a UTF-16 offset in `text`, as VS Code's status bar counts them. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_000 }, () => {
+  let vscode: VSCode;
+
+  before(async () => {
+    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
+    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
+    vscode = await launchVSCode({
+      name: 'sentiment',
+      files: { [FILE]: SAMPLE_TEXT },
+      settings: {
+        'textAnalytics.models.sentiment': FIXTURE_MODEL,
+        'textAnalytics.allowDownloads': false,
+      },
+    });
+  });
+
+  after(async () => {
+    await vscode?.close();
+  });
+
+  test('the palette command shows every sentence with its label in the results panel', { timeout: 120_000 }, async () => {
+    await vscode.openFile(FILE);
+    await vscode.runCommand('Text Analytics: Analyze Sentiment');
+    const panel = vscode.webview();
+    const rows = panel.locator('.sentence-row');
+    try {
+      await rows.nth(SAMPLE_SENTENCES.length - 1).waitFor({ timeout: 60_000 });
+    } catch (error) {
+      await vscode.screenshot('no-results');
+      const toasts = await vscode.notifications();
+      throw new Error(`no sentence rows in the results panel (notifications: ${JSON.stringify(toasts)})`, { cause: error });
+    }
+    await vscode.screenshot('results');
+
+    const shown = await rows.evaluateAll((elements) =>
+      elements.map((row) => ({
+        start: Number(row.getAttribute('data-start')),
+        end: Number(row.getAttribute('data-end')),
+        label: row.querySelector('.label')?.textContent?.trim(),
+        text: row.querySelector('.text')?.textContent?.trim(),
+      })),
+    );
+    assert.deepEqual(
+      shown.map(({ text, label }) => [text, label]),
+      SAMPLE_SENTENCES.map(([text, label]) => [text, label]),
+    );
+    for (const row of shown) {
+      assert.equal(SAMPLE_TEXT.slice(row.start, row.end).trim(), row.text, `data-start/data-end of "${row.text}"`);
+    }
+    assert.equal((await panel.locator('.document-summary .label').innerText()).trim(), SAMPLE_DOCUMENT_LABEL);
+    assert.equal(await panel.locator('.stale-banner').isVisible(), false, 'fresh results are not stale');
+    assert.deepEqual(await vscode.errorNotifications(), []);
+  });
+
+  test('the status bar shows the engine ready on the CPU', { timeout: 30_000 }, async () => {
+    const engineItem = vscode.page
+      .locator('#workbench\\.parts\\.statusbar [id^="local-text-analytics.local-text-analytics."]')
+      .filter({ hasText: 'Text Analytics' });
+    await engineItem.filter({ hasText: 'CPU' }).waitFor({ timeout: 20_000 });
+  });
+
+  test('clicking a sentence selects it in the editor', { timeout: 60_000 }, async () => {
+    const index = SAMPLE_SENTENCES.findIndex(([text]) => text.startsWith('I love'));
+    const row = vscode.webview().locator('.sentence-row').nth(index);
+    const start = Number(await row.getAttribute('data-start'));
+    const end = Number(await row.getAttribute('data-end'));
+    await row.click();
+    await vscode.focusFirstEditorGroup();
+    const selection = await vscode.editorSelection();
+    await vscode.screenshot('sentence-selected');
+
+    const from = lineAndColumn(SAMPLE_TEXT, start);
+    const to = lineAndColumn(SAMPLE_TEXT, end);
+    assert.equal(selection.selected, end - start, selection.text);
+    assert.equal(selection.line, from.line, selection.text);
+    // The cursor is at whichever end of the selection the extension made active.
+    assert.ok([from.column, to.column].includes(selection.column), `${selection.text}: expected column ${from.column} or ${to.column}`);
+  });
+
+  test('editing the document marks the results stale', { timeout: 60_000 }, async () => {
+    const banner = vscode.webview().locator('.stale-banner');
+    assert.equal(await banner.isVisible(), false);
+    await vscode.focusFirstEditorGroup();
+    await vscode.page.keyboard.press('Control+End');
+    await vscode.page.keyboard.type('A new sentence that nobody has analysed yet.');
+    await banner.waitFor({ state: 'visible', timeout: 20_000 });
+    await vscode.screenshot('stale');
+  });
+});
