@@ -294,7 +294,9 @@ function renderSummary(view: SentimentView): HTMLElement {
     { className: 'facts' },
     facts.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]),
   );
-  if (result.device.fallbackReason) {
+  // Said here only when the user asked for the GPU; with `auto` the CPU is an expected outcome,
+  // and the reason is in the status bar's tooltip and the log.
+  if (result.device.fallbackReason && result.device.requested === 'gpu') {
     factList.append(
       h('dt', { text: 'GPU not used' }),
       h('dd', { className: 'fallback', text: result.device.fallbackReason }),
