@@ -15,7 +15,8 @@ import { gpuProviderFor, gpuUnavailableReason } from './engine/device';
 import { stderrLogger, silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
-import type { DevicePreference, EngineOptions, Precision, SentimentResult } from './protocol';
+import { resolveModel } from './engine/models';
+import { TASKS, type DevicePreference, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
 
 const USAGE = `Usage:
   text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
@@ -33,7 +34,10 @@ Options:
   --cache-dir DIR     where downloaded models are kept
   --verbose           log what the engine does to stderr`;
 
+/** The command line was wrong: the message and the usage are printed, exit code 2. */
 class UsageError extends Error {}
+/** The input could not be used (missing, binary, not UTF-8): the message is printed, exit code 1. */
+class InputError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -124,17 +128,30 @@ async function info(engine: Engine, options: EngineOptions, json: boolean): Prom
     device: deviceSummary(options.device),
     models: options.bundledModelsDir,
     cacheDir: options.cacheDir,
+    ...Object.fromEntries(await Promise.all(TASKS.map(async (task) => [task, await whereModelIs(task, options)]))),
   };
   if (json) process.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
   else process.stdout.write(`${Object.entries(details).map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n')}\n`);
   return 0;
 }
 
+/** Where a task's model would be loaded from, without downloading anything. */
+async function whereModelIs(task: Task, options: EngineOptions): Promise<string> {
+  const gpu = options.device !== 'cpu' && !gpuUnavailableReason();
+  const precision = options.precision === 'auto' ? (gpu ? 'fp32' : 'int8') : options.precision;
+  try {
+    const model = await resolveModel(task, { ...options, allowDownloads: false }, precision, { log: silentLogger });
+    return `${model.id} (${model.source}: ${join(model.dir, model.file)})`;
+  } catch (error) {
+    return `not available — ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 /** Which device `auto`/`gpu` would use here, and why not the GPU when it is the CPU. */
 function deviceSummary(preference: DevicePreference): string {
   if (preference === 'cpu') return 'cpu (as requested)';
   const reason = gpuUnavailableReason();
-  return reason ? `cpu (${reason})` : `${gpuProviderFor()} when a model loads, cpu if it fails`;
+  return reason ? `cpu — ${reason}` : `${gpuProviderFor()} when a model loads, cpu if it fails`;
 }
 
 function engineOptions(values: Record<string, string | boolean | undefined>): EngineOptions {
@@ -156,14 +173,14 @@ function readDocument(file: string): string {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new UsageError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
+    throw new InputError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
   }
-  if (bytes.includes(0)) throw new UsageError(`${file} looks like a binary file (it contains NUL bytes); give a text file.`);
+  if (bytes.includes(0)) throw new InputError(`${file} looks like a binary file (it contains NUL bytes); give a text file.`);
   try {
     // Like VS Code, drop a byte-order mark: offsets count from the first character after it.
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new UsageError(`${file} is not valid UTF-8 text.`);
+    throw new InputError(`${file} is not valid UTF-8 text.`);
   }
 }
 
@@ -204,8 +221,12 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`text-analytics: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
-    } else if (error instanceof EngineError) {
-      process.stderr.write(`text-analytics: ${error.message}\n`);
+    } else if (error instanceof EngineError || error instanceof InputError) {
+      const hint =
+        error instanceof EngineError && error.code === 'model-missing'
+          ? '\nOn the command line, give --models DIR (a folder with one subfolder per task), or allow --download.'
+          : '';
+      process.stderr.write(`text-analytics: ${error.message}${hint}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`text-analytics: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

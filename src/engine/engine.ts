@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { EngineOptions, SentimentParams, SentimentResult, WorkerActivity, WorkerInfo } from '../protocol';
+import type { DeviceInfo, EngineOptions, SentimentParams, SentimentResult, WorkerActivity, WorkerInfo } from '../protocol';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
 import { silentLogger, type Logger } from './log';
 import { ModelStore } from './modelStore';
@@ -51,6 +51,11 @@ export class Engine {
     }
   }
 
+  /** Where models run, once one has loaded. */
+  get device(): DeviceInfo | undefined {
+    return this.models.device;
+  }
+
   async info(): Promise<WorkerInfo> {
     const loaded = await this.models.loaded();
     return {
@@ -59,7 +64,7 @@ export class Engine {
       node: process.versions.node,
       onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
       platform: `${process.platform}-${process.arch}`,
-      device: loaded[0]?.device,
+      device: this.models.device,
       loaded: loaded.map((m) => m.info),
     };
   }

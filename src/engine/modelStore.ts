@@ -59,6 +59,8 @@ export class ModelStore {
   private readonly idleTimers = new Map<Task, NodeJS.Timeout>();
   /** Set when the GPU failed once: later models go straight to the CPU. */
   private gpuUnavailable?: string;
+  /** The device the most recently loaded model runs on. */
+  private lastDevice?: DeviceInfo;
 
   constructor(
     private readonly options: EngineOptions,
@@ -75,6 +77,11 @@ export class ModelStore {
       model.catch(() => this.models.delete(task));
     }
     return model;
+  }
+
+  /** Where models run, once one has loaded. */
+  get device(): DeviceInfo | undefined {
+    return this.lastDevice;
   }
 
   /** Models loaded now (not those still loading). */
@@ -145,6 +152,7 @@ export class ModelStore {
     this.log.info(
       `Loaded the ${task} model ${info.id} (${info.file}, ${info.source}) on ${created.device.used.toUpperCase()} in ${Math.round(performance.now() - started)} ms.`,
     );
+    this.lastDevice = created.device;
     return new LoadedModel(info, config, tokenizer, created.device, created.session);
   }
 }

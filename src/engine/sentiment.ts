@@ -63,8 +63,10 @@ export async function sentenceSentiments(
     paragraph: span.paragraph,
     ...judgeScore((scores[i] as SentenceScore).positive),
   }));
+  const byParagraph = blocks.map((): SentenceScore[] => []);
+  flat.forEach((sentence, i) => byParagraph[sentence.paragraph].push(scores[i] as SentenceScore));
   const paragraphResults = blocks.map((block, p) => {
-    const members = flat.flatMap((s, i) => (s.paragraph === p ? [scores[i] as SentenceScore] : []));
+    const members = byParagraph[p];
     return { start: block.start + offset, end: block.end + offset, text: block.text, ...judgeScore(weightedPositive(members)) };
   });
   return {

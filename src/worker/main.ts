@@ -62,10 +62,7 @@ async function serve(message: Extract<HostMessage, { type: 'request' }>): Promis
     send({ type: 'error', id: message.id, error: toWorkerError(error) });
   } finally {
     running.delete(message.id);
-    if (running.size === 0) {
-      const device = (await engine.info()).device;
-      send({ type: 'activity', activity: { kind: 'idle' }, device });
-    }
+    if (running.size === 0) send({ type: 'activity', activity: { kind: 'idle' }, device: engine.device });
   }
 }
 

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fixtureModels, REPO, tempDir } from '../helpers';
+
+// The bundled command-line tool (dist/cli.js, built by `npm run build`), run as a user runs it.
+const CLI = join(REPO, 'dist', 'cli.js');
+
+function run(...args: string[]) {
+  assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'cli-test') } });
+}
+
+test('sentiment --json gives UTF-16 offsets whose slices are the sentences', (t) => {
+  const file = join(tempDir(t), 'doc.md');
+  const text = '\uFEFF😀 Tōkyō was wonderful!\r\n\r\n東京 was terrible. 👩‍👩‍👧 Plain words here.\r\n';
+  writeFileSync(file, text);
+  const { status, stdout, stderr } = run('sentiment', file, '--models', fixtureModels(), '--json');
+  assert.equal(status, 0, stderr);
+  const output = JSON.parse(stdout) as {
+    document: { label: string; score: number };
+    sentences: { start: number; end: number; text: string; label: string; score: number }[];
+    model: { task: string };
+    device: { used: string };
+  };
+  const decoded = text.slice(1); // VS Code, like the CLI, drops the byte-order mark
+  assert.deepEqual(
+    output.sentences.map((s) => [s.text, s.label]),
+    [
+      ['😀 Tōkyō was wonderful!', 'POSITIVE'],
+      ['東京 was terrible.', 'NEGATIVE'],
+      ['👩‍👩‍👧 Plain words here.', 'NEUTRAL'],
+    ],
+  );
+  for (const s of output.sentences) assert.equal(decoded.slice(s.start, s.end), s.text);
+  assert.deepEqual(Object.keys(output.sentences[0]).sort(), ['end', 'label', 'score', 'start', 'text']);
+  assert.equal(output.model.task, 'sentiment');
+  assert.equal(output.device.used, 'cpu');
+  assert.ok(['POSITIVE', 'NEGATIVE', 'NEUTRAL'].includes(output.document.label));
+});
+
+test('the table names each sentence’s label and line', () => {
+  const { status, stdout } = run('sentiment', join(REPO, 'samples', 'sample.md'), '--models', fixtureModels());
+  assert.equal(status, 0);
+  assert.match(stdout, /^POSITIVE\s+\d+\.\d%\s+line 3\s+The new release is excellent\./m);
+  assert.match(stdout, /Model: sentiment \(onnx\/model_quantized\.onnx, bundled\) on CPU/);
+});
+
+test('errors go to stderr with a non-zero exit code', (t) => {
+  const dir = tempDir(t);
+  const missing = run('sentiment', join(dir, 'nope.md'), '--models', fixtureModels());
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /Cannot read .*nope\.md: no such file/);
+  assert.equal(missing.stdout, '');
+
+  const binary = join(dir, 'image.bin');
+  writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]));
+  assert.match(run('sentiment', binary, '--models', fixtureModels()).stderr, /binary file/);
+
+  const noModels = run('sentiment', join(REPO, 'samples', 'sample.md'), '--models', dir);
+  assert.equal(noModels.status, 1);
+  assert.match(noModels.stderr, /No sentiment model is available.*--models DIR/s);
+
+  const usage = run('frobnicate');
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /Unknown command: frobnicate[\s\S]*Usage:/);
+});
+
+test('--version and info say which device is used', () => {
+  const version = run('--version');
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^text-analytics \d+\.\d+\.\d+ \(onnxruntime-node [\d.]+, device: (cpu|cuda|dml|coreml)/);
+  const info = run('info', '--models', fixtureModels(), '--json');
+  const details = JSON.parse(info.stdout) as Record<string, string>;
+  assert.match(details.device, /^(cpu|cuda|dml|coreml)/);
+  assert.match(details.sentiment, /bundled: .*sentiment/);
+});
