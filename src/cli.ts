@@ -2,6 +2,7 @@
  * `text-analytics`: the engine on the command line.
  *
  *   text-analytics sentiment FILE [--models DIR] [--json]
+ *   text-analytics entities FILE [--models DIR] [--json] [--min-score S]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
  */
@@ -16,10 +17,11 @@ import { stderrLogger, silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
-import { TASKS, type DevicePreference, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
+import { TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
 
 const USAGE = `Usage:
   text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
+  text-analytics entities FILE [options]    people, organisations, locations and other names
   text-analytics info [options]             versions, device and where each model comes from
   text-analytics --version
 
@@ -30,6 +32,7 @@ Options:
   --precision P       auto | fp32 | int8 (default auto: int8 on the CPU)
   --threads N         CPU threads (default: onnxruntime's choice)
   --neutral-band B    within B of 0.5 a sentence is NEUTRAL (default 0.1; 0 never)
+  --min-score S       leave out entities scoring below S (default 0.5)
   --download          allow downloading missing default models from the Hugging Face Hub
   --cache-dir DIR     where downloaded models are kept
   --verbose           log what the engine does to stderr`;
@@ -50,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       precision: { type: 'string', default: 'auto' },
       threads: { type: 'string', default: '0' },
       'neutral-band': { type: 'string', default: '0.1' },
+      'min-score': { type: 'string', default: '0.5' },
       download: { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -73,10 +77,12 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'sentiment':
         return await sentiment(engine, requireFile(file), numberOption(values['neutral-band'], 'neutral-band'), values.json);
+      case 'entities':
+        return await entities(engine, requireFile(file), numberOption(values['min-score'], 'min-score'), values.json);
       case 'info':
         return await info(engine, options, values.json);
       case undefined:
-        throw new UsageError('Say what to do: sentiment FILE, or info.');
+        throw new UsageError('Say what to do: sentiment FILE, entities FILE, or info.');
       default:
         throw new UsageError(`Unknown command: ${command}`);
     }
@@ -103,16 +109,39 @@ async function sentiment(engine: Engine, file: string, neutralBand: number, json
   return 0;
 }
 
+async function entities(engine: Engine, file: string, minScore: number, json: boolean): Promise<number> {
+  const text = readDocument(file);
+  const result = await engine.entities({ text, minScore });
+  if (json) {
+    const { model, device } = result;
+    const output = { entities: result.entities.map(({ start, end, text, type, score }) => ({ start, end, text, type, score })), model, device };
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  }
+  const lineOf = lineIndex(text);
+  const rows = result.entities.map(
+    (e) => `${e.type.padEnd(6)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${e.text.replace(/\s+/g, ' ')}`,
+  );
+  process.stdout.write(
+    [`${result.entities.length} entities — ${modelLine(result)}`, '', ...rows, ''].join('\n'),
+  );
+  return 0;
+}
+
+function modelLine({ model, device }: { model: ModelInfo; device: DeviceInfo }): string {
+  return `${model.id} (${model.file}, ${model.source}) on ${device.used.toUpperCase()}${device.fallbackReason ? ` — ${device.fallbackReason}` : ''}`;
+}
+
 function sentimentTable(result: SentimentResult, text: string): string {
   const lineOf = lineIndex(text);
   const lines = result.sentences.map((s) => {
     const preview = s.text.replace(/\s+/g, ' ');
     return `${s.label.padEnd(8)} ${(s.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(s.start)).padEnd(5)} ${preview.length > 90 ? `${preview.slice(0, 89)}…` : preview}`;
   });
-  const { document, model, device } = result;
+  const { document } = result;
   return [
     `Document: ${document.label} (${(document.score * 100).toFixed(1)}%) — ${result.sentences.length} sentences, ${result.paragraphs.length} paragraphs`,
-    `Model: ${model.id} (${model.file}, ${model.source}) on ${device.used.toUpperCase()}${device.fallbackReason ? ` — ${device.fallbackReason}` : ''}`,
+    `Model: ${modelLine(result)}`,
     '',
     ...lines,
     '',

@@ -109,6 +109,38 @@ export interface SentimentResult {
   elapsedMs: number;
 }
 
+/** A named entity: a person, organisation, location or other (the model's own type names). */
+export interface Entity extends Span {
+  /** The entity type without its B-/I- prefix, as the model's config names it: PER, ORG, LOC, MISC… */
+  type: string;
+  /** The mean of its tokens' probabilities. */
+  score: number;
+}
+
+export interface EntitiesParams {
+  text: string;
+  /** Entities scoring below this are left out. */
+  minScore: number;
+  /** Added to every reported offset: where `text` starts in the document. */
+  offset?: number;
+  /**
+   * Analyse only these [start, end) ranges of `text` (comments and strings of code, the visible
+   * part, a selection); the whole text when absent.
+   */
+  ranges?: Array<[number, number]>;
+}
+
+export interface EntitiesResult {
+  /** Sorted by start, never overlapping. */
+  entities: Entity[];
+  model: ModelInfo;
+  device: DeviceInfo;
+  /** Paragraphs run through the model; the others came from the cache (unchanged text). */
+  paragraphsAnalysed: number;
+  paragraphsCached: number;
+  elapsedMs: number;
+}
+
 export interface WorkerInfo {
   version: string;
   pid: number;
@@ -124,6 +156,7 @@ export interface WorkerInfo {
 /** Every request the worker serves: its parameters and its result. */
 export interface Methods {
   sentiment: { params: SentimentParams; result: SentimentResult };
+  entities: { params: EntitiesParams; result: EntitiesResult };
   info: { params: Record<string, never>; result: WorkerInfo };
 }
 export type Method = keyof Methods;

@@ -1,8 +1,21 @@
 import * as ort from 'onnxruntime-node';
-import type { DeviceInfo, EngineOptions, SentimentParams, SentimentResult, WorkerActivity, WorkerInfo } from '../protocol';
+import type {
+  DeviceInfo,
+  EngineOptions,
+  EntitiesParams,
+  EntitiesResult,
+  Method,
+  ModelInfo,
+  SentimentParams,
+  SentimentResult,
+  Task,
+  WorkerActivity,
+  WorkerInfo,
+} from '../protocol';
+import { entitySpans, type ParagraphEntity } from './entities';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
 import { silentLogger, type Logger } from './log';
-import { ModelStore } from './modelStore';
+import { ModelStore, type LoadedModel } from './modelStore';
 import { ResultCache } from './resultCache';
 import { sentenceSentiments, type SentenceScore } from './sentiment';
 import type { TaskContext } from './task';
@@ -27,6 +40,7 @@ export interface EngineHooks {
 export class Engine {
   private readonly models: ModelStore;
   private readonly sentimentCache = new ResultCache<SentenceScore>();
+  private readonly entityCache = new ResultCache<ParagraphEntity[]>();
   private readonly log: Logger;
   private readonly limits: BatchLimits;
 
@@ -39,15 +53,28 @@ export class Engine {
     this.models = new ModelStore(options, this.log);
   }
 
-  async sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
+  sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
+    return this.withModel('sentiment', context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
+  }
+
+  entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {
+    return this.withModel('entities', context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
+  }
+
+  /** Loads the task's model (once), runs `work` on it, and adds what every result reports. */
+  private async withModel<T>(
+    task: Task & Method,
+    context: TaskContext,
+    work: (model: LoadedModel) => Promise<T>,
+  ): Promise<T & { model: ModelInfo; device: DeviceInfo; elapsedMs: number }> {
     const started = performance.now();
-    const model = await this.models.get('sentiment', { signal: context.signal, onActivity: this.hooks.onActivity });
-    this.hooks.onActivity?.({ kind: 'busy', method: 'sentiment' });
+    const model = await this.models.get(task, { signal: context.signal, onActivity: this.hooks.onActivity });
+    this.hooks.onActivity?.({ kind: 'busy', method: task });
     try {
-      const result = await sentenceSentiments(model, params, this.sentimentCache, context, this.limits);
+      const result = await work(model);
       return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
     } finally {
-      this.models.touch('sentiment');
+      this.models.touch(task);
     }
   }
 

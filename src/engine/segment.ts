@@ -16,20 +16,24 @@ const WORDLIKE = /[\p{L}\p{N}]/u;
 const BLANK_LINE = /(?:\r\n|\r|\n)[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+/g;
 
 export function paragraphs(text: string, locale = 'en'): ParagraphSpan[] {
-  const result: ParagraphSpan[] = [];
-  let from = 0;
-  for (const separator of text.matchAll(BLANK_LINE)) {
-    pushParagraph(text, from, separator.index, locale, result);
-    from = separator.index + separator[0].length;
-  }
-  pushParagraph(text, from, text.length, locale, result);
-  return result;
+  return paragraphSpans(text).map((span) => ({ ...span, sentences: sentences(text, span.start, span.end, locale) }));
 }
 
-function pushParagraph(text: string, start: number, end: number, locale: string, out: ParagraphSpan[]): void {
-  const span = trimmed(text, start, end);
-  if (!span) return;
-  out.push({ ...span, sentences: sentences(text, span.start, span.end, locale) });
+/** The paragraphs of `text.slice(start, end)`, with offsets into `text`, without their sentences. */
+export function paragraphSpans(text: string, start = 0, end = text.length): Span[] {
+  const result: Span[] = [];
+  const part = text.slice(start, end);
+  let from = 0;
+  const push = (to: number) => {
+    const span = trimmed(text, start + from, start + to);
+    if (span) result.push(span);
+  };
+  for (const separator of part.matchAll(BLANK_LINE)) {
+    push(separator.index);
+    from = separator.index + separator[0].length;
+  }
+  push(part.length);
+  return result;
 }
 
 /** The sentences of `text.slice(start, end)`, with offsets into `text`. */

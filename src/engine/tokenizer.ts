@@ -12,6 +12,13 @@ export interface TokenWindow {
   offsets: Array<[number, number]>;
   /** Tokens that are not special tokens: what the window covers of the text. */
   contentTokens: number;
+  /** Per token, the index of the word it belongs to in the whole text; -1 for special tokens. */
+  wordIds: number[];
+  /** Index, among the text's tokens, of this window's first content token. */
+  firstToken: number;
+  /** Whether the text continues before / after this window (it is cut there). */
+  cutBefore: boolean;
+  cutAfter: boolean;
 }
 
 /**
@@ -56,17 +63,28 @@ export class TextTokenizer {
     return encodings.map((encoding, i) => {
       const toUtf16 = codePointToUtf16(texts[i]);
       let parts: Encoding[] = [encoding];
+      const overlap = Math.min(stride, room - 1);
       if (encoding.getLength() > room) {
-        encoding.truncate(room, Math.min(stride, room - 1), 'right');
+        encoding.truncate(room, overlap, 'right');
         parts = [encoding, ...encoding.getOverflowing()];
       }
-      return parts.map((part) => {
+      return parts.map((part, w) => {
         const processed = this.tokenizer.postProcess(part, null, true);
         const special = processed.getSpecialTokensMask();
         const offsets = processed.getOffsets().map(([start, end], t): [number, number] =>
           special[t] ? [-1, -1] : [toUtf16(start), toUtf16(end)],
         );
-        return { ids: processed.getIds(), offsets, contentTokens: part.getLength() };
+        const wordIds = processed.getWordIds().map((word, t) => (special[t] || word == null ? -1 : word));
+        return {
+          ids: processed.getIds(),
+          offsets,
+          wordIds,
+          contentTokens: part.getLength(),
+          // Each overflowing window starts `room - overlap` tokens after the one before it.
+          firstToken: w * (room - overlap),
+          cutBefore: w > 0,
+          cutAfter: w < parts.length - 1,
+        };
       });
     });
   }

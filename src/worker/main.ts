@@ -41,6 +41,7 @@ const engine = new Engine(readOptions(), {
 type Handler<M extends Method> = (params: Methods[M]['params'], context: TaskContext) => Promise<Methods[M]['result']>;
 const handlers: { [M in Method]: Handler<M> } = {
   sentiment: (params, context) => engine.sentiment(params, context),
+  entities: (params, context) => engine.entities(params, context),
   info: () => engine.info(),
 };
 

@@ -77,3 +77,19 @@ test('--version and info say which device is used', () => {
   assert.match(details.device, /^(cpu|cuda|dml|coreml)/);
   assert.match(details.sentiment, /bundled: .*sentiment/);
 });
+
+test('entities --json lists exact, sorted, non-overlapping entities', (t) => {
+  const file = join(tempDir(t), 'names.txt');
+  const text = 'Tōkyō 😀 hosted Angela Merkel.\r\nGoogle met UNESCO in Buenos Aires.\n';
+  writeFileSync(file, text);
+  const { status, stdout, stderr } = run('entities', file, '--models', fixtureModels(), '--json');
+  assert.equal(status, 0, stderr);
+  const output = JSON.parse(stdout) as { entities: { start: number; end: number; text: string; type: string; score: number }[]; model: { task: string } };
+  assert.deepEqual(
+    output.entities.map((e) => [e.text, e.type]),
+    [['Tōkyō', 'LOC'], ['Angela Merkel', 'PER'], ['Google', 'ORG'], ['UNESCO', 'ORG'], ['Buenos Aires', 'LOC']],
+  );
+  for (const e of output.entities) assert.equal(text.slice(e.start, e.end), e.text);
+  assert.deepEqual(Object.keys(output.entities[0]).sort(), ['end', 'score', 'start', 'text', 'type']);
+  assert.equal(output.model.task, 'entities');
+});

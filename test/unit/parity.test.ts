@@ -41,3 +41,40 @@ for (const precision of ['fp32', 'int8'] as const) {
     await classify.dispose();
   });
 }
+
+const ENTITY_TEXTS = [
+  'Angela Merkel met Barack Obama in Buenos Aires.',
+  'Marie Curie worked in Paris; Google and UNESCO sent French and German delegates to the Olympics.',
+  'Tōkyō 😀 welcomed Mozilla and Siemens, while a lone Merkel stayed in Berlin.',
+  'Nothing to find here at all.',
+];
+
+/** How the reference pipeline writes an entity's word: lower case, accents stripped (the model is uncased). */
+function asUncasedWord(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+for (const precision of ['fp32', 'int8'] as const) {
+  test(`entities match the transformers.js token-classification pipeline, aggregation "simple" (${precision})`, async () => {
+    const { pipeline, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = fixtureModels();
+    const classify = await pipeline('token-classification', 'entities', { dtype: precision === 'int8' ? 'q8' : 'fp32' });
+    const engine = new Engine(fixtureOptions({ precision }));
+    engines.push(engine);
+    for (const text of ENTITY_TEXTS) {
+      const reference = (await classify(text, { aggregation_strategy: 'simple' })) as unknown as Array<{ entity_group: string; score: number; word: string }>;
+      const ours = (await engine.entities({ text, minScore: 0 })).entities;
+      assert.deepEqual(
+        ours.map((e) => [e.type, asUncasedWord(e.text)]),
+        reference.map((r) => [r.entity_group, r.word]),
+        text,
+      );
+      ours.forEach((e, i) => assert.ok(Math.abs(e.score - reference[i].score) < 1e-4, `${e.text}: ours ${e.score}, reference ${reference[i].score}`));
+      // The pipeline gives no usable offsets (only a lower-cased, accent-stripped word: "tokyo" for
+      // "Tōkyō"); ours are the document's own characters, exactly at their offsets.
+      for (const e of ours) assert.equal(text.slice(e.start, e.end), e.text);
+    }
+    await classify.dispose();
+  });
+}
