@@ -31,6 +31,14 @@ describe('inference worker', () => {
     assert.equal(info.loaded[0]?.task, 'sentiment');
   });
 
+  test('answers an entities request with exact spans', async (t) => {
+    const worker = client(t);
+    const text = 'Angela Merkel 😀 visited Tōkyō.';
+    const result = await worker.request('entities', { text, minScore: 0.5 });
+    assert.deepEqual(result.entities.map((e) => [text.slice(e.start, e.end), e.type]), [['Angela Merkel', 'PER'], ['Tōkyō', 'LOC']]);
+    assert.equal(result.paragraphsAnalysed, 1);
+  });
+
   test('a request to a killed worker fails clearly, and the next request works after the restart', async (t) => {
     const worker = client(t);
     await worker.request('sentiment', { text: 'Warm up is good.', neutralBand: 0.1 });
