@@ -73,7 +73,7 @@ describe('entities on the planted fixture model', () => {
     // with 128 tokens of overlap (windows start every 382 tokens, each holding 510).
     const positions = [...range(370, 395), ...range(500, 515), ...range(755, 770), ...range(885, 895)];
     const paragraphs = positions.map((p) => {
-      const words = Array.from({ length: 1000 }, (_, i) => (i % 2 ? 'stone' : 'river'));
+      const words: string[] = Array.from({ length: 1000 }, (_, i) => (i % 2 ? 'stone' : 'river'));
       words.splice(p, 0, 'Angela', 'Merkel');
       words.splice(p + 20, 0, 'Mozilla');
       return words.join(' ');
