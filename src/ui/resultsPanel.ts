@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { Span } from '../protocol';
 import {
+  contentUri,
   readPersistedState,
+  type EntitiesView,
+  type PanelContent,
   type PanelNotice,
   type PanelState,
   type SentimentView,
@@ -9,8 +13,11 @@ import {
   type WebviewToHost,
 } from '../webview/messages';
 
-/** The command the stale banner's button runs; it receives the analysed document's `Uri`. */
-const RERUN_COMMAND = 'textAnalytics.analyzeSentiment';
+/** The command each view's stale banner runs; it receives the analysed document's `Uri`. */
+const RERUN_COMMANDS: Record<Exclude<PanelContent['view'], 'empty'>, string> = {
+  sentiment: 'textAnalytics.analyzeSentiment',
+  entities: 'textAnalytics.highlightEntities',
+};
 
 /**
  * The results panel beside the editor: one at a time, revived after a reload by
@@ -21,6 +28,8 @@ const RERUN_COMMAND = 'textAnalytics.analyzeSentiment';
  * const panel = ResultsPanel.createOrShow(context.extensionUri);
  * panel.showRunning(fileName);
  * panel.showSentiment({ uri: doc.uri.toString(), version, fileName, result });
+ * // Entities: on the command, createOrShow(…).showEntities(view); on each refresh while typing:
+ * if (ResultsPanel.current?.showsEntitiesOf(view.uri)) ResultsPanel.current.showEntities(view);
  */
 export class ResultsPanel implements vscode.Disposable {
   static readonly viewType = 'textAnalytics.results';
@@ -99,10 +108,35 @@ export class ResultsPanel implements vscode.Disposable {
     this.post({ type: 'show', state: this.state });
   }
 
-  /** Call when the document `uri` changes: if it is the one shown, the panel says so. */
-  markStale(uri: string): void {
+  /**
+   * Shows entities found in a document, replacing whatever was shown; clears any notice. When the
+   * panel already shows entities of the same document, the webview updates them in place and keeps
+   * the user's scroll position, filters, folded groups, focus and cycling positions, so this is
+   * meant to be called on every refresh of the highlights. It never reveals or focuses the panel
+   * (use {@link createOrShow} for that), and live refreshes should not call {@link showRunning}:
+   * the notice would blink on every pause in typing.
+   */
+  showEntities(view: EntitiesView): void {
+    this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
+    const document = findOpenDocument(view.uri);
+    const stale = document !== undefined && document.version !== view.version;
+    this.state = { content: { view: 'entities', entities: view }, stale };
+    this.updateTitle();
+    this.post({ type: 'show', state: this.state });
+  }
+
+  /**
+   * Whether the panel shows entities of `uri`: a highlight refresh should update the panel only
+   * then, and not replace sentiment results (or another document's entities) the user is reading.
+   */
+  showsEntitiesOf(uri: string): boolean {
     const { content } = this.state;
-    if (this.state.stale || content.view !== 'sentiment' || content.sentiment.uri !== uri) return;
+    return content.view === 'entities' && content.entities.uri === uri;
+  }
+
+  /** Call when the document `uri` changes: if the shown view describes it, the panel says so. */
+  markStale(uri: string): void {
+    if (this.state.stale || contentUri(this.state.content) !== uri) return;
     this.state = { ...this.state, stale: true };
     this.post({ type: 'stale', stale: true });
   }
@@ -142,8 +176,14 @@ export class ResultsPanel implements vscode.Disposable {
 
   private updateTitle(): void {
     const { content } = this.state;
-    this.panel.title =
-      content.view === 'sentiment' ? `Sentiment: ${baseName(content.sentiment.fileName)}` : 'Text Analytics';
+    const title =
+      content.view === 'sentiment'
+        ? `Sentiment: ${baseName(content.sentiment.fileName)}`
+        : content.view === 'entities'
+          ? `Entities: ${baseName(content.entities.fileName)}`
+          : 'Text Analytics';
+    // Assigning an unchanged title still updates the tab; entity refreshes come often.
+    if (this.panel.title !== title) this.panel.title = title;
   }
 
   private async onMessage(message: WebviewToHost): Promise<void> {
@@ -156,11 +196,14 @@ export class ResultsPanel implements vscode.Disposable {
         case 'reveal':
           await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
           return;
-        case 'rerun':
+        case 'rerun': {
+          const { view } = this.state.content;
           // Focus the document first: the command analyses the active editor when given no Uri.
           await this.showSourceEditor(vscode.Uri.parse(message.uri), false);
-          await vscode.commands.executeCommand(RERUN_COMMAND, vscode.Uri.parse(message.uri));
+          const command = RERUN_COMMANDS[view === 'empty' ? 'sentiment' : view];
+          await vscode.commands.executeCommand(command, vscode.Uri.parse(message.uri));
           return;
+        }
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -196,39 +239,39 @@ export class ResultsPanel implements vscode.Disposable {
    * not enough: a document closed and reopened starts counting again.
    */
   private stillMatches(document: vscode.TextDocument, uri: string, range: vscode.Range): boolean {
-    const { content } = this.state;
-    if (content.view !== 'sentiment' || content.sentiment.uri !== uri) return true;
-    if (document.version !== content.sentiment.version) return false;
+    const shown = shownSpans(this.state.content);
+    if (!shown || shown.uri !== uri) return true;
+    if (document.version !== shown.version) return false;
     const start = document.offsetAt(range.start);
-    const sentence = content.sentiment.result.sentences.find((s) => s.start === start);
-    return sentence === undefined || document.getText(range) === sentence.text;
+    const span = shown.spans.find((s) => s.start === start);
+    return span === undefined || document.getText(range) === span.text;
   }
 
   /**
    * After a reload the saved version number means nothing (versions restart per session), so
-   * compare the text instead: if every sentence is still where it was, adopt the current version;
-   * otherwise say the results are stale.
+   * compare the text instead: if every sentence or entity is still where it was, adopt the current
+   * version; otherwise say the results are stale.
    */
   private async recheckRestoredDocument(): Promise<void> {
     const { content } = this.state;
-    if (content.view !== 'sentiment') return;
-    const view = content.sentiment;
+    const shown = shownSpans(content);
+    if (!shown) return;
     let document: vscode.TextDocument;
     try {
-      document = await vscode.workspace.openTextDocument(vscode.Uri.parse(view.uri));
+      document = await vscode.workspace.openTextDocument(vscode.Uri.parse(shown.uri));
     } catch {
       // Deleted or unreadable: the results describe text that is gone.
-      if (this.state.content === content) this.markStale(view.uri);
+      if (this.state.content === content) this.markStale(shown.uri);
       return;
     }
     const text = document.getText();
-    const unchanged = view.result.sentences.every((s) => text.slice(s.start, s.end) === s.text);
+    const unchanged = shown.spans.every((s) => text.slice(s.start, s.end) === s.text);
     if (this.state.content !== content) return; // A new analysis arrived meanwhile.
     if (!unchanged) {
-      this.markStale(view.uri);
+      this.markStale(shown.uri);
       return;
     }
-    this.state = { ...this.state, content: { view: 'sentiment', sentiment: { ...view, version: document.version } } };
+    this.state = { ...this.state, content: withVersion(content, document.version) };
   }
 }
 
@@ -272,6 +315,33 @@ function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   <script nonce="${nonce}" src="${scriptUri}"></script>
 </body>
 </html>`;
+}
+
+/** The document a view describes, the version analysed, and the spans a reveal can land on. */
+function shownSpans(content: PanelContent): { uri: string; version: number; spans: readonly Span[] } | undefined {
+  switch (content.view) {
+    case 'empty':
+      return undefined;
+    case 'sentiment': {
+      const { uri, version, result } = content.sentiment;
+      return { uri, version, spans: result.sentences };
+    }
+    case 'entities': {
+      const { uri, version, result } = content.entities;
+      return { uri, version, spans: result.entities };
+    }
+  }
+}
+
+function withVersion(content: PanelContent, version: number): PanelContent {
+  switch (content.view) {
+    case 'empty':
+      return content;
+    case 'sentiment':
+      return { view: 'sentiment', sentiment: { ...content.sentiment, version } };
+    case 'entities':
+      return { view: 'entities', entities: { ...content.entities, version } };
+  }
 }
 
 function findOpenDocument(uri: string): vscode.TextDocument | undefined {

@@ -10,7 +10,7 @@
  * posts `ready` anew).
  */
 
-import type { SentimentResult } from '../protocol';
+import type { EntitiesResult, SentimentResult } from '../protocol';
 
 /** One sentiment analysis, as the extension hands it to the panel. */
 export interface SentimentView {
@@ -26,10 +26,41 @@ export interface SentimentView {
 }
 
 /**
+ * One entity recognition, as the extension hands it to the panel. Editor highlighting refreshes it
+ * whenever the user pauses typing, so the same document arrives again and again: the webview then
+ * updates the shown view in place rather than rebuilding it.
+ */
+export interface EntitiesView {
+  /** `document.uri.toString()` of the analysed document. */
+  uri: string;
+  /** `document.version` when the text was sent: a different version means the offsets may be stale. */
+  version: number;
+  /** What the header shows: usually the workspace-relative path. */
+  fileName: string;
+  /** Offsets are document offsets. */
+  result: EntitiesResult;
+}
+
+/**
  * What the panel's body shows. `view` is the discriminant each analysis adds itself to (entities,
  * topics and questions will be further members), so the webview picks a renderer by it.
  */
-export type PanelContent = { view: 'empty' } | { view: 'sentiment'; sentiment: SentimentView };
+export type PanelContent =
+  | { view: 'empty' }
+  | { view: 'sentiment'; sentiment: SentimentView }
+  | { view: 'entities'; entities: EntitiesView };
+
+/** The document the content describes, if any. */
+export function contentUri(content: PanelContent): string | undefined {
+  switch (content.view) {
+    case 'empty':
+      return undefined;
+    case 'sentiment':
+      return content.sentiment.uri;
+    case 'entities':
+      return content.entities.uri;
+  }
+}
 
 /** A transient line above the results: an analysis under way, or one that failed. */
 export type PanelNotice = { kind: 'running'; fileName: string } | { kind: 'error'; message: string };
@@ -44,7 +75,10 @@ export interface PanelState {
 
 /** Sent by the host. */
 export type HostToWebview =
-  /** The whole state; replaces whatever the webview shows. */
+  /**
+   * The whole state; replaces whatever the webview shows, except that an entities view of the same
+   * document is updated in place (scroll, filters, folded groups and focus stay).
+   */
   | { type: 'show'; state: PanelState }
   /** Only the staleness changed: cheap to send on every edit, keeps row focus and scroll. */
   | { type: 'stale'; stale: boolean }
@@ -60,7 +94,10 @@ export type WebviewToHost =
    * keyboard there too; otherwise focus stays in the panel so the user can keep walking the rows.
    */
   | { type: 'reveal'; uri: string; start: number; end: number; focusEditor: boolean }
-  /** Run the analysis again on `uri` (the stale banner's button). */
+  /**
+   * Run the shown analysis again on `uri` (the stale banner's button): sentiment, or entity
+   * highlighting for the entities view.
+   */
   | { type: 'rerun'; uri: string };
 
 export type GroupBy = 'paragraph' | 'label' | 'none';
@@ -68,14 +105,31 @@ export type SortBy = 'document' | 'confidence' | 'label';
 export const GROUP_BY: readonly GroupBy[] = ['paragraph', 'label', 'none'];
 export const SORT_BY: readonly SortBy[] = ['document', 'confidence', 'label'];
 
+/** The entities view's choices. Types are listed by what is hidden, so a new model's types show. */
+export interface EntityControls {
+  hiddenTypes: string[];
+  /** Mentions scoring below this (0–1) are not shown. */
+  minScore: number;
+  /** Type groups the user folded. */
+  collapsedTypes: string[];
+}
+
+export const DEFAULT_ENTITY_CONTROLS: EntityControls = { hiddenTypes: [], minScore: 0, collapsedTypes: [] };
+
 /** The user's view choices; they survive reloads and new results. */
 export interface PanelControls {
   groupBy: GroupBy;
   sortBy: SortBy;
   filter: string;
+  entities: EntityControls;
 }
 
-export const DEFAULT_CONTROLS: PanelControls = { groupBy: 'paragraph', sortBy: 'document', filter: '' };
+export const DEFAULT_CONTROLS: PanelControls = {
+  groupBy: 'paragraph',
+  sortBy: 'document',
+  filter: '',
+  entities: DEFAULT_ENTITY_CONTROLS,
+};
 
 /**
  * What the webview keeps with `setState`, and what VS Code hands the serializer when it restores
@@ -108,6 +162,7 @@ export function readPersistedState(value: unknown): PersistedPanelState | undefi
 
 function readContent(content: Record<string, unknown>): PanelContent | undefined {
   if (content.view === 'empty') return { view: 'empty' };
+  if (content.view === 'entities') return readEntitiesContent(content);
   if (content.view !== 'sentiment' || !isRecord(content.sentiment)) return undefined;
   const sentiment = content.sentiment;
   const result = sentiment.result;
@@ -124,11 +179,42 @@ function readContent(content: Record<string, unknown>): PanelContent | undefined
   return wellFormed ? { view: 'sentiment', sentiment: sentiment as unknown as SentimentView } : undefined;
 }
 
+function readEntitiesContent(content: Record<string, unknown>): PanelContent | undefined {
+  const entities = content.entities;
+  if (!isRecord(entities)) return undefined;
+  const result = entities.result;
+  const wellFormed =
+    typeof entities.uri === 'string' &&
+    typeof entities.version === 'number' &&
+    typeof entities.fileName === 'string' &&
+    isRecord(result) &&
+    Array.isArray(result.entities) &&
+    isRecord(result.model) &&
+    isRecord(result.device);
+  return wellFormed ? { view: 'entities', entities: entities as unknown as EntitiesView } : undefined;
+}
+
 function readControls(controls: Record<string, unknown>): PanelControls {
   const groupBy = GROUP_BY.find((g) => g === controls.groupBy) ?? DEFAULT_CONTROLS.groupBy;
   const sortBy = SORT_BY.find((s) => s === controls.sortBy) ?? DEFAULT_CONTROLS.sortBy;
   const filter = typeof controls.filter === 'string' ? controls.filter : DEFAULT_CONTROLS.filter;
-  return { groupBy, sortBy, filter };
+  // Absent in state persisted before the entities view existed: the defaults then.
+  const entities = isRecord(controls.entities) ? readEntityControls(controls.entities) : DEFAULT_ENTITY_CONTROLS;
+  return { groupBy, sortBy, filter, entities };
+}
+
+function readEntityControls(controls: Record<string, unknown>): EntityControls {
+  const { minScore } = controls;
+  return {
+    hiddenTypes: stringArray(controls.hiddenTypes),
+    minScore:
+      typeof minScore === 'number' && minScore >= 0 && minScore <= 1 ? minScore : DEFAULT_ENTITY_CONTROLS.minScore,
+    collapsedTypes: stringArray(controls.collapsedTypes),
+  };
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 

@@ -6,13 +6,15 @@
  */
 
 import { h } from './dom';
+import { renderEntitiesView, type EntitiesViewHandle } from './entitiesView';
 import { baseName } from './format';
 import {
+  contentUri,
   DEFAULT_CONTROLS,
   readPersistedState,
   type HostToWebview,
-  type PanelContent,
   type PanelNotice,
+  type PanelState,
   type PersistedPanelState,
   type WebviewToHost,
 } from './messages';
@@ -47,13 +49,16 @@ function post(message: WebviewToHost): void {
   vscode.postMessage(message);
 }
 
-/** The document the shown results describe; each future view names its own. */
-function analysedUri(content: PanelContent): string | undefined {
-  return content.view === 'sentiment' ? content.sentiment.uri : undefined;
-}
+/** The entities view on screen, which new results for the same document update in place. */
+let entitiesView: EntitiesViewHandle | undefined;
 
 function renderContent(): void {
   const { content } = persisted.state;
+  if (content.view === 'entities' && entitiesView?.uri === content.entities.uri) {
+    entitiesView.update(content.entities);
+    return;
+  }
+  entitiesView = undefined;
   switch (content.view) {
     case 'empty':
       contentSlot.replaceChildren(renderEmpty());
@@ -71,6 +76,18 @@ function renderContent(): void {
       );
       return;
     }
+    case 'entities': {
+      const { uri } = content.entities;
+      entitiesView = renderEntitiesView(content.entities, persisted.controls.entities, {
+        onControlsChange: (entities) => {
+          persisted = { ...persisted, controls: { ...persisted.controls, entities } };
+          save();
+        },
+        reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
+      });
+      contentSlot.replaceChildren(entitiesView.element);
+      return;
+    }
   }
 }
 
@@ -79,15 +96,40 @@ function renderEmpty(): HTMLElement {
     h('p', { text: 'No results yet.' }),
     h('p', {
       className: 'hint',
-      text: 'Run “Text Analytics: Analyze Sentiment” from the Command Palette or the editor’s context menu.',
+      text: 'Run “Text Analytics: Analyze Sentiment” or “Text Analytics: Highlight Entities” from the Command Palette or the editor’s context menu.',
     }),
   ]);
 }
 
+/**
+ * How long the entities view waits before saying it is stale. Highlighting refreshes it after
+ * each pause in typing, so every keystroke makes it stale for a moment: announcing each of those
+ * would make the banner blink and the list jump.
+ */
+const ENTITIES_STALE_DELAY_MS = 2000;
+let staleTimer: ReturnType<typeof setTimeout> | undefined;
+/** What the banner slot shows now, so an unchanged banner is not rebuilt (it may hold the focus). */
+let bannerShown: string | undefined;
+
 function renderBanner(): void {
   const { stale, content } = persisted.state;
-  const uri = analysedUri(content);
+  const uri = contentUri(content);
+  clearTimeout(staleTimer);
   if (!stale || uri === undefined) {
+    showBanner(undefined);
+    return;
+  }
+  if (content.view === 'entities' && bannerShown !== uri) {
+    staleTimer = setTimeout(() => showBanner(uri), ENTITIES_STALE_DELAY_MS);
+    return;
+  }
+  showBanner(uri);
+}
+
+function showBanner(uri: string | undefined): void {
+  if (bannerShown === uri) return;
+  bannerShown = uri;
+  if (uri === undefined) {
     bannerSlot.replaceChildren();
     return;
   }
@@ -105,8 +147,13 @@ function renderBanner(): void {
   );
 }
 
+let noticeShown: PanelState['notice'];
+
 function renderNotice(): void {
-  noticeSlot.replaceChildren(...noticeElements(persisted.state.notice));
+  const { notice } = persisted.state;
+  if (JSON.stringify(notice) === JSON.stringify(noticeShown)) return;
+  noticeShown = notice;
+  noticeSlot.replaceChildren(...noticeElements(notice));
 }
 
 function noticeElements(notice: PanelNotice | undefined): HTMLElement[] {

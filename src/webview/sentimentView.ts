@@ -8,8 +8,6 @@
  */
 
 import type {
-  DeviceInfo,
-  ModelInfo,
   ParagraphSentiment,
   SentenceSentiment,
   SentimentLabel,
@@ -17,7 +15,7 @@ import type {
   SentimentScore,
 } from '../protocol';
 import { h, uniqueId } from './dom';
-import { baseName, formatDuration, percent, plural } from './format';
+import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
 import type { GroupBy, PanelControls, SentimentView, SortBy } from './messages';
 
 export interface SentimentViewCallbacks {
@@ -383,29 +381,6 @@ function select<T extends string>(
     if (chosen) onChange(chosen[0]);
   });
   return h('label', { className: 'control' }, [h('span', { text: caption }), control]);
-}
-
-const DEVICE_NAMES: Record<DeviceInfo['used'], string> = {
-  cpu: 'CPU',
-  cuda: 'GPU (CUDA)',
-  dml: 'GPU (DirectML)',
-  coreml: 'GPU (CoreML)',
-};
-
-function describeDevice(device: DeviceInfo): string {
-  const used = DEVICE_NAMES[device.used] ?? device.used;
-  return device.requested === 'gpu' && device.used === 'cpu' ? `${used} (GPU requested)` : used;
-}
-
-const MODEL_SOURCES: Record<ModelInfo['source'], string> = {
-  setting: 'from settings',
-  bundled: 'bundled',
-  cache: 'downloaded earlier',
-  download: 'just downloaded',
-};
-
-function describeModel(model: ModelInfo): string {
-  return `${model.id} (${model.precision}, ${MODEL_SOURCES[model.source] ?? model.source})`;
 }
 
 function labelClass(label: SentimentLabel): string {
