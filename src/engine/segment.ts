@@ -13,7 +13,8 @@ export interface ParagraphSpan extends Span {
 
 const WORDLIKE = /[\p{L}\p{N}]/u;
 
-const BLANK_LINE = /(?:\r\n|\r|\n)[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+/g;
+// `\r(?!\n)`: a CRLF is one line break, never a CR and an LF making a "blank line".
+const BLANK_LINE = /(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*)+/g;
 
 export function paragraphs(text: string, locale = 'en'): ParagraphSpan[] {
   return paragraphSpans(text).map((span) => ({ ...span, sentences: sentences(text, span.start, span.end, locale) }));

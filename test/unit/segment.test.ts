@@ -25,6 +25,13 @@ test('paragraphs split at blank lines with LF, CRLF and CR line ends', () => {
   }
 });
 
+test('a single line break, LF, CRLF or CR, does not end a paragraph', () => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const text = `One line.${eol}Another line.${eol}${eol}Second paragraph.`;
+    assert.deepEqual(paragraphs(text).map((p) => p.text), [`One line.${eol}Another line.`, 'Second paragraph.'], JSON.stringify(eol));
+  }
+});
+
 test('a single line break ends a sentence but not a paragraph', () => {
   const text = '# Heading\n- first item\n- second item';
   const [only] = paragraphs(text);
