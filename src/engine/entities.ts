@@ -54,9 +54,11 @@ export async function entitySpans(
     todo.map((i) => units[i].text),
     WINDOW_STRIDE,
   );
-  const labelled = await labelTokens(model, windows, context, limits);
-  todo.forEach((unit, j) => {
-    found[unit] = decodeEntities(labelled[j], tags);
+  // Each paragraph is cached as soon as its last window is through the model, so a request
+  // cancelled by the next keystroke keeps what it finished.
+  await labelTokens(model, windows, context, limits, (j, tokens) => {
+    const unit = todo[j];
+    found[unit] = decodeEntities(tokens, tags);
     cache.set(keys[unit], found[unit] as ParagraphEntity[]);
   });
 
@@ -101,15 +103,20 @@ interface LabelledToken {
   context: number;
 }
 
-/** Runs all windows in length-sorted batches and merges each paragraph's windows into one labelling. */
+/**
+ * Runs all windows in length-sorted batches and merges each text's windows into one labelling,
+ * handed to `onText` as soon as all of that text's windows are done.
+ */
 async function labelTokens(
   model: LoadedModel,
   windowsPerText: TokenWindow[][],
   context: TaskContext,
   limits: BatchLimits,
-): Promise<LabelledToken[][]> {
+  onText: (text: number, tokens: LabelledToken[]) => void,
+): Promise<void> {
   const flat = windowsPerText.flatMap((windows, text) => windows.map((window) => ({ window, text })));
   const tokens: LabelledToken[][] = windowsPerText.map(() => []);
+  const windowsLeft = windowsPerText.map((windows) => windows.length);
   const batches = lengthSortedBatches(flat.map((w) => w.window.ids.length), limits);
   let done = 0;
   for (const batch of batches) {
@@ -141,11 +148,11 @@ async function labelTokens(
         if (!current || candidate.context > current.context) tokens[text][index] = candidate;
         position++;
       }
+      if (--windowsLeft[text] === 0) onText(text, tokens[text]);
     });
     done += batch.length;
     context.onProgress?.({ done, total: flat.length, message: `${done} of ${flat.length} passages` });
   }
-  return tokens;
 }
 
 function argmaxSoftmax(data: Float32Array, base: number, labels: number): [number, number] {

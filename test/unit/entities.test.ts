@@ -174,3 +174,18 @@ describe('decoding tags into entities', () => {
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
+
+test('a cancelled request keeps the paragraphs it finished in the cache', async () => {
+  const sharedEngine = engine(fixtureOptions(), { batchLimits: { maxBatch: 4, maxTokens: 4096 } });
+  const text = Array.from({ length: 40 }, (_, i) => `Paris paragraph number ${i}.`).join('\n\n');
+  const controller = new AbortController();
+  let batches = 0;
+  await assert.rejects(
+    sharedEngine.entities({ text, minScore: 0.5 }, { signal: controller.signal, onProgress: () => ++batches === 3 && controller.abort() }),
+    { code: 'cancelled' },
+  );
+  const again = await sharedEngine.entities({ text, minScore: 0.5 });
+  assert.equal(again.paragraphsCached, 12, 'three batches of four paragraphs were kept');
+  assert.equal(again.paragraphsAnalysed, 28);
+  assert.equal(again.entities.length, 40);
+});
