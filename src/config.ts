@@ -55,6 +55,30 @@ export class Config {
     return clamp(this.raw.get<number>('sentiment.neutralBand', 0.1), 0, 0.5);
   }
 
+  /** Language ids whose documents are highlighted as soon as they are shown. */
+  get entityAutoHighlight(): string[] {
+    return stringList(this.raw.get('entities.autoHighlight'));
+  }
+
+  /** Entities the model is less sure of are not highlighted. */
+  get entityMinScore(): number {
+    return clamp(this.raw.get<number>('entities.minScore', 0.5), 0, 1);
+  }
+
+  get entityStyle(): EntityStyle {
+    return oneOf(this.raw.get('entities.style'), ['background', 'underline', 'border'], 'background');
+  }
+
+  /** Entity kinds not highlighted, upper-cased as the setting's values are (`PER`, `ORG`, `LOC`, `MISC`). */
+  get hiddenEntityTypes(): string[] {
+    return stringList(this.raw.get('entities.hiddenTypes')).map((type) => type.toUpperCase());
+  }
+
+  /** In source code: only comments and strings, or all of the text. */
+  get entityCodeScope(): EntityCodeScope {
+    return oneOf(this.raw.get('entities.codeScope'), ['commentsAndStrings', 'all'], 'commentsAndStrings');
+  }
+
   get idleUnloadSeconds(): number {
     return Math.max(0, this.raw.get<number>('idleUnloadSeconds', 600));
   }
@@ -74,13 +98,23 @@ export class Config {
   }
 }
 
-/** Settings whose change restarts the worker (the others are read per request). */
+export type EntityStyle = 'background' | 'underline' | 'border';
+export type EntityCodeScope = 'commentsAndStrings' | 'all';
+
+/**
+ * Settings whose change restarts the worker (the others are read per request). The
+ * `entities.*` settings are not among them: they only change what the editor shows or asks for.
+ */
 export const RESTART_SETTINGS = ['device', 'threads', 'precision', 'models', 'modelCacheDir', 'allowDownloads', 'idleUnloadSeconds'].map(
   (key) => `${SECTION}.${key}`,
 );
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((item) => item.trim()).filter(Boolean) : [];
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -1,17 +1,20 @@
 import * as vscode from 'vscode';
 import { WorkerClient } from './client/workerClient';
 import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
+import { EntityCommands } from './commands/highlightEntities';
 import { Config, RESTART_SETTINGS } from './config';
+import { EntityHighlighter } from './ui/entityHighlighter';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
 
 /**
  * Wiring only: settings, the worker client (started on first use, never here), commands, the
- * results panel and the status bar. Inference never runs on the extension host.
+ * results panel, the entity highlighter and the status bar. Inference never runs on the extension
+ * host.
  */
-export function activate(context: vscode.ExtensionContext): { client: WorkerClient } {
+export function activate(context: vscode.ExtensionContext): { client: WorkerClient; entities: EntityHighlighter } {
   const log = vscode.window.createOutputChannel('Text Analytics', { log: true });
-  const config = () => new Config(context);
+  const config = (scope?: vscode.ConfigurationScope) => new Config(context, scope);
 
   const client = new WorkerClient({
     workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
@@ -20,12 +23,27 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
   });
   const statusBar = new StatusBar(client.status);
   const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log);
+  const entities = new EntityHighlighter({
+    client,
+    config,
+    log,
+    // The one place entity results reach the results panel: after every pass of every refresh
+    // (command, typing, scrolling, settings), with all entities of the document. The command opens
+    // the panel; a refresh only updates a panel already showing this document's entities.
+    onResult: (document, result, { userInitiated }) => {
+      const view = { uri: document.uri.toString(), version: document.version, fileName: document.fileName, result };
+      if (userInitiated) ResultsPanel.createOrShow(context.extensionUri).showEntities(view);
+      else if (ResultsPanel.current?.showsEntitiesOf(view.uri)) ResultsPanel.current.showEntities(view);
+    },
+  });
 
   context.subscriptions.push(
     log,
     { dispose: () => client.dispose() },
     statusBar,
     sentiment,
+    entities,
+    new EntityCommands(entities, config, log),
     client.onStatus((status) => statusBar.update(status)),
     registerResultsPanelSerializer(context),
     vscode.commands.registerCommand('textAnalytics.analyzeSentiment', () => sentiment.run()),
@@ -52,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
       void client.reconfigure(config().engineOptions()).catch((error: unknown) => log.error(String(error)));
     }),
   );
-  return { client };
+  return { client, entities };
 }
 
 export function deactivate(): void {

@@ -8,31 +8,10 @@
  * for (const group of groups) console.log(entityTypeName(group.type), group.entities.map((e) => e.label));
  */
 
+import { ENTITY_KIND_INFO, entityKind, isUsualEntityName, knownEntityKind, normaliseEntityText } from '../entityTypes';
 import type { Entity } from '../protocol';
 
-/**
- * The key under which mentions count as one entity, so “Merkel”, “MERKEL” and “merkel” are one
- * row, and so are full-width and composed/decomposed spellings of the same letters.
- *
- * - Unicode NFKC: compatibility forms (full-width letters, ligatures such as “ﬁ”, decomposed
- *   accents) become their ordinary composed form.
- * - Case-folded: a round trip through upper case folds what a plain `toLowerCase` misses
- *   (“STRAẞE” and “Straße” both become “strasse”; a final sigma becomes σ).
- * - Typographic apostrophes become `'` (“O’Brien” = “O'Brien”), and runs of white space (a name
- *   broken across lines) become one space.
- * - Accents are kept: “Müller” and “Muller”, or “José” and “Jose”, may well be different people,
- *   and merging them would hide that; NFKC already merges the different encodings of one accent.
- */
-export function normaliseEntityText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(/[\u2018\u2019\u02bc\u2032]/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim()
-    .toLowerCase()
-    .toUpperCase()
-    .toLowerCase();
-}
+export { normaliseEntityText };
 
 /** One row of the view: every accepted mention of one normalised text with one type. */
 export interface EntityRow {
@@ -173,59 +152,27 @@ export function nextOccurrenceIndex(count: number, last: number | undefined, dir
   return (last + direction + count) % count;
 }
 
-/**
- * The colour family of a type: the names match the contributed theme colours
- * `textAnalytics.entity.<family>.background`, and the families the editor's highlighting
- * (`src/ui/entityKinds.ts`) puts each type in, so a row looks like its highlight: a few other
- * names join the usual four (GPE is a location), and types no family claims are `misc`.
- */
+/** The colour family of a type, as the editor colours its highlight (`src/entityTypes.ts`). */
 export type EntityColour = 'person' | 'organization' | 'location' | 'misc';
 
-interface KnownType {
-  /** Absent where the model's own name says more than the family's (GPE is not just “Location”). */
-  name?: string;
-  colour: EntityColour;
-  order: number;
-}
-
-const PERSON: KnownType = { name: 'Person', colour: 'person', order: 0 };
-const ORGANISATION: KnownType = { name: 'Organisation', colour: 'organization', order: 1 };
-const LOCATION: KnownType = { name: 'Location', colour: 'location', order: 2 };
-const MISCELLANEOUS: KnownType = { name: 'Miscellaneous', colour: 'misc', order: 3 };
-
-/** The CoNLL-2003 names most NER models use, their spelled-out forms, and a few relatives. */
-const KNOWN_TYPES: Record<string, KnownType> = {
-  PER: PERSON,
-  PERS: PERSON,
-  PERSON,
-  ORG: ORGANISATION,
-  ORGANIZATION: ORGANISATION,
-  ORGANISATION,
-  CORPORATION: { colour: 'organization', order: 1 },
-  LOC: LOCATION,
-  LOCATION,
-  GPE: { colour: 'location', order: 2 },
-  MISC: MISCELLANEOUS,
-  MISCELLANEOUS,
-};
-
-function knownType(type: string): KnownType | undefined {
-  const key = type.trim().toUpperCase();
-  return Object.hasOwn(KNOWN_TYPES, key) ? KNOWN_TYPES[key] : undefined;
-}
-
-/** “Person” for PER and the other usual four (and their spelled-out names); others as the model names them. */
+/** “Person” for PER and the other usual names of the four kinds; others as the model names them. */
 export function entityTypeName(type: string): string {
-  return knownType(type)?.name ?? type;
+  return isUsualEntityName(type) ? ENTITY_KIND_INFO[entityKind(type)].label : type;
 }
 
 export function entityTypeColour(type: string): EntityColour {
-  return knownType(type)?.colour ?? 'misc';
+  return ENTITY_KIND_INFO[entityKind(type)].colour;
 }
+
+const KIND_ORDER = ['PER', 'ORG', 'LOC', 'MISC'];
 
 /** Person, organisation, location, miscellaneous (each family's relatives beside it), then the rest alphabetically. */
 export function compareEntityTypes(a: string, b: string): number {
-  const orderA = knownType(a)?.order ?? Number.MAX_SAFE_INTEGER;
-  const orderB = knownType(b)?.order ?? Number.MAX_SAFE_INTEGER;
+  const order = (type: string) => {
+    const kind = knownEntityKind(type);
+    return kind ? KIND_ORDER.indexOf(kind) : Number.MAX_SAFE_INTEGER;
+  };
+  const orderA = order(a);
+  const orderB = order(b);
   return orderA - orderB || (a < b ? -1 : a > b ? 1 : 0);
 }

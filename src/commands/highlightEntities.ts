@@ -1,0 +1,284 @@
+import * as vscode from 'vscode';
+import type { Config } from '../config';
+import { isCodeLanguage } from '../ui/codeRanges';
+import { documentLength, type DocumentEntities, type EntityHighlighter, type EntityScope } from '../ui/entityHighlighter';
+import { ENTITY_LINK_COMMANDS, type CopyEntityArgs, type FindOccurrencesArgs, type HideEntityTypeArgs } from '../ui/entityHover';
+import { ENTITY_KIND_INFO, ENTITY_KINDS } from '../ui/entityKinds';
+import { reportFailure } from './common';
+
+export const ENTITY_COMMANDS = {
+  highlight: 'textAnalytics.highlightEntities',
+  toggle: 'textAnalytics.toggleEntityHighlights',
+  clear: 'textAnalytics.clearEntityHighlights',
+  ...ENTITY_LINK_COMMANDS,
+} as const;
+
+/** Documents larger than this show their progress in a notification (with Cancel); smaller ones in the status bar. */
+const NOTIFY_PROGRESS_CHARS = 50_000;
+/** Schemes auto-highlighting applies to: real documents, not output channels, diffs of git objects or settings. */
+const AUTO_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+/** How much of a document is checked for NUL characters (binary data). */
+const BINARY_PROBE_CHARS = 65_536;
+
+/**
+ * The entity commands and the policy around the {@link EntityHighlighter}: which documents to
+ * highlight (the command, the toggle, `textAnalytics.entities.autoHighlight`), what to ask the user
+ * first (documents above `textAnalytics.maxDocumentSize`, languages not enabled), and the hover's
+ * links (find all occurrences, copy, hide a kind).
+ */
+export class EntityCommands implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Documents the user cleared: auto-highlighting leaves them alone until the user asks again. */
+  private readonly clearedByUser = new Set<string>();
+  /** Documents highlighted because of their language, cleared when it leaves the setting. */
+  private readonly autoHighlighted = new Set<string>();
+  /** Documents too large to auto-highlight whose user has been told so. */
+  private readonly toldTooLarge = new Set<string>();
+  private disposed = false;
+
+  constructor(
+    private readonly highlighter: EntityHighlighter,
+    private readonly config: (scope?: vscode.ConfigurationScope) => Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.commands.registerCommand(ENTITY_COMMANDS.highlight, () => this.highlight()),
+      vscode.commands.registerCommand(ENTITY_COMMANDS.toggle, () => this.toggle()),
+      vscode.commands.registerCommand(ENTITY_COMMANDS.clear, () => this.clear()),
+      vscode.commands.registerCommand(ENTITY_COMMANDS.findOccurrences, (args: unknown) => this.findOccurrences(args)),
+      vscode.commands.registerCommand(ENTITY_COMMANDS.copy, (args: unknown) => this.copy(args)),
+      vscode.commands.registerCommand(ENTITY_COMMANDS.hideType, (args: unknown) => this.hideType(args)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.autoHighlight()),
+      vscode.workspace.onDidCloseTextDocument((document) => this.forget(document)),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('textAnalytics.entities.autoHighlight')) this.autoHighlight();
+      }),
+    );
+    this.autoHighlight();
+  }
+
+  /**
+   * Text Analytics: Highlight Entities. Highlights the active document (asking first when it is
+   * above the size limit or in a language not enabled) and resolves with its entities when the run
+   * ends (done, cancelled, or overtaken by typing) — for tests and other extensions; undefined
+   * when nothing was done.
+   */
+  async highlight(): Promise<DocumentEntities | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Open a document to highlight its named entities.');
+      return undefined;
+    }
+    const { document } = editor;
+    const config = this.config(document);
+    if (looksBinary(document)) {
+      void vscode.window.showWarningMessage('The document looks like binary data (it contains NUL characters), so its entities were not highlighted.');
+      return undefined;
+    }
+    const scope = await this.chooseScope(editor, config, true);
+    if (!scope || !(await this.languageAccepted(document, config))) return undefined;
+    this.clearedByUser.delete(document.uri.toString());
+    const length = documentLength(document);
+    const location = length >= NOTIFY_PROGRESS_CHARS ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location, title: 'Highlighting entities', cancellable: location === vscode.ProgressLocation.Notification },
+        (progress, token) => this.highlighter.highlight(document, scope, { progress, token, userInitiated: true }),
+      );
+      if (outcome === 'cancelled') {
+        // Stopping a long run should stop the work, yet keep what was found and follow the text:
+        // from now on only what is scrolled into view is analysed.
+        this.highlighter.limitToVisible(document);
+        void vscode.window.setStatusBarMessage('Entity highlighting stopped; only the part in view will be kept up to date.', 5000);
+      }
+      const found = this.highlighter.entitiesFor(document.uri);
+      if (outcome === 'done') void vscode.window.setStatusBarMessage(`${found?.entities.length ?? 0} entities highlighted.`, 3000);
+      return found;
+    } catch (error) {
+      // Nothing could be analysed (no model, a crash): leave the document as it was.
+      if (!this.highlighter.entitiesFor(document.uri)?.entities.length) this.highlighter.clear(document);
+      reportFailure(error, this.log);
+      return undefined;
+    }
+  }
+
+  /** Text Analytics: Toggle Entity Highlights (Ctrl+Alt+E). */
+  async toggle(): Promise<DocumentEntities | undefined> {
+    const document = vscode.window.activeTextEditor?.document;
+    if (document && this.highlighter.isHighlighted(document)) {
+      this.clear();
+      return undefined;
+    }
+    return this.highlight();
+  }
+
+  /** Text Analytics: Clear Entity Highlights — of the active document. */
+  clear(): void {
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document) return;
+    this.clearedByUser.add(document.uri.toString());
+    this.autoHighlighted.delete(document.uri.toString());
+    this.highlighter.clear(document);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The hover's links
+
+  private async findOccurrences(args: unknown): Promise<void> {
+    if (!isFindOccurrencesArgs(args)) return;
+    const uri = vscode.Uri.parse(args.uri);
+    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === args.uri);
+    const occurrences = this.highlighter.occurrences(uri, args);
+    if (!document || occurrences.length === 0) {
+      void vscode.window.showInformationMessage(`No highlighted occurrences of “${args.text}” are left; the document may have changed.`);
+      return;
+    }
+    const locations = occurrences.map((entity) => new vscode.Location(uri, new vscode.Range(document.positionAt(entity.start), document.positionAt(entity.end))));
+    // The references peek lists every occurrence with its line, and steps through them.
+    await vscode.commands.executeCommand('editor.action.showReferences', uri, document.positionAt(Math.min(args.start, documentLength(document))), locations);
+  }
+
+  private async copy(args: unknown): Promise<void> {
+    if (!isRecord(args) || typeof args.text !== 'string') return;
+    const { text }: CopyEntityArgs = { text: args.text };
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`Copied “${text}”.`, 3000);
+  }
+
+  private async hideType(args: unknown): Promise<void> {
+    const kind = isRecord(args) ? (args as Partial<HideEntityTypeArgs>).kind : undefined;
+    if (!kind || !ENTITY_KINDS.includes(kind)) return;
+    const previous = this.config().hiddenEntityTypes;
+    if (previous.includes(kind)) return;
+    await this.updateHiddenTypes([...previous, kind]);
+    const choice = await vscode.window.showInformationMessage(
+      `${ENTITY_KIND_INFO[kind].plural} are no longer highlighted (textAnalytics.entities.hiddenTypes).`,
+      'Undo',
+      'Open Settings',
+    );
+    if (choice === 'Undo') await this.updateHiddenTypes(this.config().hiddenEntityTypes.filter((type) => type !== kind));
+    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'textAnalytics.entities.hiddenTypes');
+  }
+
+  /** Writes where the setting is defined now: the workspace's value when it has one, else the user's. */
+  private async updateHiddenTypes(types: readonly string[]): Promise<void> {
+    const settings = vscode.workspace.getConfiguration('textAnalytics');
+    const inspected = settings.inspect<string[]>('entities.hiddenTypes');
+    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await settings.update('entities.hiddenTypes', types, target);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Policy
+
+  /** Highlights the visible documents whose language is in `textAnalytics.entities.autoHighlight`. */
+  private autoHighlight(): void {
+    if (this.disposed) return;
+    const languages = new Set(this.config().entityAutoHighlight);
+    // A language taken out of the setting takes its automatic highlights with it.
+    for (const document of vscode.workspace.textDocuments) {
+      if (this.autoHighlighted.has(document.uri.toString()) && !languages.has(document.languageId)) {
+        this.autoHighlighted.delete(document.uri.toString());
+        this.highlighter.clear(document);
+      }
+    }
+    if (languages.size === 0) return;
+    for (const editor of vscode.window.visibleTextEditors) {
+      const { document } = editor;
+      const key = document.uri.toString();
+      if (!languages.has(document.languageId) || !AUTO_SCHEMES.has(document.uri.scheme)) continue;
+      if (this.clearedByUser.has(key) || this.highlighter.isHighlighted(document) || looksBinary(document)) continue;
+      const config = this.config(document);
+      if (documentLength(document) > config.maxDocumentSize) {
+        if (this.toldTooLarge.has(key)) continue;
+        this.toldTooLarge.add(key);
+        void this.chooseScope(editor, config, false).then((scope) => scope && this.startAutomatic(document, scope));
+        continue;
+      }
+      this.startAutomatic(document, { kind: 'document' });
+    }
+  }
+
+  private startAutomatic(document: vscode.TextDocument, scope: EntityScope): void {
+    this.autoHighlighted.add(document.uri.toString());
+    this.highlighter.highlight(document, scope).catch((error: unknown) => {
+      // Told once; the document stays unhighlighted until the user asks (or the window reloads).
+      this.highlighter.clear(document);
+      this.clearedByUser.add(document.uri.toString());
+      reportFailure(error, this.log);
+    });
+  }
+
+  private forget(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    this.clearedByUser.delete(key);
+    this.autoHighlighted.delete(key);
+    this.toldTooLarge.delete(key);
+  }
+
+  /**
+   * The whole document when it is within `textAnalytics.maxDocumentSize`; above it, tells the
+   * user and offers the part in view (kept up to date while scrolling) or the selection.
+   * `asked`: the user ran a command (a modal-free warning either way, but only then is a
+   * refusal silent — an automatic one says what happened).
+   */
+  private async chooseScope(editor: vscode.TextEditor, config: Config, asked: boolean): Promise<EntityScope | undefined> {
+    const { document, selection } = editor;
+    const length = documentLength(document);
+    if (length <= config.maxDocumentSize) return { kind: 'document' };
+    const VISIBLE = 'Highlight Visible Part';
+    const SELECTION = 'Highlight Selection';
+    const SETTINGS = 'Open Settings';
+    const choices = selection.isEmpty ? [VISIBLE, SETTINGS] : [VISIBLE, SELECTION, SETTINGS];
+    const name = document.isUntitled ? 'This document' : vscode.workspace.asRelativePath(document.uri);
+    const choice = await vscode.window.showWarningMessage(
+      `${name} has ${length.toLocaleString()} characters, more than the limit of ${config.maxDocumentSize.toLocaleString()} (textAnalytics.maxDocumentSize)${asked ? '' : ', so its entities are not highlighted automatically'}. Highlight the part in view (it follows as you scroll)${selection.isEmpty ? '' : ' or the selection'}, or raise the limit.`,
+      ...choices,
+    );
+    if (choice === VISIBLE) return { kind: 'visible' };
+    if (choice === SELECTION) return { kind: 'range', range: [document.offsetAt(selection.start), document.offsetAt(selection.end)] };
+    if (choice === SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', 'textAnalytics.maxDocumentSize');
+    return undefined;
+  }
+
+  /**
+   * Markdown, plain text and the languages in `textAnalytics.languages` or `…entities.autoHighlight`
+   * go ahead; others ask first, as Analyze Sentiment does.
+   */
+  private async languageAccepted(document: vscode.TextDocument, config: Config): Promise<boolean> {
+    const languages = new Set([...config.languages, ...config.entityAutoHighlight]);
+    if (languages.has(document.languageId)) return true;
+    const ANYWAY = 'Highlight Anyway';
+    const ADD = 'Add Language';
+    const codeNote =
+      isCodeLanguage(document.languageId) && config.entityCodeScope === 'commentsAndStrings' ? ' Only its comments and strings will be analysed (textAnalytics.entities.codeScope).' : '';
+    const choice = await vscode.window.showWarningMessage(
+      `Text Analytics is set to analyse ${[...languages].join(', ')} documents; this one is ${document.languageId}.${codeNote}`,
+      ANYWAY,
+      ADD,
+    );
+    if (choice === ADD) {
+      await vscode.workspace.getConfiguration('textAnalytics').update('languages', [...config.languages, document.languageId], vscode.ConfigurationTarget.Global);
+    }
+    return choice === ANYWAY || choice === ADD;
+  }
+}
+
+function looksBinary(document: vscode.TextDocument): boolean {
+  const probe = document.getText(new vscode.Range(new vscode.Position(0, 0), document.positionAt(BINARY_PROBE_CHARS)));
+  return probe.includes('\u0000');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isFindOccurrencesArgs(value: unknown): value is FindOccurrencesArgs {
+  return isRecord(value) && typeof value.uri === 'string' && typeof value.start === 'number' && typeof value.text === 'string' && typeof value.type === 'string';
+}
