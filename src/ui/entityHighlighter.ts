@@ -32,8 +32,6 @@ const REQUEST_CHARS = 16_000;
 const BACKGROUND_PROGRESS_CHARS = 50_000;
 /** Paragraphs this many lines beyond the viewport count as visible, so that a short scroll finds them done. */
 const VISIBLE_MARGIN_LINES = 20;
-/** How long a redraw after an edit waits for the keystrokes right behind it (see `drawSoon`). */
-const EDIT_REDRAW_DELAY_MS = 60;
 /** Screens of lines decorated beyond the viewport either way; scrolling past them draws again. */
 const DRAW_MARGIN_SCREENS = 2;
 /** While a long analysis arrives piece by piece, the editor is redrawn at most this often. */
@@ -97,7 +95,6 @@ class Tracked {
   readonly state: EntityDocumentState;
   controller?: AbortController;
   timer?: NodeJS.Timeout;
-  drawTimer?: NodeJS.Timeout;
   /** The regions the request under way is analysing. */
   inFlight: OffsetRange[] = [];
   /** The model and device of the last answer, for the panel feed. */
@@ -119,13 +116,6 @@ class Tracked {
     this.timer = undefined;
     this.controller?.abort(reason);
     this.controller = undefined;
-  }
-
-  /** Stops everything, the pending redraw included: the document is no longer highlighted. */
-  end(reason: string): void {
-    this.stop(reason);
-    clearTimeout(this.drawTimer);
-    this.drawTimer = undefined;
   }
 }
 
@@ -216,7 +206,7 @@ export class EntityHighlighter implements vscode.Disposable {
     const key = document.uri.toString();
     const entry = this.tracked.get(key);
     if (!entry) return;
-    entry.end('cleared');
+    entry.stop('cleared');
     this.tracked.delete(key);
     for (const editor of editorsOf(document)) this.decorations.clear(editor);
     this.updateContext();
@@ -232,7 +222,7 @@ export class EntityHighlighter implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const entry of this.tracked.values()) entry.end('disposed');
+    for (const entry of this.tracked.values()) entry.stop('disposed');
     this.tracked.clear();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     void vscode.commands.executeCommand('setContext', HIGHLIGHTED_CONTEXT, false);
@@ -246,10 +236,11 @@ export class EntityHighlighter implements vscode.Disposable {
     if (!entry || event.contentChanges.length === 0) return;
     // The answer under way describes text that no longer exists.
     entry.controller?.abort('edited');
-    const dropped = entry.state.applyEdits(event.contentChanges.map((change) => ({ offset: change.rangeOffset, length: change.rangeLength, text: change.text })));
-    // VS Code moves the other decorations with the text by itself; only dropped ones need a
-    // redraw, and one that is due waits for this keystroke too.
-    if (dropped > 0 || entry.drawTimer) this.drawSoon(entry);
+    entry.state.applyEdits(event.contentChanges.map((change) => ({ offset: change.rangeOffset, length: change.rangeLength, text: change.text })));
+    // No redraw here: VS Code moves the decorations with the text by itself, while decorations
+    // set from here carry no document version (microsoft/vscode#74094) and land misplaced when
+    // the user types faster than they arrive. An entity the edit touched keeps its highlight until
+    // the refresh after the pause redraws from the new analysis.
     this.changes.fire({ uri: event.document.uri, version: event.document.version, reason: 'edit' });
     this.schedule(entry, TYPING_DELAY_MS);
   }
@@ -323,8 +314,6 @@ export class EntityHighlighter implements vscode.Disposable {
   }
 
   private draw(entry: Tracked): void {
-    clearTimeout(entry.drawTimer);
-    entry.drawTimer = undefined;
     for (const editor of editorsOf(entry.document)) this.drawEditor(editor, entry);
   }
 
@@ -342,21 +331,6 @@ export class EntityHighlighter implements vscode.Disposable {
     const end = document.offsetAt(document.lineAt(lines.last).range.end);
     this.decorations.draw(editor, entry.state.entitiesIn(start, end), this.hidden);
     this.drawnLines.set(editor, lines);
-  }
-
-  /**
-   * Redraws once the keystrokes pause for a moment. Decorations are positions that the editor
-   * applies to its text as it is when they arrive: drawn at once for one keystroke, they land a
-   * few characters off if the editor has taken more keystrokes meanwhile (typing "Dr. " before
-   * "Angela Merkel" shifted the other highlights of the line by three). Waiting until no edit has
-   * come for a moment lets those keystrokes reach this side first.
-   */
-  private drawSoon(entry: Tracked): void {
-    clearTimeout(entry.drawTimer);
-    entry.drawTimer = setTimeout(() => {
-      entry.drawTimer = undefined;
-      if (this.tracked.get(entry.document.uri.toString()) === entry) this.draw(entry);
-    }, EDIT_REDRAW_DELAY_MS);
   }
 
   private updateContext(): void {
