@@ -46,6 +46,8 @@ export interface DocumentEntities {
   entities: readonly Entity[];
   /** Whether everything in scope is analysed (false while a refresh is due or under way). */
   complete: boolean;
+  /** Paragraphs the latest refresh sent to the model, and those the worker's cache answered. */
+  lastRefresh?: { paragraphsAnalysed: number; paragraphsCached: number };
 }
 
 export interface EntitiesChange {
@@ -99,6 +101,7 @@ class Tracked {
   inFlight: OffsetRange[] = [];
   /** The model and device of the last answer, for the panel feed. */
   lastResult?: Pick<EntitiesResult, 'model' | 'device'>;
+  lastRefresh?: DocumentEntities['lastRefresh'];
   /** A background failure was shown; more are only logged until a refresh succeeds. */
   failureShown = false;
   codeRanges?: { version: number; ranges: OffsetRange[] };
@@ -173,6 +176,7 @@ export class EntityHighlighter implements vscode.Disposable {
       version: entry.document.version,
       entities: entry.state.snapshot(),
       complete: !entry.timer && !entry.controller && entry.state.isComplete(documentLines(entry.document), visibleRanges(entry.document)),
+      lastRefresh: entry.lastRefresh,
     };
   }
 
@@ -400,6 +404,7 @@ export class EntityHighlighter implements vscode.Disposable {
         totals.analysed += passTotals.analysed;
         totals.cached += passTotals.cached;
         totals.elapsedMs += passTotals.elapsedMs;
+        entry.lastRefresh = { paragraphsAnalysed: totals.analysed, paragraphsCached: totals.cached };
         this.draw(entry);
         this.changes.fire({ uri: document.uri, version: document.version, reason: 'analysis' });
         this.feed(entry, totals, { userInitiated });

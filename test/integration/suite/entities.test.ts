@@ -10,9 +10,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { WorkerClient } from '../../../src/client/workerClient';
 import type { DocumentEntities, EntityHighlighter } from '../../../src/ui/entityHighlighter';
 
 const EXTENSION_ID = 'local-text-analytics.local-text-analytics';
+
+interface ExtensionApi {
+  client: WorkerClient;
+  entities: EntityHighlighter;
+}
 
 /** What the planted model finds in it (test/fixtures/planted.ts), in order. */
 const TEXT = 'Angela Merkel met Barack Obama in Buenos Aires.\n\nGoogle and Mozilla opened offices in Paris.\n';
@@ -27,6 +33,7 @@ const EXPECTED = [
 
 suite('Entity highlighting in the extension host', () => {
   let highlighter: EntityHighlighter;
+  let extensionApi: ExtensionApi;
   const folder = mkdtempSync(join(tmpdir(), 'lta-entities-'));
   const file = join(folder, 'notes.txt');
   const settings = () => vscode.workspace.getConfiguration('textAnalytics');
@@ -51,9 +58,10 @@ suite('Entity highlighting in the extension host', () => {
   }
 
   suiteSetup(async () => {
-    const extension = vscode.extensions.getExtension<{ entities: EntityHighlighter }>(EXTENSION_ID);
+    const extension = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is not loaded`);
-    highlighter = (await extension.activate()).entities;
+    extensionApi = await extension.activate();
+    highlighter = extensionApi.entities;
     const fixture = join(extension.extensionPath, 'test', 'fixtures', 'models', 'entities');
     assert.ok(existsSync(join(fixture, 'config.json')), `no fixture model in ${fixture}: run \`npm run fixtures\``);
     await settings().update('models.entities', fixture, vscode.ConfigurationTarget.Global);
@@ -103,6 +111,37 @@ suite('Entity highlighting in the extension host', () => {
     await until(() => highlighter.entitiesFor(editor.document.uri)?.complete === true, 'the refresh after the pause');
     const texts = current(editor.document).entities.map((entity) => entity.text);
     assert.ok(texts.includes('Marie Curie') && texts.includes('Tokyo'), `new entities found: ${texts.join(', ')}`);
+  });
+
+  test('after an edit in one paragraph of a long document, only that paragraph is analysed, and the result equals a full analysis', async () => {
+    const paragraphs = Array.from({ length: 150 }, (_, i) => `Paragraph ${i}: Barack Obama met Google people in Berlin on day ${i}.`);
+    const longFile = join(folder, 'long.txt');
+    writeFileSync(longFile, paragraphs.join('\n\n'));
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(longFile));
+    const editor = await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('textAnalytics.highlightEntities');
+    await until(() => highlighter.entitiesFor(document.uri)?.complete === true, 'the first analysis');
+    assert.equal(current(document).entities.length, 450);
+
+    const target = document.getText().indexOf('Paragraph 120:');
+    await editor.edit((edit) => edit.insert(document.positionAt(target), 'Marie Curie wrote: '));
+    await until(() => {
+      const found = highlighter.entitiesFor(document.uri);
+      return found?.complete === true && found.entities.length === 451;
+    }, 'the refresh after the edit');
+    const after = current(document);
+    assert.equal(after.lastRefresh?.paragraphsAnalysed, 1, 'only the edited paragraph reached the model');
+
+    const minScore = settings().get<number>('entities.minScore', 0.5);
+    const full = await extensionApi.client.request('entities', { text: document.getText(), minScore });
+    assert.deepEqual(
+      after.entities.map(({ start, end, text, type }) => ({ start, end, text, type })),
+      full.entities.map(({ start, end, text, type }) => ({ start, end, text, type })),
+      'the highlights equal a full re-analysis',
+    );
+    await vscode.commands.executeCommand('textAnalytics.clearEntityHighlights');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('Clear Entity Highlights stops highlighting the document', async () => {
