@@ -1,3 +1,4 @@
+import type { DeviceInfo } from '../protocol';
 /**
  * The one way the webview builds elements. Text only ever goes in through `textContent` or text
  * nodes, so document-derived strings can never become markup.
@@ -29,4 +30,21 @@ let nextId = 0;
 export function uniqueId(prefix: string): string {
   nextId += 1;
   return `${prefix}-${nextId}`;
+}
+
+/**
+ * The facts under a view's headline (model, device, counts, time) as a definition list. The
+ * reason the GPU was not used is named only when the user asked for the GPU: with `auto` the CPU
+ * is an expected outcome, and the reason is in the status bar's tooltip and the log.
+ */
+export function factList(facts: readonly [string, string][], device: DeviceInfo): HTMLDListElement {
+  const list = h(
+    'dl',
+    { className: 'facts' },
+    facts.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]),
+  );
+  if (device.fallbackReason && device.requested === 'gpu') {
+    list.append(h('dt', { text: 'GPU not used' }), h('dd', { className: 'fallback', text: device.fallbackReason }));
+  }
+  return list;
 }

@@ -15,7 +15,7 @@
  */
 
 import type { Entity } from '../protocol';
-import { h, uniqueId } from './dom';
+import { factList, h, uniqueId } from './dom';
 import {
   countByType,
   entityKey,
@@ -530,18 +530,6 @@ function summary(view: EntitiesView, groups: EntityTypeGroup[]): HTMLElement {
     ],
     ['Time', formatDuration(result.elapsedMs)],
   ];
-  const factList = h(
-    'dl',
-    { className: 'facts' },
-    facts.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]),
-  );
-  // As in the sentiment view: named only when the user asked for the GPU.
-  if (result.device.fallbackReason && result.device.requested === 'gpu') {
-    factList.append(
-      h('dt', { text: 'GPU not used' }),
-      h('dd', { className: 'fallback', text: result.device.fallbackReason }),
-    );
-  }
   return h('header', { className: 'document-summary entities-summary', attrs: { 'aria-label': 'Entities found' } }, [
     h('div', { className: 'summary-title' }, [
       h('h1', { className: 'file-name', text: baseName(view.fileName), attrs: { title: view.fileName } }),
@@ -552,7 +540,7 @@ function summary(view: EntitiesView, groups: EntityTypeGroup[]): HTMLElement {
     ]),
     h('div', { className: 'file-path', text: view.fileName }),
     h('div', { className: 'type-counts' }, typeCounts),
-    factList,
+    factList(facts, result.device),
   ]);
 }
 

@@ -14,7 +14,7 @@ import type {
   SentimentResult,
   SentimentScore,
 } from '../protocol';
-import { h, uniqueId } from './dom';
+import { factList, h, uniqueId } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
 import type { GroupBy, PanelControls, SentimentView, SortBy } from './messages';
 
@@ -287,20 +287,6 @@ function renderSummary(view: SentimentView): HTMLElement {
     ['Cache', cached > 0 ? `${cached} of ${plural(result.sentences.length, 'sentence')} reused` : 'none reused'],
     ['Time', formatDuration(result.elapsedMs)],
   ];
-  const factList = h(
-    'dl',
-    { className: 'facts' },
-    facts.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]),
-  );
-  // Said here only when the user asked for the GPU; with `auto` the CPU is an expected outcome,
-  // and the reason is in the status bar's tooltip and the log.
-  if (result.device.fallbackReason && result.device.requested === 'gpu') {
-    factList.append(
-      h('dt', { text: 'GPU not used' }),
-      h('dd', { className: 'fallback', text: result.device.fallbackReason }),
-    );
-  }
-
   return h('header', { className: 'document-summary', attrs: { 'aria-label': 'Document sentiment' } }, [
     h('div', { className: 'summary-title' }, [
       h('h1', { className: 'file-name', text: baseName(view.fileName), attrs: { title: view.fileName } }),
@@ -312,7 +298,7 @@ function renderSummary(view: SentimentView): HTMLElement {
       h('span', { className: 'confidence', text: `${percent(overall.score)} confidence` }),
       h('div', { className: 'bar', attrs: { 'aria-hidden': 'true' } }, [fill]),
     ]),
-    factList,
+    factList(facts, result.device),
   ]);
 }
 
