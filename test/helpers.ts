@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
+import { Engine } from '../src/engine/engine';
 import type { EngineOptions } from '../src/protocol';
 import { defaultEngineOptions } from '../src/engine/options';
 
@@ -32,4 +34,18 @@ export function tempDir(t: { after(fn: () => void): void }, prefix = 'text-analy
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Returns a way to make engines that are all disposed when the calling test file ends. Call it
+ * at the top level of a test file.
+ */
+export function disposedAfterwards(): (...args: ConstructorParameters<typeof Engine>) => Engine {
+  const created: Engine[] = [];
+  after(() => Promise.all(created.map((engine) => engine.dispose())));
+  return (...args) => {
+    const engine = new Engine(...args);
+    created.push(engine);
+    return engine;
+  };
 }

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { gpuProviderFor, gpuUnavailableReason } from '../../src/engine/device';
-import { Engine } from '../../src/engine/engine';
 import type { Logger } from '../../src/engine/log';
-import { fixtureOptions } from '../helpers';
+import { disposedAfterwards, fixtureOptions } from '../helpers';
 
-const engines: Engine[] = [];
-after(() => Promise.all(engines.map((e) => e.dispose())));
+const newEngine = disposedAfterwards();
 
 test('each platform gets the GPU provider onnxruntime-node offers there', () => {
   assert.equal(gpuProviderFor('linux', 'x64'), 'cuda');
@@ -26,8 +24,7 @@ for (const device of ['auto', 'gpu'] as const) {
     const warnings: string[] = [];
     const log: Logger = { info() {}, warn: (m) => warnings.push(m), error() {} };
     // Automatic precision: the int8 weights are the CPU's choice once the GPU is ruled out.
-    const engine = new Engine(fixtureOptions({ device, precision: 'auto' }), { log });
-    engines.push(engine);
+    const engine = newEngine(fixtureOptions({ device, precision: 'auto' }), { log });
     const result = await engine.sentiment({ text: 'A great result.', neutralBand: 0.1 });
     assert.equal(result.sentences[0].label, 'POSITIVE');
     assert.deepEqual({ requested: result.device.requested, used: result.device.used }, { requested: device, used: 'cpu' });
@@ -38,16 +35,14 @@ for (const device of ['auto', 'gpu'] as const) {
 }
 
 test('device "cpu" runs on the CPU with no fallback reason', async () => {
-  const engine = new Engine(fixtureOptions({ device: 'cpu', precision: 'auto' }));
-  engines.push(engine);
+  const engine = newEngine(fixtureOptions({ device: 'cpu', precision: 'auto' }));
   const result = await engine.sentiment({ text: 'A terrible result.', neutralBand: 0.1 });
   assert.deepEqual(result.device, { requested: 'cpu', used: 'cpu', fallbackReason: undefined });
   assert.equal(result.model.precision, 'int8');
 });
 
 test('an unused model is unloaded after the idle time and reloads on the next request', async () => {
-  const engine = new Engine(fixtureOptions({ idleUnloadSeconds: 1 }));
-  engines.push(engine);
+  const engine = newEngine(fixtureOptions({ idleUnloadSeconds: 1 }));
   await engine.sentiment({ text: 'Good.', neutralBand: 0.1 });
   assert.equal((await engine.info()).loaded.length, 1);
   await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { decodeEntities } from '../../src/engine/entities';
-import { Engine } from '../../src/engine/engine';
 import type { EntitiesResult } from '../../src/protocol';
-import { fixtureOptions } from '../helpers';
+import { disposedAfterwards, fixtureOptions } from '../helpers';
 
 // The fixture entities model plants: B-PER angela, barack, marie · I-PER merkel, obama, curie ·
 // B-LOC paris, berlin, tokyo, buenos · I-LOC aires · B-ORG google, unesco, siemens, mozilla ·
 // B-MISC olympics, german, french — whole words only, every other token O.
 
-const engines: Engine[] = [];
-function engine(...args: ConstructorParameters<typeof Engine>): Engine {
-  const created = new Engine(...args);
-  engines.push(created);
-  return created;
-}
-after(() => Promise.all(engines.map((e) => e.dispose())));
+const engine = disposedAfterwards();
 
 function assertExact(text: string, result: EntitiesResult): void {
   let previousEnd = -1;

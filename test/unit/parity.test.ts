@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
-import { fixtureModels, fixtureOptions } from '../helpers';
+import { test } from 'node:test';
+import { disposedAfterwards, fixtureModels, fixtureOptions } from '../helpers';
 
 // Our engine must agree with the reference implementation, @huggingface/transformers'
 // `text-classification` pipeline, on the same model file: same label, score within 1e-4.
@@ -17,8 +16,7 @@ const SENTENCES = [
   `${'A very long sentence with many words '.repeat(40)}and a good ending.`,
 ];
 
-const engines: Engine[] = [];
-after(() => Promise.all(engines.map((e) => e.dispose())));
+const newEngine = disposedAfterwards();
 
 for (const precision of ['fp32', 'int8'] as const) {
   test(`sentiment labels and scores match the transformers.js pipeline (${precision})`, async () => {
@@ -26,8 +24,7 @@ for (const precision of ['fp32', 'int8'] as const) {
     env.allowRemoteModels = false;
     env.localModelPath = fixtureModels();
     const classify = await pipeline('text-classification', 'sentiment', { dtype: precision === 'int8' ? 'q8' : 'fp32' });
-    const engine = new Engine(fixtureOptions({ precision }));
-    engines.push(engine);
+    const engine = newEngine(fixtureOptions({ precision }));
     // One sentence per paragraph, so our sentence segmentation cannot change what is compared.
     const result = await engine.sentiment({ text: SENTENCES.join('\n\n'), neutralBand: 0 });
     assert.equal(result.sentences.length, SENTENCES.length);
@@ -60,8 +57,7 @@ for (const precision of ['fp32', 'int8'] as const) {
     env.allowRemoteModels = false;
     env.localModelPath = fixtureModels();
     const classify = await pipeline('token-classification', 'entities', { dtype: precision === 'int8' ? 'q8' : 'fp32' });
-    const engine = new Engine(fixtureOptions({ precision }));
-    engines.push(engine);
+    const engine = newEngine(fixtureOptions({ precision }));
     for (const text of ENTITY_TEXTS) {
       const reference = (await classify(text, { aggregation_strategy: 'simple' })) as unknown as Array<{ entity_group: string; score: number; word: string }>;
       const ours = (await engine.entities({ text, minScore: 0 })).entities;

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
+import { describe, test } from 'node:test';
 import type { SentimentResult } from '../../src/protocol';
-import { fixtureOptions } from '../helpers';
+import { disposedAfterwards, fixtureOptions } from '../helpers';
 
 // The fixture sentiment model plants: more positive than negative words → POSITIVE ≥ 0.9,
 // more negative → NEGATIVE ≥ 0.9, equal counts → within 0.05 of 0.5 (NEUTRAL with the default band).
 
-const engines: Engine[] = [];
-function engine(...args: ConstructorParameters<typeof Engine>): Engine {
-  const created = new Engine(...args);
-  engines.push(created);
-  return created;
-}
-after(() => Promise.all(engines.map((e) => e.dispose())));
+const engine = disposedAfterwards();
 
 function assertExactSpans(text: string, result: SentimentResult): void {
   for (const s of [...result.sentences, ...result.paragraphs]) {
