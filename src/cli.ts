@@ -3,6 +3,7 @@
  *
  *   text-analytics sentiment FILE [--models DIR] [--json]
  *   text-analytics entities FILE [--models DIR] [--json] [--min-score S]
+ *   text-analytics ask FILE --question "…" [--top N] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
  */
@@ -22,6 +23,7 @@ import { TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type Eng
 const USAGE = `Usage:
   text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
   text-analytics entities FILE [options]    people, organisations, locations and other names
+  text-analytics ask FILE --question Q      answers to Q found in the file (--top N, default 3)
   text-analytics info [options]             versions, device and where each model comes from
   text-analytics --version
 
@@ -32,7 +34,7 @@ Options:
   --precision P       auto | fp32 | int8 (default auto: int8 on the CPU)
   --threads N         CPU threads (default: onnxruntime's choice)
   --neutral-band B    within B of 0.5 a sentence is NEUTRAL (default 0.1; 0 never)
-  --min-score S       leave out entities scoring below S (default 0.5)
+  --min-score S       leave out entities (default 0.5) or answers (default 0.1) scoring below S
   --download          allow downloading missing default models from the Hugging Face Hub
   --cache-dir DIR     where downloaded models are kept
   --verbose           log what the engine does to stderr`;
@@ -53,7 +55,9 @@ async function main(argv: string[]): Promise<number> {
       precision: { type: 'string', default: 'auto' },
       threads: { type: 'string', default: '0' },
       'neutral-band': { type: 'string', default: '0.1' },
-      'min-score': { type: 'string', default: '0.5' },
+      'min-score': { type: 'string' },
+      question: { type: 'string', short: 'q' },
+      top: { type: 'string', default: '3' },
       download: { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -78,11 +82,17 @@ async function main(argv: string[]): Promise<number> {
       case 'sentiment':
         return await sentiment(engine, requireFile(file), numberOption(values['neutral-band'], 'neutral-band'), values.json);
       case 'entities':
-        return await entities(engine, requireFile(file), numberOption(values['min-score'], 'min-score'), values.json);
+        return await entities(engine, requireFile(file), numberOption(values['min-score'] ?? '0.5', 'min-score'), values.json);
+      case 'ask': {
+        if (!values.question?.trim()) throw new UsageError('Give the question with --question "…".');
+        const top = numberOption(values.top, 'top');
+        if (!Number.isInteger(top) || top < 1) throw new UsageError('--top must be a whole number, at least 1.');
+        return await ask(engine, requireFile(file), values.question, top, numberOption(values['min-score'] ?? '0.1', 'min-score'), values.json);
+      }
       case 'info':
         return await info(engine, options, values.json);
       case undefined:
-        throw new UsageError('Say what to do: sentiment FILE, entities FILE, or info.');
+        throw new UsageError('Say what to do: sentiment FILE, entities FILE, ask FILE --question "…", or info.');
       default:
         throw new UsageError(`Unknown command: ${command}`);
     }
@@ -125,6 +135,24 @@ async function entities(engine: Engine, file: string, minScore: number, json: bo
   process.stdout.write(
     [`${result.entities.length} entities — ${modelLine(result)}`, '', ...rows, ''].join('\n'),
   );
+  return 0;
+}
+
+async function ask(engine: Engine, file: string, question: string, top: number, minScore: number, json: boolean): Promise<number> {
+  const text = readDocument(file);
+  const result = await engine.ask({ text, question, top, minScore });
+  if (json) {
+    const { model, device } = result;
+    const output = { answers: result.answers.map(({ start, end, text, score }) => ({ start, end, text, score })), model, device };
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  }
+  const lineOf = lineIndex(text);
+  const rows = result.answers.map(
+    (a) => `${(a.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(a.start)).padEnd(5)} ${a.text.replace(/\s+/g, ' ')}    (${a.sentence.text.replace(/\s+/g, ' ')})`,
+  );
+  const headline = result.answers.length > 0 ? `${result.answers.length} answer(s)` : `No confident answer (none scored ${(minScore * 100).toFixed(0)}% or more)`;
+  process.stdout.write([`${headline} — ${modelLine(result)}`, '', ...rows, ''].join('\n'));
   return 0;
 }
 

@@ -141,6 +141,38 @@ export interface EntitiesResult {
   elapsedMs: number;
 }
 
+/** An answer to a question: a span of the document. */
+export interface Answer extends Span {
+  /** The model's probability for this span (start and end together), within its window. */
+  score: number;
+  /** The sentence the answer sits in, to show it in context. */
+  sentence: Span;
+}
+
+export interface AskParams {
+  /** The document (or selection) to search. */
+  text: string;
+  question: string;
+  /** How many answers, at most, from different places in the text. */
+  top: number;
+  /** Answers scoring below this are left out: no answer is better than noise. */
+  minScore: number;
+  /** The longest answer, in tokens (default 30). */
+  maxAnswerTokens?: number;
+  /** Added to every reported offset: where `text` starts in the document. */
+  offset?: number;
+}
+
+export interface AskResult {
+  /** Best first; empty when the model has no confident answer. */
+  answers: Answer[];
+  model: ModelInfo;
+  device: DeviceInfo;
+  /** How many windows of the text the model read. */
+  windows: number;
+  elapsedMs: number;
+}
+
 export interface WorkerInfo {
   version: string;
   pid: number;
@@ -157,6 +189,7 @@ export interface WorkerInfo {
 export interface Methods {
   sentiment: { params: SentimentParams; result: SentimentResult };
   entities: { params: EntitiesParams; result: EntitiesResult };
+  ask: { params: AskParams; result: AskResult };
   info: { params: Record<string, never>; result: WorkerInfo };
 }
 export type Method = keyof Methods;
@@ -186,6 +219,8 @@ export interface Progress {
   done: number;
   total: number;
   message?: string;
+  /** Question answering: the best answers so far, so they can be shown before the end. */
+  answers?: Answer[];
 }
 
 /** What the worker is doing, for the status bar. */

@@ -35,21 +35,28 @@ export function lengthSortedBatches(lengths: readonly number[], limits: BatchLim
 export interface PaddedBatch {
   inputIds: BigInt64Array;
   attentionMask: BigInt64Array;
+  /** Segment ids (0 for the first sequence of a pair, 1 for the second), when given. */
+  tokenTypeIds?: BigInt64Array;
   batchSize: number;
   sequenceLength: number;
 }
 
-/** Right-pads token id sequences into the int64 [batch, sequence] tensors BERT models take. */
-export function padBatch(sequences: readonly (readonly number[])[], padId = 0): PaddedBatch {
+/**
+ * Right-pads token id sequences into the int64 [batch, sequence] tensors BERT models take, with
+ * the segment ids of sentence pairs when `typeIds` gives them.
+ */
+export function padBatch(sequences: readonly (readonly number[])[], padId = 0, typeIds?: readonly (readonly number[])[]): PaddedBatch {
   const sequenceLength = Math.max(...sequences.map((s) => s.length));
   const inputIds = new BigInt64Array(sequences.length * sequenceLength).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(sequences.length * sequenceLength);
+  const tokenTypeIds = typeIds ? new BigInt64Array(sequences.length * sequenceLength) : undefined;
   sequences.forEach((ids, row) => {
     const base = row * sequenceLength;
     for (let t = 0; t < ids.length; t++) {
       inputIds[base + t] = BigInt(ids[t]);
       attentionMask[base + t] = 1n;
+      if (tokenTypeIds && typeIds) tokenTypeIds[base + t] = BigInt(typeIds[row][t]);
     }
   });
-  return { inputIds, attentionMask, batchSize: sequences.length, sequenceLength };
+  return { inputIds, attentionMask, tokenTypeIds, batchSize: sequences.length, sequenceLength };
 }

@@ -1,5 +1,8 @@
 import * as ort from 'onnxruntime-node';
+import { answerSpans } from './answers';
 import type {
+  AskParams,
+  AskResult,
   DeviceInfo,
   EngineOptions,
   EntitiesParams,
@@ -54,22 +57,28 @@ export class Engine {
   }
 
   sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
-    return this.withModel('sentiment', context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
+    return this.withModel('sentiment', 'sentiment', context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
+  }
+
+  /** Answers a question from the text (extractive: every answer is a span of it). */
+  ask(params: AskParams, context: TaskContext = {}): Promise<AskResult> {
+    return this.withModel('qa', 'ask', context, (model) => answerSpans(model, params, context, this.limits));
   }
 
   entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {
-    return this.withModel('entities', context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
+    return this.withModel('entities', 'entities', context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
   }
 
   /** Loads the task's model (once), runs `work` on it, and adds what every result reports. */
   private async withModel<T>(
-    task: Task & Method,
+    task: Task,
+    method: Method,
     context: TaskContext,
     work: (model: LoadedModel) => Promise<T>,
   ): Promise<T & { model: ModelInfo; device: DeviceInfo; elapsedMs: number }> {
     const started = performance.now();
     const model = await this.models.get(task, { signal: context.signal, onActivity: this.hooks.onActivity });
-    this.hooks.onActivity?.({ kind: 'busy', method: task });
+    this.hooks.onActivity?.({ kind: 'busy', method });
     try {
       const result = await work(model);
       return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };

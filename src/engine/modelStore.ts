@@ -31,7 +31,7 @@ export class LoadedModel {
     };
     // BERT (not DistilBERT) exports also take segment ids; single sequences are all segment 0.
     if (this.session.inputNames.includes('token_type_ids')) {
-      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), shape);
+      feeds.token_type_ids = new ort.Tensor('int64', batch.tokenTypeIds ?? new BigInt64Array(batch.inputIds.length), shape);
     }
     return this.session.run(feeds);
   }

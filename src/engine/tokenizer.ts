@@ -21,6 +21,18 @@ export interface TokenWindow {
   cutAfter: boolean;
 }
 
+/** One question-answering input: the question and a stretch of the context. */
+export interface PairWindow {
+  ids: number[];
+  /** Segment ids: 0 for the question, 1 for the context. */
+  typeIds: number[];
+  /** Per token, [start, end) in UTF-16 units of the context; [-1, -1] outside the context. */
+  offsets: Array<[number, number]>;
+  /** Per token, its word in the context; -1 outside the context. */
+  wordIds: number[];
+  isContext: boolean[];
+}
+
 /**
  * The model's own tokenizer (Hugging Face `tokenizers`, from tokenizer.json), with offsets
  * converted to UTF-16 and long texts split into overlapping windows.
@@ -30,6 +42,41 @@ export interface TokenWindow {
  * `setTruncation` of the Node binding 0.23 returns too few overflowing windows, so it is not used.)
  */
 export class TextTokenizer {
+  /**
+   * Windows for question answering: each holds the question and a stretch of `context` (the
+   * template's pair, `[CLS] question [SEP] context [SEP]` for BERT), consecutive stretches sharing
+   * `stride` tokens. Offsets are those of the context; only context tokens have `isContext`.
+   */
+  async pairWindows(question: string, context: string, stride: number, maxQuestionTokens: number): Promise<PairWindow[]> {
+    const [questionEncoding, contextEncoding] = await this.tokenizer.encodeBatch([question, context], { addSpecialTokens: false });
+    if (questionEncoding.getLength() === 0) throw new EngineError('bad-input', 'The question is empty.');
+    if (questionEncoding.getLength() > maxQuestionTokens) {
+      throw new EngineError('bad-input', `The question is too long (${questionEncoding.getLength()} tokens; at most ${maxQuestionTokens}). Ask it more briefly.`);
+    }
+    const pairSpecials = this.tokenizer.postProcess(questionEncoding, questionEncoding, true).getLength() - 2 * questionEncoding.getLength();
+    const room = this.maxLength - questionEncoding.getLength() - pairSpecials;
+    const toUtf16 = codePointToUtf16(context);
+    let parts: Encoding[] = [contextEncoding];
+    const overlap = Math.min(stride, room - 1);
+    if (contextEncoding.getLength() > room) {
+      contextEncoding.truncate(room, overlap, 'right');
+      parts = [contextEncoding, ...contextEncoding.getOverflowing()];
+    }
+    return parts.map((part) => {
+      const processed = this.tokenizer.postProcess(questionEncoding, part, true);
+      const special = processed.getSpecialTokensMask();
+      const sequence = processed.getSequenceIds();
+      const isContext = sequence.map((id, t) => id === 1 && !special[t]);
+      return {
+        ids: processed.getIds(),
+        typeIds: processed.getTypeIds(),
+        offsets: processed.getOffsets().map(([start, end], t): [number, number] => (isContext[t] ? [toUtf16(start), toUtf16(end)] : [-1, -1])),
+        wordIds: processed.getWordIds().map((word, t) => (isContext[t] && word != null ? word : -1)),
+        isContext,
+      };
+    });
+  }
+
   private constructor(
     private readonly tokenizer: Tokenizer,
     readonly maxLength: number,

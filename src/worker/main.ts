@@ -42,6 +42,7 @@ type Handler<M extends Method> = (params: Methods[M]['params'], context: TaskCon
 const handlers: { [M in Method]: Handler<M> } = {
   sentiment: (params, context) => engine.sentiment(params, context),
   entities: (params, context) => engine.entities(params, context),
+  ask: (params, context) => engine.ask(params, context),
   info: () => engine.info(),
 };
 
