@@ -93,3 +93,25 @@ test('entities --json lists exact, sorted, non-overlapping entities', (t) => {
   assert.deepEqual(Object.keys(output.entities[0]).sort(), ['end', 'score', 'start', 'text', 'type']);
   assert.equal(output.model.task, 'entities');
 });
+
+test('ask --json answers from the file, and an empty list when there is no confident answer', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'history.md');
+  const text = '# Tōkyō 😀\r\n\r\nThe tower was finished in 1958 by 東京 engineers.\r\n';
+  writeFileSync(file, text);
+  const found = run('ask', file, '--question', 'When was it finished in 1999?', '--models', fixtureModels(), '--json');
+  assert.equal(found.status, 0, found.stderr);
+  const output = JSON.parse(found.stdout) as { answers: { start: number; end: number; text: string; score: number }[]; model: { task: string } };
+  assert.deepEqual(output.answers.map((a) => a.text), ['1958']);
+  assert.equal(text.slice(output.answers[0].start, output.answers[0].end), '1958');
+  assert.deepEqual(Object.keys(output.answers[0]).sort(), ['end', 'score', 'start', 'text']);
+  assert.equal(output.model.task, 'qa');
+
+  const none = join(dir, 'none.md');
+  writeFileSync(none, 'No years here at all.');
+  const empty = run('ask', none, '-q', 'When?', '--models', fixtureModels(), '--json');
+  assert.equal(empty.status, 0, empty.stderr);
+  assert.deepEqual((JSON.parse(empty.stdout) as { answers: unknown[] }).answers, []);
+
+  assert.equal(run('ask', file, '--models', fixtureModels()).status, 2, 'a question is required');
+});

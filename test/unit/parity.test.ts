@@ -74,3 +74,27 @@ for (const precision of ['fp32', 'int8'] as const) {
     await classify.dispose();
   });
 }
+
+const QA_CASES = [
+  { question: 'When did the bridge open?', context: 'The bridge opened in 1932 after four years of work.' },
+  { question: 'When was Tōkyō 😀 rebuilt in 1999?', context: 'Tōkyō 😀 was rebuilt in 2004, they say, by Ångström & Co.' },
+  { question: 'What year?', context: 'In 2345, long after today, a ship called Vega left.' },
+];
+
+for (const precision of ['fp32', 'int8'] as const) {
+  test(`answers match the transformers.js question-answering pipeline (${precision})`, async () => {
+    const { pipeline, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = fixtureModels();
+    const answer = await pipeline('question-answering', 'qa', { dtype: precision === 'int8' ? 'q8' : 'fp32' });
+    const engine = newEngine(fixtureOptions({ precision }));
+    for (const { question, context } of QA_CASES) {
+      const reference = (await answer(question, context)) as { answer: string; score: number };
+      const ours = await engine.ask({ text: context, question, top: 1, minScore: 0 });
+      assert.equal(ours.windows, 1, 'a context under one window');
+      assert.equal(ours.answers[0].text, reference.answer, question);
+      assert.ok(Math.abs(ours.answers[0].score - reference.score) < 1e-4, `${question}: ours ${ours.answers[0].score}, reference ${reference.score}`);
+    }
+    await answer.dispose();
+  });
+}

@@ -39,6 +39,13 @@ describe('inference worker', () => {
     assert.equal(result.paragraphsAnalysed, 1);
   });
 
+  test('answers a question with progress and exact spans', async (t) => {
+    const worker = client(t);
+    const text = 'Tōkyō 😀 opened the tower in 1958.';
+    const result = await worker.request('ask', { text, question: 'When?', top: 3, minScore: 0.1 });
+    assert.deepEqual(result.answers.map((a) => text.slice(a.start, a.end)), ['1958']);
+  });
+
   test('a request to a killed worker fails clearly, and the next request works after the restart', async (t) => {
     const worker = client(t);
     await worker.request('sentiment', { text: 'Warm up is good.', neutralBand: 0.1 });
