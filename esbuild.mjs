@@ -1,6 +1,6 @@
 // One bundle per runtime: the extension host, the inference worker, the CLI (all Node, CommonJS)
-// and the webview script (browser). Native and heavy packages stay external and ship in
-// node_modules (see .vscodeignore). Type-checking is separate: `npm run typecheck`.
+// and the webview scripts (browser: the results panel and the Questions view). Native and heavy
+// packages stay external and ship in node_modules (see .vscodeignore). Type-checking is separate: `npm run typecheck`.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -22,8 +22,8 @@ const builds = [
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
-    entryPoints: ['src/webview/panel.ts'],
-    outfile: 'dist/webview/panel.js',
+    entryPoints: ['src/webview/panel.ts', 'src/webview/questions.ts'],
+    outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',
     target: 'es2022',

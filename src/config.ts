@@ -79,6 +79,21 @@ export class Config {
     return oneOf(this.raw.get('entities.codeScope'), ['commentsAndStrings', 'all'], 'commentsAndStrings');
   }
 
+  /** Question answering: how many answers, at most, from different places in the document. */
+  get qaTopAnswers(): number {
+    return Math.round(clamp(this.raw.get<number>('qa.topAnswers', 3), 1, 20));
+  }
+
+  /** Question answering: answers whose span probability is below this are not shown. */
+  get qaMinScore(): number {
+    return clamp(this.raw.get<number>('qa.minScore', 0.1), 0, 1);
+  }
+
+  /** Question answering: the longest answer, in tokens. */
+  get qaMaxAnswerTokens(): number {
+    return Math.round(clamp(this.raw.get<number>('qa.maxAnswerTokens', 30), 1, 512));
+  }
+
   get idleUnloadSeconds(): number {
     return Math.max(0, this.raw.get<number>('idleUnloadSeconds', 600));
   }
@@ -103,7 +118,8 @@ export type EntityCodeScope = 'commentsAndStrings' | 'all';
 
 /**
  * Settings whose change restarts the worker (the others are read per request). The
- * `entities.*` settings are not among them: they only change what the editor shows or asks for.
+ * `entities.*` and `qa.*` settings are not among them: they only change what the editor shows or
+ * asks for.
  */
 export const RESTART_SETTINGS = ['device', 'threads', 'precision', 'models', 'modelCacheDir', 'allowDownloads', 'idleUnloadSeconds'].map(
   (key) => `${SECTION}.${key}`,

@@ -1,15 +1,17 @@
 import * as vscode from 'vscode';
 import { WorkerClient } from './client/workerClient';
 import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
+import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
 import { Config, RESTART_SETTINGS } from './config';
 import { EntityHighlighter } from './ui/entityHighlighter';
+import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
 
 /**
  * Wiring only: settings, the worker client (started on first use, never here), commands, the
- * results panel, the entity highlighter and the status bar. Inference never runs on the extension
+ * results panel, the Questions view, the entity highlighter and the status bar. Inference never runs on the extension
  * host.
  */
 export function activate(context: vscode.ExtensionContext): { client: WorkerClient; entities: EntityHighlighter } {
@@ -37,6 +39,9 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
     },
   });
 
+  const asker = new QuestionAsker(client, config, log);
+  const questions = new QuestionsView(context, asker);
+
   context.subscriptions.push(
     log,
     { dispose: () => client.dispose() },
@@ -46,6 +51,12 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
     new EntityCommands(entities, config, log),
     client.onStatus((status) => statusBar.update(status)),
     registerResultsPanelSerializer(context),
+    asker,
+    questions,
+    vscode.window.registerWebviewViewProvider(QuestionsView.viewType, questions),
+    vscode.commands.registerCommand('textAnalytics.askQuestion', (question?: unknown) =>
+      questions.askCommand(typeof question === 'string' ? question : undefined),
+    ),
     vscode.commands.registerCommand('textAnalytics.analyzeSentiment', () => sentiment.run()),
     vscode.commands.registerCommand('textAnalytics.showEngineActions', () => showEngineActions(client.status, client.info)),
     vscode.commands.registerCommand('textAnalytics.restartWorker', async () => {

@@ -1,0 +1,124 @@
+import * as vscode from 'vscode';
+import type { Config } from '../config';
+import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
+import type { Answer, AskResult } from '../protocol';
+import { lineOf, lineStarts } from '../ui/lineNumbers';
+import type { AnswerView, QuestionRun, QuestionScope } from '../webview/questionsMessages';
+import { documentProblem, reportFailure } from './common';
+
+/** What a question is asked about: the document, and the selection when there is one. */
+export interface AskTarget {
+  document: vscode.TextDocument;
+  range?: vscode.Range;
+  scope: QuestionScope;
+}
+
+/** Where the view's own progress bar is drawn while a question runs. */
+const QUESTIONS_VIEW_ID = 'textAnalytics.questions';
+
+/**
+ * Asks the worker one question at a time: a new question cancels the one still running. Each
+ * change of a run (started, best answers so far, finished, cancelled, failed) goes to `onUpdate`,
+ * so the Questions view can show answers as they arrive on long documents.
+ */
+export class QuestionAsker implements vscode.Disposable {
+  private current?: AbortController;
+  private nextId = 1;
+
+  constructor(
+    private readonly client: WorkerClient,
+    private readonly config: () => Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Whether a question is running now. */
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /**
+   * Checks the document (empty, binary, too large, unexpected language: the user is told), then
+   * asks. Resolves with the final run (and the worker's result when it finished), or undefined when
+   * the checks stopped it. Never rejects: failures are shown to the user and end the run `failed`.
+   */
+  async ask(
+    target: AskTarget,
+    question: string,
+    onUpdate: (run: QuestionRun) => void,
+  ): Promise<{ run: QuestionRun; result?: AskResult } | undefined> {
+    const { document, range, scope } = target;
+    const config = this.config();
+    const text = document.getText(range);
+    const problem = await documentProblem(document, text, config, range !== undefined);
+    if (problem) return undefined;
+
+    this.current?.abort();
+    const controller = new AbortController();
+    this.current = controller;
+    const offset = range ? document.offsetAt(range.start) : 0;
+    // Lines of the text as asked: the user may type while the worker reads.
+    const starts = lineStarts(document.getText());
+    const toViews = (answers: readonly Answer[]): AnswerView[] => answers.map((a) => ({ ...a, line: lineOf(starts, a.start) }));
+    const version = document.version;
+    let run: QuestionRun = {
+      id: this.nextId++,
+      question,
+      scope,
+      status: 'running',
+      answers: [],
+      minScore: config.qaMinScore,
+      stale: false,
+    };
+    const update = (patch: Partial<QuestionRun>) => {
+      run = { ...run, ...patch, stale: run.stale || document.version !== version };
+      onUpdate(run);
+    };
+    update({});
+    try {
+      const result = await vscode.window.withProgress({ location: { viewId: QUESTIONS_VIEW_ID } }, () =>
+        this.client.request(
+          'ask',
+          {
+            text,
+            question,
+            top: config.qaTopAnswers,
+            minScore: config.qaMinScore,
+            maxAnswerTokens: config.qaMaxAnswerTokens,
+            offset,
+          },
+          {
+            signal: controller.signal,
+            onProgress: ({ done, total, answers }) => {
+              if (controller.signal.aborted) return;
+              update({ progress: { done, total }, ...(answers ? { answers: toViews(answers) } : {}) });
+            },
+          },
+        ),
+      );
+      update({ status: 'done', answers: toViews(result.answers), progress: undefined, elapsedMs: result.elapsedMs, windows: result.windows });
+      this.log.info(
+        `Question about ${scope.fileName}: ${result.answers.length} answers from ${result.windows} windows in ${result.elapsedMs} ms on ${result.device.used}.`,
+      );
+      return { run, result };
+    } catch (error) {
+      if (error instanceof WorkerRequestError && error.code === 'cancelled') {
+        update({ status: 'cancelled', progress: undefined });
+      } else {
+        update({ status: 'failed', progress: undefined, error: error instanceof Error ? error.message : String(error) });
+        reportFailure(error, this.log);
+      }
+      return { run };
+    } finally {
+      if (this.current === controller) this.current = undefined;
+    }
+  }
+
+  /** Stops the running question; its answers so far stay. */
+  cancel(): void {
+    this.current?.abort();
+  }
+
+  dispose(): void {
+    this.current?.abort();
+  }
+}

@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { AskResult } from '../protocol';
+import type { AskTarget, QuestionAsker } from '../commands/askQuestion';
+import { readHistories, rememberQuestion, type QuestionHistories } from '../webview/questionHistory';
+import type { HostToQuestions, QuestionRun, QuestionScope, QuestionsState, QuestionsToHost } from '../webview/questionsMessages';
+
+/** The `workspaceState` key of every document's question history. */
+const HISTORY_KEY = 'textAnalytics.questionHistory';
+
+/** Documents that are not the user's text: the Output panel, debug consoles and the like. */
+const IGNORED_SCHEMES = new Set(['output', 'debug', 'comment', 'vscode-scm', 'vscode-terminal']);
+
+/**
+ * The Questions view in the Text Analytics side bar: a question box bound to the active editor's
+ * document (or to the selection the Ask command was run with), and the answers under it. It
+ * follows the active editor; each document keeps the last question's answers for this session and
+ * its question history across reloads (`workspaceState`). The host owns the truth
+ * ({@link QuestionsState}); the webview (`src/webview/questions.ts`) renders it.
+ *
+ * @example
+ * const view = new QuestionsView(context, asker);
+ * context.subscriptions.push(view, vscode.window.registerWebviewViewProvider(QuestionsView.viewType, view));
+ * await view.askCommand(); // focus the box, bound to the active editor (and its selection)
+ */
+export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = 'textAnalytics.questions';
+
+  private view: vscode.WebviewView | undefined;
+  /** Messages posted before the script listens, or while the view is hidden, are dropped. */
+  private webviewReady = false;
+  /** What the box asks about, with the range to read for a selection. */
+  private scope: { scope: QuestionScope; range?: vscode.Range } | undefined;
+  /** The latest question about each document, this session. */
+  private readonly runs = new Map<string, QuestionRun>();
+  /** The editor column each document was last seen in, to select answers there. */
+  private readonly columns = new Map<string, vscode.ViewColumn>();
+  /** The Ask command wants the keyboard in the box once the webview is ready. */
+  private pendingFocus: { question?: string } | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private viewDisposables: vscode.Disposable[] = [];
+  private disposed = false;
+
+  constructor(
+    private readonly context: Pick<vscode.ExtensionContext, 'extensionUri' | 'workspaceState'>,
+    private readonly asker: QuestionAsker,
+  ) {
+    this.followEditor(vscode.window.activeTextEditor);
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.followEditor(editor)),
+      vscode.window.onDidChangeTextEditorViewColumn(({ textEditor, viewColumn }) => this.columns.set(textEditor.document.uri.toString(), viewColumn)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.contentChanges.length > 0) this.markStale(event.document.uri.toString());
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const disposable of this.viewDisposables.splice(0)) disposable.dispose();
+    this.view = view;
+    this.webviewReady = false;
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'media'), vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')],
+    };
+    view.webview.html = renderHtml(view.webview, this.context.extensionUri);
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage((message: QuestionsToHost) => void this.onMessage(message)),
+      view.onDidChangeVisibility(() => {
+        // A hidden webview view is torn down; the rebuilt one says `ready` again.
+        if (!view.visible) this.webviewReady = false;
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) {
+          this.view = undefined;
+          this.webviewReady = false;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Text Analytics: Ask a Question About This Document. Binds the box to the active editor (to its
+   * selection, if any), shows the view and puts the keyboard in the box. With `question` (for tests
+   * and other extensions) it asks at once and resolves with the worker's result.
+   */
+  async askCommand(question?: string): Promise<AskResult | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (editor && isUserText(editor.document)) {
+      this.bindTo(editor.document, editor.selection.isEmpty ? undefined : editor.selection);
+      if (editor.viewColumn) this.columns.set(editor.document.uri.toString(), editor.viewColumn);
+    } else if (!this.scope) {
+      void vscode.window.showInformationMessage('Open a document to ask a question about it.');
+      return undefined;
+    }
+    this.pendingFocus = typeof question === 'string' ? undefined : {};
+    await vscode.commands.executeCommand(`${QuestionsView.viewType}.focus`);
+    this.render();
+    if (typeof question === 'string') return this.ask(question);
+    this.deliverFocus();
+    return undefined;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const disposable of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) disposable.dispose();
+  }
+
+  private followEditor(editor: vscode.TextEditor | undefined): void {
+    // Focus moving to a webview or the panel leaves no text editor: keep the document we had.
+    if (!editor || !isUserText(editor.document)) return;
+    const uri = editor.document.uri.toString();
+    if (editor.viewColumn) this.columns.set(uri, editor.viewColumn);
+    if (this.scope?.scope.uri === uri) return;
+    this.bindTo(editor.document, undefined);
+    this.render();
+  }
+
+  private bindTo(document: vscode.TextDocument, range: vscode.Range | undefined): void {
+    const scope: QuestionScope = { uri: document.uri.toString(), fileName: displayName(document) };
+    if (range) {
+      // A selection that ends at the start of a line does not include that line.
+      const endLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1;
+      scope.selection = { start: document.offsetAt(range.start), end: document.offsetAt(range.end), startLine: range.start.line + 1, endLine };
+    }
+    this.scope = { scope, range };
+  }
+
+  private async ask(question: string): Promise<AskResult | undefined> {
+    const bound = this.scope;
+    const trimmed = question.trim();
+    if (!bound || !trimmed) return undefined;
+    const document = await openDocument(bound.scope.uri);
+    if (!document) {
+      void vscode.window.showWarningMessage(`${bound.scope.fileName} is no longer open; open it again to ask about it.`);
+      return undefined;
+    }
+    const range = bound.range ? document.validateRange(bound.range) : undefined;
+    const target: AskTarget = { document, range, scope: bound.scope };
+    await this.saveHistory(rememberQuestion(this.histories(), bound.scope.uri, trimmed));
+    this.render();
+    const outcome = await this.asker.ask(target, trimmed, (run) => {
+      const latest = this.runs.get(run.scope.uri);
+      // A newer question about the same document owns the view; this one only ends quietly.
+      if (latest && latest.id > run.id) return;
+      this.runs.set(run.scope.uri, run);
+      if (this.scope?.scope.uri === run.scope.uri) this.render();
+    });
+    return outcome?.result;
+  }
+
+  private async onMessage(message: QuestionsToHost): Promise<void> {
+    try {
+      switch (message.type) {
+        case 'ready':
+          this.webviewReady = true;
+          this.render();
+          this.deliverFocus();
+          return;
+        case 'ask':
+          await this.ask(message.question);
+          return;
+        case 'cancel':
+          this.asker.cancel();
+          return;
+        case 'reveal':
+          await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
+          return;
+        case 'wholeDocument': {
+          const document = this.scope && (await openDocument(this.scope.scope.uri));
+          if (document) this.bindTo(document, undefined);
+          this.render();
+          return;
+        }
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      void vscode.window.showErrorMessage(`Text Analytics: ${reason}`);
+    }
+  }
+
+  /** Selects [start, end) in the document's editor, opening it in its last column if it was closed. */
+  private async revealInEditor(uri: string, start: number, end: number, focusEditor: boolean): Promise<void> {
+    const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri);
+    const column = this.columns.get(uri);
+    const shown = visible.find((e) => e.viewColumn === column) ?? visible[0];
+    const document = shown?.document ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)));
+    const editor = await vscode.window.showTextDocument(document, {
+      viewColumn: shown?.viewColumn ?? column ?? vscode.ViewColumn.Active,
+      preserveFocus: !focusEditor,
+    });
+    const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
+    // Select it anyway, even if the text moved: the view then says the answers may be out of date.
+    const answer = this.runs.get(uri)?.answers.find((a) => a.start === start && a.end === end);
+    if (answer && document.getText(range) !== answer.text) this.markStale(uri);
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** The document changed: its answers' lines and spans may be off. (A running question's later updates say so too.) */
+  private markStale(uri: string): void {
+    const run = this.runs.get(uri);
+    if (!run || run.stale) return;
+    this.runs.set(uri, { ...run, stale: true });
+    if (this.scope?.scope.uri === uri) this.render();
+  }
+
+  private histories(): QuestionHistories {
+    return readHistories(this.context.workspaceState.get(HISTORY_KEY));
+  }
+
+  private async saveHistory(histories: QuestionHistories): Promise<void> {
+    await this.context.workspaceState.update(HISTORY_KEY, histories);
+  }
+
+  private state(): QuestionsState {
+    const scope = this.scope?.scope;
+    if (!scope) return { history: [] };
+    return { scope, history: this.histories()[scope.uri] ?? [], run: this.runs.get(scope.uri) };
+  }
+
+  private render(): void {
+    this.post({ type: 'show', state: this.state() });
+  }
+
+  private deliverFocus(): void {
+    if (!this.pendingFocus || !this.webviewReady) return;
+    const focus = this.pendingFocus;
+    this.pendingFocus = undefined;
+    this.post({ type: 'focus', ...focus });
+  }
+
+  private post(message: HostToQuestions): void {
+    if (this.disposed || !this.webviewReady || !this.view) return;
+    void this.view.webview.postMessage(message);
+  }
+}
+
+function isUserText(document: vscode.TextDocument): boolean {
+  return !IGNORED_SCHEMES.has(document.uri.scheme);
+}
+
+function displayName(document: vscode.TextDocument): string {
+  return document.isUntitled ? document.uri.path : vscode.workspace.asRelativePath(document.uri, false);
+}
+
+async function openDocument(uri: string): Promise<vscode.TextDocument | undefined> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+  if (open) return open;
+  try {
+    return await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The page is a fixed shell: every document-derived string arrives later by message. */
+function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'questions.js'));
+  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'questions.css'));
+  const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link href="${styleUri}" rel="stylesheet">
+  <title>Questions</title>
+</head>
+<body>
+  <main id="app"></main>
+  <script nonce="${nonce}" src="${scriptUri}"></script>
+</body>
+</html>`;
+}
