@@ -4,6 +4,7 @@
  *   text-analytics sentiment FILE [--models DIR] [--json]
  *   text-analytics entities FILE [--models DIR] [--json] [--min-score S]
  *   text-analytics ask FILE --question "…" [--top N] [--models DIR] [--json]
+ *   text-analytics topics FILE --labels "sports,business,…" [--multi-label] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
  */
@@ -18,12 +19,14 @@ import { stderrLogger, silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
-import { TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
+import { TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type TopicScore, type TopicsParams, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
 
 const USAGE = `Usage:
   text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
   text-analytics entities FILE [options]    people, organisations, locations and other names
   text-analytics ask FILE --question Q      answers to Q found in the file (--top N, default 3)
+  text-analytics topics FILE --labels L     the file's and each section's topics among the labels L
+                                            (comma-separated; quote a label with a comma: 'a,"b, c"')
   text-analytics info [options]             versions, device and where each model comes from
   text-analytics --version
 
@@ -34,6 +37,9 @@ Options:
   --precision P       auto | fp32 | int8 (default auto: int8 on the CPU)
   --threads N         CPU threads (default: onnxruntime's choice)
   --neutral-band B    within B of 0.5 a sentence is NEUTRAL (default 0.1; 0 never)
+  --multi-label       topics: score each label on its own instead of making them compete
+  --template T        topics: the hypothesis, {} standing for the label (default "This text is about {}.")
+  --format F          topics: markdown (sections at headings) or plaintext (default: by file extension)
   --min-score S       leave out entities (default 0.5) or answers (default 0.1) scoring below S
   --download          allow downloading missing default models from the Hugging Face Hub
   --cache-dir DIR     where downloaded models are kept
@@ -58,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
       'min-score': { type: 'string' },
       question: { type: 'string', short: 'q' },
       top: { type: 'string', default: '3' },
+      labels: { type: 'string' },
+      'multi-label': { type: 'boolean', default: false },
+      template: { type: 'string', default: 'This text is about {}.' },
+      format: { type: 'string' },
       download: { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -89,10 +99,17 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(top) || top < 1) throw new UsageError('--top must be a whole number, at least 1.');
         return await ask(engine, requireFile(file), values.question, top, numberOption(values['min-score'] ?? '0.1', 'min-score'), values.json);
       }
+      case 'topics': {
+        const path = requireFile(file);
+        if (!values.labels?.trim()) throw new UsageError('Give the topic labels with --labels "sports,business,…".');
+        const format = values.format ?? (/\.(md|markdown|mdx)$/i.test(path) ? 'markdown' : 'plaintext');
+        if (format !== 'markdown' && format !== 'plaintext') throw new UsageError('--format must be markdown or plaintext.');
+        return await topics(engine, path, { labels: parseLabels(values.labels), multiLabel: values['multi-label'], hypothesisTemplate: values.template, format }, values.json);
+      }
       case 'info':
         return await info(engine, options, values.json);
       case undefined:
-        throw new UsageError('Say what to do: sentiment FILE, entities FILE, ask FILE --question "…", or info.');
+        throw new UsageError('Say what to do: sentiment FILE, entities FILE, ask FILE --question "…", topics FILE --labels "…", or info.');
       default:
         throw new UsageError(`Unknown command: ${command}`);
     }
@@ -154,6 +171,47 @@ async function ask(engine: Engine, file: string, question: string, top: number, 
   const headline = result.answers.length > 0 ? `${result.answers.length} answer(s)` : `No confident answer (none scored ${(minScore * 100).toFixed(0)}% or more)`;
   process.stdout.write([`${headline} — ${modelLine(result)}`, '', ...rows, ''].join('\n'));
   return 0;
+}
+
+async function topics(engine: Engine, file: string, options: Omit<TopicsParams, 'text'>, json: boolean): Promise<number> {
+  const text = readDocument(file);
+  const result = await engine.topics({ text, ...options });
+  const scores = (labels: TopicScore[]) => labels.map(({ label, score }) => ({ label, score }));
+  if (json) {
+    const output = {
+      document: scores(result.document),
+      sections: result.sections.map(({ start, end, heading, labels }) => ({ start, end, heading, labels: scores(labels) })),
+      model: result.model,
+      device: result.device,
+    };
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  }
+  const lineOf = lineIndex(text);
+  const bar = (score: number) => '█'.repeat(Math.round(score * 20)).padEnd(20, '·');
+  const lines = [
+    `Document — ${modelLine(result)}`,
+    ...result.document.map((t) => `  ${bar(t.score)} ${(t.score * 100).toFixed(1).padStart(5)}%  ${t.label}`),
+    '',
+    ...result.sections.flatMap((section) => [
+      `line ${lineOf(section.start)}: ${section.heading ?? section.text.slice(0, 60).replace(/\s+/g, ' ')}`,
+      ...section.labels.slice(0, 3).map((t) => `  ${bar(t.score)} ${(t.score * 100).toFixed(1).padStart(5)}%  ${t.label}`),
+    ]),
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  return 0;
+}
+
+/** Comma-separated labels; a label holding a comma is quoted: `sports,"mergers, acquisitions"`. */
+function parseLabels(list: string): string[] {
+  const labels: string[] = [];
+  for (const match of list.matchAll(/\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(?:,|$)/g)) {
+    if (match[0].length === 0) break;
+    const label = (match[1] !== undefined ? match[1].replace(/""/g, '"') : match[2]).trim();
+    if (label) labels.push(label);
+  }
+  return labels;
 }
 
 function modelLine({ model, device }: { model: ModelInfo; device: DeviceInfo }): string {

@@ -173,6 +173,44 @@ export interface AskResult {
   elapsedMs: number;
 }
 
+export interface TopicScore {
+  label: string;
+  score: number;
+}
+
+/** A part of the document classified on its own: a Markdown heading's section, or a block of paragraphs. */
+export interface TopicSection extends Span {
+  /** The heading's text (without `#`s), when the section starts with one. */
+  heading?: string;
+  /** Sorted by score, best first. */
+  labels: TopicScore[];
+}
+
+export interface TopicsParams {
+  text: string;
+  /** The user's topic labels, in any language, spaces and commas allowed. */
+  labels: string[];
+  /** Score each label on its own (true) or make the scores compete and sum to 1 (false). */
+  multiLabel: boolean;
+  /** The NLI hypothesis, with `{}` where the label goes: "This text is about {}." */
+  hypothesisTemplate: string;
+  /** `markdown` splits sections at headings; anything else into blocks of paragraphs. */
+  format: 'markdown' | 'plaintext';
+  /** Added to every reported offset: where `text` starts in the document. */
+  offset?: number;
+}
+
+export interface TopicsResult {
+  /** Sorted by score, best first. */
+  document: TopicScore[];
+  sections: TopicSection[];
+  model: ModelInfo;
+  device: DeviceInfo;
+  /** (window, label) pairs the model read. */
+  pairs: number;
+  elapsedMs: number;
+}
+
 export interface WorkerInfo {
   version: string;
   pid: number;
@@ -190,6 +228,7 @@ export interface Methods {
   sentiment: { params: SentimentParams; result: SentimentResult };
   entities: { params: EntitiesParams; result: EntitiesResult };
   ask: { params: AskParams; result: AskResult };
+  topics: { params: TopicsParams; result: TopicsResult };
   info: { params: Record<string, never>; result: WorkerInfo };
 }
 export type Method = keyof Methods;

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { answerSpans } from './answers';
+import { classifyTopics } from './topics';
 import type {
   AskParams,
   AskResult,
@@ -12,6 +13,8 @@ import type {
   SentimentParams,
   SentimentResult,
   Task,
+  TopicsParams,
+  TopicsResult,
   WorkerActivity,
   WorkerInfo,
 } from '../protocol';
@@ -63,6 +66,11 @@ export class Engine {
   /** Answers a question from the text (extractive: every answer is a span of it). */
   ask(params: AskParams, context: TaskContext = {}): Promise<AskResult> {
     return this.withModel('qa', 'ask', context, (model) => answerSpans(model, params, context, this.limits));
+  }
+
+  /** Scores the text and each of its sections against the user's topic labels (zero-shot). */
+  topics(params: TopicsParams, context: TaskContext = {}): Promise<TopicsResult> {
+    return this.withModel('topics', 'topics', context, (model) => classifyTopics(model, params, context, this.limits));
   }
 
   entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {

@@ -21,6 +21,17 @@ export interface TokenWindow {
   cutAfter: boolean;
 }
 
+/** One inference input: a stretch of the premise and one hypothesis. */
+export interface NliPair {
+  ids: number[];
+  typeIds: number[];
+  /** Which stretch of the premise, and which hypothesis. */
+  window: number;
+  label: number;
+  /** Premise tokens in this stretch: its weight when stretches are combined. */
+  premiseTokens: number;
+}
+
 /** One question-answering input: the question and a stretch of the context. */
 export interface PairWindow {
   ids: number[];
@@ -75,6 +86,32 @@ export class TextTokenizer {
         isContext,
       };
     });
+  }
+
+  /**
+   * Inputs for natural-language inference: each stretch of `premise` paired with each hypothesis
+   * (`[CLS] premise [SEP] hypothesis [SEP]` for BERT). A premise longer than fits beside the
+   * longest hypothesis is covered by stretches sharing `stride` tokens. Premise and hypotheses are
+   * tokenized once, whatever the number of pairs.
+   */
+  async premiseHypothesisPairs(premise: string, hypotheses: readonly string[], stride: number): Promise<NliPair[]> {
+    const encodings = await this.tokenizer.encodeBatch([premise, ...hypotheses], { addSpecialTokens: false });
+    const [premiseEncoding, ...hypothesisEncodings] = encodings;
+    const longest = Math.max(...hypothesisEncodings.map((e) => e.getLength()));
+    const pairSpecials = this.tokenizer.postProcess(premiseEncoding, premiseEncoding, true).getLength() - 2 * premiseEncoding.getLength();
+    const room = this.maxLength - longest - pairSpecials;
+    if (room < 16) throw new EngineError('bad-input', `A topic label is too long: its hypothesis takes ${longest} tokens.`);
+    let parts: Encoding[] = [premiseEncoding];
+    if (premiseEncoding.getLength() > room) {
+      premiseEncoding.truncate(room, Math.min(stride, room - 1), 'right');
+      parts = [premiseEncoding, ...premiseEncoding.getOverflowing()];
+    }
+    return parts.flatMap((part, window) =>
+      hypothesisEncodings.map((hypothesis, label) => {
+        const processed = this.tokenizer.postProcess(part, hypothesis, true);
+        return { ids: processed.getIds(), typeIds: processed.getTypeIds(), window, label, premiseTokens: part.getLength() };
+      }),
+    );
   }
 
   private constructor(

@@ -43,6 +43,7 @@ const handlers: { [M in Method]: Handler<M> } = {
   sentiment: (params, context) => engine.sentiment(params, context),
   entities: (params, context) => engine.entities(params, context),
   ask: (params, context) => engine.ask(params, context),
+  topics: (params, context) => engine.topics(params, context),
   info: () => engine.info(),
 };
 

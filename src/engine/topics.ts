@@ -1,0 +1,175 @@
+import type { Span, TopicScore, TopicSection, TopicsParams, TopicsResult } from '../protocol';
+import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
+import { EngineError, throwIfCancelled } from './errors';
+import type { LoadedModel } from './modelStore';
+import { paragraphSpans } from './segment';
+import type { TaskContext } from './task';
+import type { NliPair } from './tokenizer';
+
+/** Premise tokens shared by neighbouring stretches of a section too long for one input. */
+const WINDOW_STRIDE = 64;
+/** Plain text has no headings: its sections are blocks of whole paragraphs of about this size. */
+const BLOCK_CHARS = 1500;
+
+/**
+ * Zero-shot topic classification with a natural-language-inference model, as the transformers.js
+ * `zero-shot-classification` pipeline does it, but batched: every (stretch of a section, label)
+ * pair is one premise/hypothesis input ("This text is about {label}."), and all pairs of a request
+ * go through the model together in length-sorted batches instead of one pass per label.
+ *
+ * Scores per stretch: single-label, a softmax over the labels' entailment logits (they sum to 1);
+ * multi-label (or a single label), each label's softmax of [contradiction, entailment]. The
+ * combining rule: a section's score for a label is the mean of its stretches' scores weighted by
+ * their premise tokens, and the document's is the mean of its sections' scores weighted by their
+ * tokens, so a long section counts for more than a short one. Single-label scores still sum to 1.
+ * The entailment and contradiction outputs are found by name in the model's config.
+ */
+export async function classifyTopics(
+  model: LoadedModel,
+  params: TopicsParams,
+  context: TaskContext,
+  limits: BatchLimits,
+): Promise<Pick<TopicsResult, 'document' | 'sections' | 'pairs'>> {
+  const labels = cleanLabels(params.labels);
+  if (!params.hypothesisTemplate.includes('{}')) {
+    throw new EngineError('bad-input', `The hypothesis template "${params.hypothesisTemplate}" has no {} for the label to go in.`);
+  }
+  const { entailment, contradiction } = nliLabels(model);
+  const sections = topicSections(params.text, params.format);
+  if (sections.length === 0) throw new EngineError('bad-input', 'There is no text to classify: the document is empty or only whitespace.');
+  const hypotheses = labels.map((label) => params.hypothesisTemplate.replace('{}', label));
+
+  const pairs: Array<NliPair & { section: number }> = [];
+  for (const [section, span] of sections.entries()) {
+    throwIfCancelled(context.signal);
+    for (const pair of await model.tokenizer.premiseHypothesisPairs(span.text, hypotheses, WINDOW_STRIDE)) pairs.push({ ...pair, section });
+  }
+
+  const entailLogits = new Float64Array(pairs.length);
+  const contradictLogits = new Float64Array(pairs.length);
+  let done = 0;
+  for (const batch of lengthSortedBatches(pairs.map((p) => p.ids.length), limits)) {
+    throwIfCancelled(context.signal);
+    const outputs = await model.run(padBatch(batch.map((i) => pairs[i].ids), 0, batch.map((i) => pairs[i].typeIds)));
+    const logits = outputs.logits ?? outputs[model.outputNames()[0]];
+    const width = logits.dims[1];
+    const data = logits.data as Float32Array;
+    batch.forEach((pair, row) => {
+      entailLogits[pair] = data[row * width + entailment];
+      contradictLogits[pair] = data[row * width + contradiction];
+    });
+    done += batch.length;
+    context.onProgress?.({ done, total: pairs.length, message: `${done} of ${pairs.length} passage-label pairs` });
+  }
+
+  // Scores per (section, stretch): one vector over the labels.
+  const independent = params.multiLabel || labels.length === 1;
+  const stretches = new Map<string, { section: number; tokens: number; entail: number[]; contradict: number[] }>();
+  pairs.forEach((pair, i) => {
+    const key = `${pair.section}:${pair.window}`;
+    let stretch = stretches.get(key);
+    if (!stretch) stretches.set(key, (stretch = { section: pair.section, tokens: pair.premiseTokens, entail: [], contradict: [] }));
+    stretch.entail[pair.label] = entailLogits[i];
+    stretch.contradict[pair.label] = contradictLogits[i];
+  });
+  const sectionSums = sections.map(() => ({ tokens: 0, scores: new Float64Array(labels.length) }));
+  for (const stretch of stretches.values()) {
+    const scores = independent
+      ? stretch.entail.map((e, label) => softmax([stretch.contradict[label], e])[1])
+      : softmax(stretch.entail);
+    const sum = sectionSums[stretch.section];
+    // A stretch of nothing but characters the tokenizer drops still counts a little.
+    const weight = Math.max(1, stretch.tokens);
+    sum.tokens += weight;
+    scores.forEach((score, label) => (sum.scores[label] += score * weight));
+  }
+  const documentScores = new Float64Array(labels.length);
+  const totalTokens = sectionSums.reduce((total, s) => total + s.tokens, 0);
+  const sectionResults: TopicSection[] = sections.map((span, s) => {
+    const { tokens, scores } = sectionSums[s];
+    const mean = [...scores].map((score) => score / tokens);
+    mean.forEach((score, label) => (documentScores[label] += (score * tokens) / totalTokens));
+    const offset = params.offset ?? 0;
+    return { start: span.start + offset, end: span.end + offset, text: span.text, heading: span.heading, labels: ranked(labels, mean) };
+  });
+  return { document: ranked(labels, [...documentScores]), sections: sectionResults, pairs: pairs.length };
+}
+
+/** Trimmed, without empty or repeated labels; at least one. */
+function cleanLabels(labels: readonly string[]): string[] {
+  const clean = [...new Set(labels.map((label) => label.trim()).filter((label) => label.length > 0))];
+  if (clean.length === 0) throw new EngineError('bad-input', 'Give at least one topic label.');
+  return clean;
+}
+
+function nliLabels(model: LoadedModel): { entailment: number; contradiction: number } {
+  const byName = new Map(model.config.id2label.map((label, index) => [label.toLowerCase(), index]));
+  const entailment = byName.get('entailment');
+  const contradiction = byName.get('contradiction') ?? byName.get('not_entailment');
+  if (entailment === undefined || contradiction === undefined) {
+    throw new EngineError(
+      'model-corrupt',
+      `The topics model ${model.info.id} has labels ${model.config.id2label.join(', ')}; a zero-shot (NLI) model names "entailment" and "contradiction".`,
+    );
+  }
+  return { entailment, contradiction };
+}
+
+function ranked(labels: readonly string[], scores: readonly number[]): TopicScore[] {
+  return labels.map((label, i) => ({ label, score: scores[i] })).sort((a, b) => b.score - a.score);
+}
+
+function softmax(values: readonly number[]): number[] {
+  const max = Math.max(...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const total = exps.reduce((sum, v) => sum + v, 0);
+  return exps.map((v) => v / total);
+}
+
+const ATX_HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
+const FENCE = /^ {0,3}(```|~~~)/;
+
+/**
+ * The parts of a document classified on their own. Markdown: each ATX heading (`#` … `######`,
+ * not inside a fenced code block) starts a section that runs to the next heading, and text before
+ * the first heading is a section of its own. Other text: blocks of whole paragraphs of about
+ * {@link BLOCK_CHARS} characters. Spans are trimmed; empty sections are left out.
+ */
+export function topicSections(text: string, format: TopicsParams['format']): Array<Span & { heading?: string }> {
+  if (format !== 'markdown') return paragraphBlocks(text);
+  const starts: Array<{ at: number; heading?: string }> = [{ at: 0 }];
+  let inFence = false;
+  for (const line of text.matchAll(/[^\r\n]*(?:\r\n|\r|\n|$)/g)) {
+    if (line[0].length === 0) break;
+    const content = line[0].replace(/[\r\n]+$/, '');
+    if (FENCE.test(content)) inFence = !inFence;
+    const heading = !inFence && ATX_HEADING.exec(content);
+    if (heading) starts.push({ at: line.index, heading: heading[2].trim() });
+  }
+  return starts.flatMap(({ at, heading }, i) => {
+    const end = i + 1 < starts.length ? starts[i + 1].at : text.length;
+    const span = trimmedSpan(text, at, end);
+    return span ? [{ ...span, heading }] : [];
+  });
+}
+
+function paragraphBlocks(text: string): Span[] {
+  const blocks: Span[] = [];
+  let block: { start: number; end: number } | undefined;
+  for (const paragraph of paragraphSpans(text)) {
+    if (block && paragraph.end - block.start <= BLOCK_CHARS) block.end = paragraph.end;
+    else {
+      if (block) blocks.push({ ...block, text: text.slice(block.start, block.end) });
+      block = { start: paragraph.start, end: paragraph.end };
+    }
+  }
+  if (block) blocks.push({ ...block, text: text.slice(block.start, block.end) });
+  return blocks;
+}
+
+function trimmedSpan(text: string, start: number, end: number): Span | undefined {
+  const slice = text.slice(start, end);
+  const from = start + (slice.length - slice.trimStart().length);
+  const to = end - (slice.length - slice.trimEnd().length);
+  return from < to ? { start: from, end: to, text: text.slice(from, to) } : undefined;
+}
