@@ -115,3 +115,21 @@ test('ask --json answers from the file, and an empty list when there is no confi
 
   assert.equal(run('ask', file, '--models', fixtureModels()).status, 2, 'a question is required');
 });
+
+test('topics --json scores the document and each section, with quoted labels holding commas', (t) => {
+  const file = join(tempDir(t), 'report.md');
+  const text = '# Match report\nThe football team scored a late goal.\n\n# Markets\nThe company made a profit.\n';
+  writeFileSync(file, text);
+  const { status, stdout, stderr } = run('topics', file, '--labels', 'sports,"business, finance",política', '--models', fixtureModels(), '--json');
+  assert.equal(status, 0, stderr);
+  const output = JSON.parse(stdout) as {
+    document: { label: string; score: number }[];
+    sections: { start: number; end: number; heading: string; labels: { label: string; score: number }[] }[];
+  };
+  assert.deepEqual(new Set(output.document.map((d) => d.label)), new Set(['sports', 'business, finance', 'política']));
+  assert.deepEqual(output.sections.map((s) => [s.heading, s.labels[0].label]), [['Match report', 'sports'], ['Markets', 'business, finance']]);
+  for (const s of output.sections) assert.ok(text.slice(s.start, s.end).startsWith(`# ${s.heading}`));
+  const scores = output.document.map((d) => d.score);
+  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'sorted by score');
+  assert.equal(run('topics', file, '--models', fixtureModels()).status, 2, 'labels are required');
+});

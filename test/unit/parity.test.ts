@@ -98,3 +98,37 @@ for (const precision of ['fp32', 'int8'] as const) {
     await answer.dispose();
   });
 }
+
+const ZERO_SHOT_TEXTS = [
+  'The football team scored a late goal to win the match.',
+  'The company reported record profit; the government called an election.',
+  'Nothing here is about any of them, except perhaps the weather.',
+];
+
+for (const multiLabel of [false, true]) {
+  test(`topics match the transformers.js zero-shot-classification pipeline (${multiLabel ? 'multi' : 'single'}-label)`, async () => {
+    const { pipeline, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = fixtureModels();
+    const classify = await pipeline('zero-shot-classification', 'topics', { dtype: 'fp32' });
+    const engine = newEngine(fixtureOptions({ precision: 'fp32' }));
+    const labels = ['sports', 'business', 'science', 'politics'];
+    const template = 'This text is about {}.';
+    for (const text of ZERO_SHOT_TEXTS) {
+      const reference = (await classify(text, labels, { hypothesis_template: template, multi_label: multiLabel })) as { labels: string[]; scores: number[] };
+      const ours = await engine.topics({ text, labels, multiLabel, hypothesisTemplate: template, format: 'plaintext' });
+      assert.equal(ours.sections.length, 1);
+      // Same ranking where scores differ (ties may be listed in either order), scores within 1e-4.
+      const referenceScore = new Map(reference.labels.map((label, i) => [label, reference.scores[i]]));
+      for (const { label, score } of ours.document) {
+        assert.ok(Math.abs(score - (referenceScore.get(label) ?? NaN)) < 1e-4, `${text} / ${label}: ours ${score}, reference ${referenceScore.get(label)}`);
+      }
+      for (let i = 1; i < ours.document.length; i++) {
+        const [higher, lower] = [ours.document[i - 1].label, ours.document[i].label];
+        const gap = (referenceScore.get(higher) ?? 0) - (referenceScore.get(lower) ?? 0);
+        assert.ok(gap > -1e-4, `${higher} ranks above ${lower} in the reference too`);
+      }
+    }
+    await classify.dispose();
+  });
+}

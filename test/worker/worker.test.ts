@@ -46,6 +46,13 @@ describe('inference worker', () => {
     assert.deepEqual(result.answers.map((a) => text.slice(a.start, a.end)), ['1958']);
   });
 
+  test('classifies topics per section', async (t) => {
+    const worker = client(t);
+    const text = '# Match\nThe team scored a goal.\n\n# Money\nThe company made a profit.';
+    const result = await worker.request('topics', { text, labels: ['sports', 'business'], multiLabel: false, hypothesisTemplate: 'This text is about {}.', format: 'markdown' });
+    assert.deepEqual(result.sections.map((s) => s.labels[0].label), ['sports', 'business']);
+  });
+
   test('a request to a killed worker fails clearly, and the next request works after the restart', async (t) => {
     const worker = client(t);
     await worker.request('sentiment', { text: 'Warm up is good.', neutralBand: 0.1 });
