@@ -94,6 +94,28 @@ export class Config {
     return Math.round(clamp(this.raw.get<number>('qa.maxAnswerTokens', 30), 1, 512));
   }
 
+  /** Topics: the labels to score, trimmed, blanks and repeats dropped; the workspace's list where it has one. */
+  get topicLabels(): string[] {
+    return uniqueLabels(stringList(this.raw.get('topics.labels')));
+  }
+
+  /** Topics: score each label on its own rather than making them compete. */
+  get topicsMultiLabel(): boolean {
+    return this.raw.get<boolean>('topics.multiLabel', false) === true;
+  }
+
+  /** Topics: the NLI hypothesis with `{}` for the label; the default when the setting lacks `{}`. */
+  get topicsHypothesisTemplate(): string {
+    const template = this.raw.get<string>('topics.hypothesisTemplate', DEFAULT_HYPOTHESIS_TEMPLATE);
+    return isHypothesisTemplate(template) ? template : DEFAULT_HYPOTHESIS_TEMPLATE;
+  }
+
+  /** The raw template when it is set but unusable (no `{}`), so the command can say why it fell back. */
+  get invalidHypothesisTemplate(): string | undefined {
+    const template = this.raw.get<unknown>('topics.hypothesisTemplate');
+    return template === undefined || isHypothesisTemplate(template) ? undefined : String(template);
+  }
+
   get idleUnloadSeconds(): number {
     return Math.max(0, this.raw.get<number>('idleUnloadSeconds', 600));
   }
@@ -113,12 +135,23 @@ export class Config {
   }
 }
 
+export const DEFAULT_HYPOTHESIS_TEMPLATE = 'This text is about {}.';
+
+export function isHypothesisTemplate(value: unknown): value is string {
+  return typeof value === 'string' && value.includes('{}');
+}
+
+/** Trimmed, without blanks, and each label once (case-sensitively: "US" and "us" may differ). */
+export function uniqueLabels(labels: readonly string[]): string[] {
+  return [...new Set(labels.map((label) => label.trim()).filter(Boolean))];
+}
+
 export type EntityStyle = 'background' | 'underline' | 'border';
 export type EntityCodeScope = 'commentsAndStrings' | 'all';
 
 /**
  * Settings whose change restarts the worker (the others are read per request). The
- * `entities.*` and `qa.*` settings are not among them: they only change what the editor shows or
+ * `entities.*`, `qa.*` and `topics.*` settings are not among them: they only change what the editor shows or
  * asks for.
  */
 export const RESTART_SETTINGS = ['device', 'threads', 'precision', 'models', 'modelCacheDir', 'allowDownloads', 'idleUnloadSeconds'].map(

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { WorkerClient } from './client/workerClient';
 import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
+import { ClassifyTopicsCommand } from './commands/classifyTopics';
 import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
 import { Config, RESTART_SETTINGS } from './config';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
   });
   const statusBar = new StatusBar(client.status);
   const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log);
+  const topics = new ClassifyTopicsCommand(context.extensionUri, client, config, log);
   const entities = new EntityHighlighter({
     client,
     config,
@@ -47,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
     { dispose: () => client.dispose() },
     statusBar,
     sentiment,
+    topics,
     entities,
     new EntityCommands(entities, config, log),
     client.onStatus((status) => statusBar.update(status)),
@@ -58,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
       questions.askCommand(typeof question === 'string' ? question : undefined),
     ),
     vscode.commands.registerCommand('textAnalytics.analyzeSentiment', () => sentiment.run()),
+    vscode.commands.registerCommand('textAnalytics.classifyTopics', (args?: unknown) => topics.run(args)),
     vscode.commands.registerCommand('textAnalytics.showEngineActions', () => showEngineActions(client.status, client.info)),
     vscode.commands.registerCommand('textAnalytics.restartWorker', async () => {
       try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Span } from '../protocol';
+import { topicsToCsv, topicsToJson } from './topicsExport';
 import {
   contentUri,
   readPersistedState,
@@ -9,6 +10,8 @@ import {
   type PanelNotice,
   type PanelState,
   type SentimentView,
+  type TopicsExportFormat,
+  type TopicsView,
   type HostToWebview,
   type WebviewToHost,
 } from '../webview/messages';
@@ -17,6 +20,7 @@ import {
 const RERUN_COMMANDS: Record<Exclude<PanelContent['view'], 'empty'>, string> = {
   sentiment: 'textAnalytics.analyzeSentiment',
   entities: 'textAnalytics.highlightEntities',
+  topics: 'textAnalytics.classifyTopics',
 };
 
 /**
@@ -125,6 +129,16 @@ export class ResultsPanel implements vscode.Disposable {
     this.post({ type: 'show', state: this.state });
   }
 
+  /** Shows a topic classification, replacing whatever was shown; clears any notice. */
+  showTopics(view: TopicsView): void {
+    this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
+    const document = findOpenDocument(view.uri);
+    const stale = document !== undefined && document.version !== view.version;
+    this.state = { content: { view: 'topics', topics: view }, stale };
+    this.updateTitle();
+    this.post({ type: 'show', state: this.state });
+  }
+
   /**
    * Whether the panel shows entities of `uri`: a highlight refresh should update the panel only
    * then, and not replace sentiment results (or another document's entities) the user is reading.
@@ -181,7 +195,9 @@ export class ResultsPanel implements vscode.Disposable {
         ? `Sentiment: ${baseName(content.sentiment.fileName)}`
         : content.view === 'entities'
           ? `Entities: ${baseName(content.entities.fileName)}`
-          : 'Text Analytics';
+          : content.view === 'topics'
+            ? `Topics: ${baseName(content.topics.fileName)}`
+            : 'Text Analytics';
     // Assigning an unchanged title still updates the tab; entity refreshes come often.
     if (this.panel.title !== title) this.panel.title = title;
   }
@@ -204,11 +220,60 @@ export class ResultsPanel implements vscode.Disposable {
           await vscode.commands.executeCommand(command, vscode.Uri.parse(message.uri));
           return;
         }
+        case 'classifyTopics': {
+          const { uri, labels, multiLabel } = message;
+          await vscode.commands.executeCommand('textAnalytics.classifyTopics', { uri, labels, multiLabel });
+          return;
+        }
+        case 'saveTopicLabels':
+          await this.saveWorkspaceTopicLabels(message.labels);
+          return;
+        case 'exportTopics':
+          await this.exportTopics(message.format, message.destination);
+          return;
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       void vscode.window.showErrorMessage(`Text Analytics: ${reason}`);
     }
+  }
+
+  /** Writes `textAnalytics.topics.labels` for the workspace (the folder of the shown document in a multi-root one). */
+  private async saveWorkspaceTopicLabels(labels: string[]): Promise<void> {
+    if (!vscode.workspace.workspaceFolders?.length) {
+      void vscode.window.showWarningMessage('Open a folder or workspace to save workspace topic labels.');
+      return;
+    }
+    const uri = contentUri(this.state.content);
+    const scope = uri ? vscode.Uri.parse(uri) : undefined;
+    await vscode.workspace
+      .getConfiguration('textAnalytics', scope)
+      .update('topics.labels', labels, vscode.ConfigurationTarget.Workspace);
+    void vscode.window.setStatusBarMessage(`Text Analytics: saved ${labels.length} topic labels for this workspace.`, 3000);
+  }
+
+  /** Copy as JSON, Export JSON…, Export CSV… of the shown topics. */
+  private async exportTopics(format: TopicsExportFormat, destination: 'clipboard' | 'file'): Promise<void> {
+    const { content } = this.state;
+    if (content.view !== 'topics') return;
+    const { topics } = content;
+    const text = format === 'csv' ? topicsToCsv(topics) : topicsToJson(topics);
+    if (destination === 'clipboard') {
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.setStatusBarMessage('Text Analytics: topics copied as JSON.', 3000);
+      return;
+    }
+    const source = vscode.Uri.parse(topics.uri);
+    const name = `${baseName(topics.fileName).replace(/\.[^.]*$/, '')}.topics.${format}`;
+    const folder = source.scheme === 'file' ? vscode.Uri.joinPath(source, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+      title: `Export topics as ${format.toUpperCase()}`,
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    void vscode.window.setStatusBarMessage(`Text Analytics: topics exported to ${baseName(target.fsPath)}.`, 3000);
   }
 
   /** Selects [start, end) in the document's editor, opening it in its old column if it was closed. */
@@ -330,6 +395,10 @@ function shownSpans(content: PanelContent): { uri: string; version: number; span
       const { uri, version, result } = content.entities;
       return { uri, version, spans: result.entities };
     }
+    case 'topics': {
+      const { uri, version, result } = content.topics;
+      return { uri, version, spans: result.sections };
+    }
   }
 }
 
@@ -341,6 +410,8 @@ function withVersion(content: PanelContent, version: number): PanelContent {
       return { view: 'sentiment', sentiment: { ...content.sentiment, version } };
     case 'entities':
       return { view: 'entities', entities: { ...content.entities, version } };
+    case 'topics':
+      return { view: 'topics', topics: { ...content.topics, version } };
   }
 }
 

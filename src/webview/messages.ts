@@ -10,7 +10,7 @@
  * posts `ready` anew).
  */
 
-import type { EntitiesResult, SentimentResult } from '../protocol';
+import type { EntitiesResult, SentimentResult, TopicsResult } from '../protocol';
 
 /** One sentiment analysis, as the extension hands it to the panel. */
 export interface SentimentView {
@@ -41,6 +41,25 @@ export interface EntitiesView {
   result: EntitiesResult;
 }
 
+/** One topic classification, as the extension hands it to the panel. */
+export interface TopicsView {
+  /** `document.uri.toString()` of the analysed document. */
+  uri: string;
+  /** `document.version` when the text was sent: a different version means the offsets may be stale. */
+  version: number;
+  /** What the header shows: usually the workspace-relative path. */
+  fileName: string;
+  /** Offsets in `result` are document offsets. */
+  result: TopicsResult;
+  /** The labels scored, in the user's order: the panel's label editor starts from them. */
+  labels: string[];
+  multiLabel: boolean;
+  /** Per section of `result.sections`, its first line (1-based) in the document when classified. */
+  sectionLines: number[];
+  /** Set when only a selection was classified. */
+  selection?: { start: number; end: number };
+}
+
 /**
  * What the panel's body shows. `view` is the discriminant each analysis adds itself to (entities,
  * topics and questions will be further members), so the webview picks a renderer by it.
@@ -48,7 +67,8 @@ export interface EntitiesView {
 export type PanelContent =
   | { view: 'empty' }
   | { view: 'sentiment'; sentiment: SentimentView }
-  | { view: 'entities'; entities: EntitiesView };
+  | { view: 'entities'; entities: EntitiesView }
+  | { view: 'topics'; topics: TopicsView };
 
 /** The document the content describes, if any. */
 export function contentUri(content: PanelContent): string | undefined {
@@ -59,6 +79,8 @@ export function contentUri(content: PanelContent): string | undefined {
       return content.sentiment.uri;
     case 'entities':
       return content.entities.uri;
+    case 'topics':
+      return content.topics.uri;
   }
 }
 
@@ -98,7 +120,15 @@ export type WebviewToHost =
    * Run the shown analysis again on `uri` (the stale banner's button): sentiment, or entity
    * highlighting for the entities view.
    */
-  | { type: 'rerun'; uri: string };
+  | { type: 'rerun'; uri: string }
+  /** The Topics view's "Classify": classify `uri` again with the labels and mode edited in the panel. */
+  | { type: 'classifyTopics'; uri: string; labels: string[]; multiLabel: boolean }
+  /** The Topics view's "Save as workspace labels": write `textAnalytics.topics.labels` for the workspace. */
+  | { type: 'saveTopicLabels'; labels: string[] }
+  /** Copy the shown topics to the clipboard, or save them to a file the user picks. */
+  | { type: 'exportTopics'; format: TopicsExportFormat; destination: 'clipboard' | 'file' };
+
+export type TopicsExportFormat = 'json' | 'csv';
 
 export type GroupBy = 'paragraph' | 'label' | 'none';
 export type SortBy = 'document' | 'confidence' | 'label';
@@ -163,6 +193,7 @@ export function readPersistedState(value: unknown): PersistedPanelState | undefi
 function readContent(content: Record<string, unknown>): PanelContent | undefined {
   if (content.view === 'empty') return { view: 'empty' };
   if (content.view === 'entities') return readEntitiesContent(content);
+  if (content.view === 'topics') return readTopicsContent(content);
   if (content.view !== 'sentiment' || !isRecord(content.sentiment)) return undefined;
   const sentiment = content.sentiment;
   const result = sentiment.result;
@@ -192,6 +223,25 @@ function readEntitiesContent(content: Record<string, unknown>): PanelContent | u
     isRecord(result.model) &&
     isRecord(result.device);
   return wellFormed ? { view: 'entities', entities: entities as unknown as EntitiesView } : undefined;
+}
+
+function readTopicsContent(content: Record<string, unknown>): PanelContent | undefined {
+  const topics = content.topics;
+  if (!isRecord(topics)) return undefined;
+  const result = topics.result;
+  const wellFormed =
+    typeof topics.uri === 'string' &&
+    typeof topics.version === 'number' &&
+    typeof topics.fileName === 'string' &&
+    Array.isArray(topics.labels) &&
+    typeof topics.multiLabel === 'boolean' &&
+    Array.isArray(topics.sectionLines) &&
+    isRecord(result) &&
+    Array.isArray(result.document) &&
+    Array.isArray(result.sections) &&
+    isRecord(result.model) &&
+    isRecord(result.device);
+  return wellFormed ? { view: 'topics', topics: topics as unknown as TopicsView } : undefined;
 }
 
 function readControls(controls: Record<string, unknown>): PanelControls {

@@ -19,6 +19,7 @@ import {
   type WebviewToHost,
 } from './messages';
 import { renderSentimentView } from './sentimentView';
+import { renderTopicsView } from './topicsView';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -88,6 +89,18 @@ function renderContent(): void {
       contentSlot.replaceChildren(entitiesView.element);
       return;
     }
+    case 'topics': {
+      const { uri } = content.topics;
+      contentSlot.replaceChildren(
+        renderTopicsView(content.topics, {
+          reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
+          classify: (labels, multiLabel) => post({ type: 'classifyTopics', uri, labels, multiLabel }),
+          saveLabels: (labels) => post({ type: 'saveTopicLabels', labels }),
+          exportTopics: (format, destination) => post({ type: 'exportTopics', format, destination }),
+        }),
+      );
+      return;
+    }
   }
 }
 
@@ -96,7 +109,7 @@ function renderEmpty(): HTMLElement {
     h('p', { text: 'No results yet.' }),
     h('p', {
       className: 'hint',
-      text: 'Run “Text Analytics: Analyze Sentiment” or “Text Analytics: Highlight Entities” from the Command Palette or the editor’s context menu.',
+      text: 'Run “Text Analytics: Analyze Sentiment”, “Text Analytics: Highlight Entities” or “Text Analytics: Classify Topics” from the Command Palette or the editor’s context menu.',
     }),
   ]);
 }

@@ -1,0 +1,151 @@
+import * as vscode from 'vscode';
+import { uniqueLabels, type Config } from '../config';
+import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
+import type { TopicsResult } from '../protocol';
+import { ResultsPanel } from '../ui/resultsPanel';
+import { documentProblem, reportFailure } from './common';
+
+/**
+ * Text Analytics: Classify Topics. Scores the selection, or the whole document and each of its
+ * sections, against the topic labels in the worker with cancellable progress, and shows the result
+ * in the results panel's Topics view. Running it again while it runs cancels the stale run.
+ * Returns the result (for tests and other extensions).
+ */
+export class ClassifyTopicsCommand implements vscode.Disposable {
+  private current?: AbortController;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly client: WorkerClient,
+    private readonly config: (scope?: vscode.ConfigurationScope) => Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async run(rawArgs?: unknown): Promise<TopicsResult | undefined> {
+    const args = readArgs(rawArgs);
+    const editor = await this.targetEditor(args.uri);
+    if (!editor) {
+      void vscode.window.showInformationMessage('Open a document to classify its topics.');
+      return undefined;
+    }
+    const { document, selection } = editor;
+    const config = this.config(document.uri);
+    const labels = args.labels ?? config.topicLabels;
+    if (labels.length === 0) {
+      const choice = await vscode.window.showWarningMessage(
+        'There are no topic labels to classify against. Add some to the setting textAnalytics.topics.labels.',
+        'Open Settings',
+      );
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'textAnalytics.topics.labels');
+      return undefined;
+    }
+    const invalidTemplate = config.invalidHypothesisTemplate;
+    if (invalidTemplate !== undefined) {
+      void vscode.window.showWarningMessage(
+        `The setting textAnalytics.topics.hypothesisTemplate ("${invalidTemplate}") has no {} where the label goes; using "${config.topicsHypothesisTemplate}" instead.`,
+      );
+    }
+    const multiLabel = args.multiLabel ?? config.topicsMultiLabel;
+    // A run from the panel classifies the whole document: the editor's selection is incidental then.
+    // (The context menu passes the document's bare Uri; its selection counts.)
+    const range = args.fromPanel || selection.isEmpty ? undefined : selection;
+    const text = document.getText(range);
+    // Taken now: if the user types while the worker runs, the panel must see the older version.
+    const version = document.version;
+    const problem = await documentProblem(document, text, config, range !== undefined);
+    if (problem) return undefined;
+
+    this.current?.abort();
+    const controller = new AbortController();
+    this.current = controller;
+    const panel = ResultsPanel.createOrShow(this.extensionUri);
+    panel.showRunning(document.fileName);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Classifying topics', cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          let reported = 0;
+          return this.client.request(
+            'topics',
+            {
+              text,
+              labels,
+              multiLabel,
+              hypothesisTemplate: config.topicsHypothesisTemplate,
+              format: document.languageId === 'markdown' ? 'markdown' : 'plaintext',
+              offset: range ? document.offsetAt(range.start) : 0,
+            },
+            {
+              signal: controller.signal,
+              onProgress: ({ done, total, message }) => {
+                const percent = total > 0 ? (100 * done) / total : 0;
+                progress.report({ increment: percent - reported, message });
+                reported = percent;
+              },
+            },
+          );
+        },
+      );
+      // A newer run may have started while this one finished: only the newest is shown.
+      if (this.current !== controller) return result;
+      ResultsPanel.createOrShow(this.extensionUri).showTopics({
+        uri: document.uri.toString(),
+        version,
+        fileName: document.fileName,
+        result,
+        labels,
+        multiLabel,
+        sectionLines: result.sections.map((section) => document.positionAt(section.start).line + 1),
+        selection: range ? { start: document.offsetAt(range.start), end: document.offsetAt(range.end) } : undefined,
+      });
+      this.log.info(
+        `Topics of ${document.fileName}: ${result.sections.length} sections, ${labels.length} labels, ${result.pairs} pairs in ${result.elapsedMs} ms on ${result.device.used}.`,
+      );
+      return result;
+    } catch (error) {
+      if (this.current === controller) {
+        if (error instanceof WorkerRequestError && error.code === 'cancelled') ResultsPanel.current?.clearNotice();
+        else ResultsPanel.current?.showError(error instanceof Error ? error.message : String(error));
+      }
+      reportFailure(error, this.log);
+      return undefined;
+    } finally {
+      if (this.current === controller) this.current = undefined;
+    }
+  }
+
+  /** The editor of `uri` (opened if needed), or the active editor when no document is named. */
+  private async targetEditor(uri: vscode.Uri | undefined): Promise<vscode.TextEditor | undefined> {
+    if (!uri) return vscode.window.activeTextEditor;
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    if (visible) return visible;
+    const document = await vscode.workspace.openTextDocument(uri);
+    return vscode.window.showTextDocument(document, { preserveFocus: true, preview: false });
+  }
+
+  dispose(): void {
+    this.current?.abort();
+  }
+}
+
+/**
+ * The command's optional arguments, checked: it is also reachable from keybindings and other
+ * extensions. The Topics panel's "Classify" passes `{ uri, labels, multiLabel }`, which then win
+ * over the settings; a bare `Uri` (the stale banner's "Re-run") names the document only.
+ */
+function readArgs(value: unknown): { uri?: vscode.Uri; labels?: string[]; multiLabel?: boolean; fromPanel?: boolean } {
+  if (value instanceof vscode.Uri) return { uri: value };
+  if (typeof value !== 'object' || value === null) return {};
+  const { uri, labels, multiLabel } = value as Record<string, unknown>;
+  const parsedUri = uri instanceof vscode.Uri ? uri : typeof uri === 'string' ? vscode.Uri.parse(uri) : undefined;
+  const parsedLabels = Array.isArray(labels)
+    ? uniqueLabels(labels.filter((label): label is string => typeof label === 'string'))
+    : undefined;
+  return {
+    uri: parsedUri,
+    labels: parsedLabels && parsedLabels.length > 0 ? parsedLabels : undefined,
+    multiLabel: typeof multiLabel === 'boolean' ? multiLabel : undefined,
+    fromPanel: true,
+  };
+}
