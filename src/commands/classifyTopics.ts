@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { uniqueLabels, type Config } from '../config';
-import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
+import type { WorkerClient } from '../client/workerClient';
 import type { TopicsResult } from '../protocol';
-import { ResultsPanel } from '../ui/resultsPanel';
-import { documentProblem, reportFailure } from './common';
+import { documentProblem } from './common';
+import { PanelRun } from './panelRun';
 
 /**
  * Text Analytics: Classify Topics. Scores the selection, or the whole document and each of its
@@ -12,14 +12,16 @@ import { documentProblem, reportFailure } from './common';
  * Returns the result (for tests and other extensions).
  */
 export class ClassifyTopicsCommand implements vscode.Disposable {
-  private current?: AbortController;
+  private readonly panelRun: PanelRun;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly client: WorkerClient,
     private readonly config: (scope?: vscode.ConfigurationScope) => Config,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    this.panelRun = new PanelRun(extensionUri, log);
+  }
 
   async run(rawArgs?: unknown): Promise<TopicsResult | undefined> {
     const args = readArgs(rawArgs);
@@ -55,64 +57,41 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
     const problem = await documentProblem(document, text, config, range !== undefined);
     if (problem) return undefined;
 
-    this.current?.abort();
-    const controller = new AbortController();
-    this.current = controller;
-    const panel = ResultsPanel.createOrShow(this.extensionUri);
-    panel.showRunning(document.fileName);
-    try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Classifying topics', cancellable: true },
-        (progress, token) => {
-          token.onCancellationRequested(() => controller.abort());
-          let reported = 0;
-          return this.client.request(
-            'topics',
-            {
-              text,
-              labels,
-              multiLabel,
-              hypothesisTemplate: config.topicsHypothesisTemplate,
-              format: document.languageId === 'markdown' ? 'markdown' : 'plaintext',
-              offset: range ? document.offsetAt(range.start) : 0,
-            },
-            {
-              signal: controller.signal,
-              onProgress: ({ done, total, message }) => {
-                const percent = total > 0 ? (100 * done) / total : 0;
-                progress.report({ increment: percent - reported, message });
-                reported = percent;
-              },
-            },
-          );
-        },
-      );
-      // A newer run may have started while this one finished: only the newest is shown.
-      if (this.current !== controller) return result;
-      ResultsPanel.createOrShow(this.extensionUri).showTopics({
-        uri: document.uri.toString(),
-        version,
-        fileName: document.fileName,
-        result,
-        labels,
-        multiLabel,
-        sectionLines: result.sections.map((section) => document.positionAt(section.start).line + 1),
-        selection: range ? { start: document.offsetAt(range.start), end: document.offsetAt(range.end) } : undefined,
-      });
+    const offset = range ? document.offsetAt(range.start) : 0;
+    const result = await this.panelRun.run(
+      'Classifying topics',
+      document.fileName,
+      (options) =>
+        this.client.request(
+          'topics',
+          {
+            text,
+            labels,
+            multiLabel,
+            hypothesisTemplate: config.topicsHypothesisTemplate,
+            format: document.languageId === 'markdown' ? 'markdown' : 'plaintext',
+            offset,
+          },
+          options,
+        ),
+      (panel, result) =>
+        panel.showTopics({
+          uri: document.uri.toString(),
+          version,
+          fileName: document.fileName,
+          result,
+          labels,
+          multiLabel,
+          sectionLines: result.sections.map((section) => document.positionAt(section.start).line + 1),
+          selection: range ? { start: offset, end: document.offsetAt(range.end) } : undefined,
+        }),
+    );
+    if (result) {
       this.log.info(
         `Topics of ${document.fileName}: ${result.sections.length} sections, ${labels.length} labels, ${result.pairs} pairs in ${result.elapsedMs} ms on ${result.device.used}.`,
       );
-      return result;
-    } catch (error) {
-      if (this.current === controller) {
-        if (error instanceof WorkerRequestError && error.code === 'cancelled') ResultsPanel.current?.clearNotice();
-        else ResultsPanel.current?.showError(error instanceof Error ? error.message : String(error));
-      }
-      reportFailure(error, this.log);
-      return undefined;
-    } finally {
-      if (this.current === controller) this.current = undefined;
     }
+    return result;
   }
 
   /** The editor of `uri` (opened if needed), or the active editor when no document is named. */
@@ -125,7 +104,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.current?.abort();
+    this.panelRun.dispose();
   }
 }
 
