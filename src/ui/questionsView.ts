@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from './webviewHtml';
 import type { AskResult } from '../protocol';
 import type { AskTarget, QuestionAsker } from '../commands/askQuestion';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../webview/questionHistory';
@@ -63,7 +63,7 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'media'), vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')],
     };
-    view.webview.html = renderHtml(view.webview, this.context.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.context.extensionUri, { script: 'questions', style: 'questions', title: 'Questions' });
     this.viewDisposables.push(
       view.webview.onDidReceiveMessage((message: QuestionsToHost) => void this.onMessage(message)),
       view.onDidChangeVisibility(() => {
@@ -255,24 +255,3 @@ async function openDocument(uri: string): Promise<vscode.TextDocument | undefine
   }
 }
 
-/** The page is a fixed shell: every document-derived string arrives later by message. */
-function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'questions.js'));
-  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'questions.css'));
-  const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link href="${styleUri}" rel="stylesheet">
-  <title>Questions</title>
-</head>
-<body>
-  <main id="app"></main>
-  <script nonce="${nonce}" src="${scriptUri}"></script>
-</body>
-</html>`;
-}

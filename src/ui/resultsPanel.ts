@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from './webviewHtml';
 import type { Span } from '../protocol';
 import { topicsToCsv, topicsToJson } from './topicsExport';
 import {
@@ -84,7 +84,7 @@ export class ResultsPanel implements vscode.Disposable {
   ) {
     ResultsPanel.current?.dispose();
     ResultsPanel.current = this;
-    panel.webview.html = renderHtml(panel.webview, extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'panel', style: 'panel', title: 'Text Analytics' });
     panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
     panel.onDidChangeViewState(
       () => {
@@ -360,27 +360,6 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
   };
 }
 
-/** The page is a fixed shell: every document-derived string arrives later by message. */
-function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'panel.js'));
-  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
-  const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link href="${styleUri}" rel="stylesheet">
-  <title>Text Analytics</title>
-</head>
-<body>
-  <main id="app"></main>
-  <script nonce="${nonce}" src="${scriptUri}"></script>
-</body>
-</html>`;
-}
 
 /** The document a view describes, the version analysed, and the spans a reveal can land on. */
 function shownSpans(content: PanelContent): { uri: string; version: number; spans: readonly Span[] } | undefined {
