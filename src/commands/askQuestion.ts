@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
 import type { Answer, AskResult } from '../protocol';
-import { lineOf, lineStarts } from '../ui/lineNumbers';
+import { lineIndexOf } from '../ui/offsetRanges';
 import type { AnswerView, QuestionRun, QuestionScope } from '../webview/questionsMessages';
 import { documentProblem, reportFailure } from './common';
 
@@ -57,8 +57,8 @@ export class QuestionAsker implements vscode.Disposable {
     this.current = controller;
     const offset = range ? document.offsetAt(range.start) : 0;
     // Lines of the text as asked: the user may type while the worker reads.
-    const starts = lineStarts(document.getText());
-    const toViews = (answers: readonly Answer[]): AnswerView[] => answers.map((a) => ({ ...a, line: lineOf(starts, a.start) }));
+    const lines = lineIndexOf(document.getText());
+    const toViews = (answers: readonly Answer[]): AnswerView[] => answers.map((a) => ({ ...a, line: lines.lineAt(a.start) + 1 }));
     const version = document.version;
     let run: QuestionRun = {
       id: this.nextId++,

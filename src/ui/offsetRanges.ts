@@ -88,7 +88,7 @@ export interface LineIndex {
   lineEnd(line: number): number;
 }
 
-/** A {@link LineIndex} over a string with LF or CRLF line ends (tests; VS Code has its own). */
+/** A {@link LineIndex} over a string with LF or CRLF line ends (a snapshot of a text, and tests). */
 export function lineIndexOf(text: string): LineIndex {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);

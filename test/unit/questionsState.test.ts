@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, lineStarts } from '../../src/ui/lineNumbers';
+import { lineIndexOf } from '../../src/ui/offsetRanges';
 import { readPersistedQuestions, type QuestionRun } from '../../src/webview/questionsMessages';
 
 const SCOPE = { uri: 'file:///bridge.md', fileName: 'docs/bridge.md' };
@@ -42,11 +42,11 @@ test('unknown or damaged persisted state is dropped, piece by piece', () => {
 
 test('line numbers of offsets, 1-based, with \\n and \\r\\n line ends', () => {
   const text = 'one\r\ntwo\n\nfour';
-  const starts = lineStarts(text);
-  assert.deepEqual(starts, [0, 5, 9, 10]);
+  const lines = lineIndexOf(text);
+  assert.deepEqual([0, 1, 2, 3].map((line) => lines.lineStart(line)), [0, 5, 9, 10]);
   assert.deepEqual(
-    [0, 3, 4, 5, 8, 9, 10, 13].map((offset) => lineOf(starts, offset)),
+    [0, 3, 4, 5, 8, 9, 10, 13].map((offset) => lines.lineAt(offset) + 1),
     [1, 1, 1, 2, 2, 3, 4, 4],
   );
-  assert.equal(lineOf(lineStarts(''), 0), 1);
+  assert.equal(lineIndexOf('').lineAt(0) + 1, 1);
 });
