@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { SentimentResult } from '../protocol';
-import { documentProblem } from './common';
+import { analysisTarget } from './common';
 import { PanelRun } from './panelRun';
 
 /**
@@ -28,16 +28,11 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
       void vscode.window.showInformationMessage('Open a document to analyse its sentiment.');
       return undefined;
     }
-    const { document, selection } = editor;
+    const { document } = editor;
     const config = this.config();
-    const range = selection.isEmpty ? undefined : selection;
-    const text = document.getText(range);
-    // Taken now: if the user types while the worker runs, the panel must see the older version.
-    const version = document.version;
-    const problem = await documentProblem(document, text, config, range !== undefined);
-    if (problem) return undefined;
-
-    const offset = range ? document.offsetAt(range.start) : 0;
+    const target = await analysisTarget(editor, config);
+    if (!target) return undefined;
+    const { range, text, offset, version } = target;
     const result = await this.panelRun.run(
       'Analyzing sentiment',
       document.fileName,

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { uniqueLabels, type Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { TopicsResult } from '../protocol';
-import { documentProblem } from './common';
+import { analysisTarget } from './common';
 import { PanelRun } from './panelRun';
 
 /**
@@ -30,7 +30,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
       void vscode.window.showInformationMessage('Open a document to classify its topics.');
       return undefined;
     }
-    const { document, selection } = editor;
+    const { document } = editor;
     const config = this.config(document.uri);
     const labels = args.labels ?? config.topicLabels;
     if (labels.length === 0) {
@@ -50,14 +50,9 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
     const multiLabel = args.multiLabel ?? config.topicsMultiLabel;
     // A run from the panel classifies the whole document: the editor's selection is incidental then.
     // (The context menu passes the document's bare Uri; its selection counts.)
-    const range = args.fromPanel || selection.isEmpty ? undefined : selection;
-    const text = document.getText(range);
-    // Taken now: if the user types while the worker runs, the panel must see the older version.
-    const version = document.version;
-    const problem = await documentProblem(document, text, config, range !== undefined);
-    if (problem) return undefined;
-
-    const offset = range ? document.offsetAt(range.start) : 0;
+    const target = await analysisTarget(editor, config, args.fromPanel);
+    if (!target) return undefined;
+    const { range, text, offset, version } = target;
     const result = await this.panelRun.run(
       'Classifying topics',
       document.fileName,

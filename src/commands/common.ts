@@ -41,6 +41,29 @@ export async function documentProblem(document: vscode.TextDocument, text: strin
   return undefined;
 }
 
+/** What a command analyses: the selection (when `range` is set) or the whole document, as it is now. */
+export interface AnalysisTarget {
+  range?: vscode.Selection;
+  text: string;
+  /** Where `text` starts in the document. */
+  offset: number;
+  /** Taken now: if the user types while the worker runs, the panel must see the older version. */
+  version: number;
+}
+
+/**
+ * The text to analyse — the selection, unless it is empty or `wholeDocument` — checked with
+ * {@link documentProblem}; undefined (the user has been told why) when it must not be analysed.
+ */
+export async function analysisTarget(editor: vscode.TextEditor, config: Config, wholeDocument = false): Promise<AnalysisTarget | undefined> {
+  const { document, selection } = editor;
+  const range = wholeDocument || selection.isEmpty ? undefined : selection;
+  const text = document.getText(range);
+  const version = document.version;
+  if (await documentProblem(document, text, config, range !== undefined)) return undefined;
+  return { range, text, offset: range ? document.offsetAt(range.start) : 0, version };
+}
+
 /** Shows a failed request to the user, with the actions that can fix it. Cancellations are silent. */
 export function reportFailure(error: unknown, log: vscode.LogOutputChannel): void {
   const code = error instanceof WorkerRequestError ? error.code : 'internal';
