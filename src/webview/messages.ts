@@ -194,54 +194,45 @@ function readContent(content: Record<string, unknown>): PanelContent | undefined
   if (content.view === 'empty') return { view: 'empty' };
   if (content.view === 'entities') return readEntitiesContent(content);
   if (content.view === 'topics') return readTopicsContent(content);
-  if (content.view !== 'sentiment' || !isRecord(content.sentiment)) return undefined;
+  if (content.view !== 'sentiment') return undefined;
   const sentiment = content.sentiment;
-  const result = sentiment.result;
   const wellFormed =
-    typeof sentiment.uri === 'string' &&
-    typeof sentiment.version === 'number' &&
-    typeof sentiment.fileName === 'string' &&
-    isRecord(result) &&
-    isRecord(result.document) &&
-    Array.isArray(result.sentences) &&
-    Array.isArray(result.paragraphs) &&
-    isRecord(result.model) &&
-    isRecord(result.device);
+    isViewOf(sentiment) &&
+    isRecord(sentiment.result.document) &&
+    Array.isArray(sentiment.result.sentences) &&
+    Array.isArray(sentiment.result.paragraphs);
   return wellFormed ? { view: 'sentiment', sentiment: sentiment as unknown as SentimentView } : undefined;
 }
 
 function readEntitiesContent(content: Record<string, unknown>): PanelContent | undefined {
   const entities = content.entities;
-  if (!isRecord(entities)) return undefined;
-  const result = entities.result;
-  const wellFormed =
-    typeof entities.uri === 'string' &&
-    typeof entities.version === 'number' &&
-    typeof entities.fileName === 'string' &&
-    isRecord(result) &&
-    Array.isArray(result.entities) &&
-    isRecord(result.model) &&
-    isRecord(result.device);
+  const wellFormed = isViewOf(entities) && Array.isArray(entities.result.entities);
   return wellFormed ? { view: 'entities', entities: entities as unknown as EntitiesView } : undefined;
 }
 
 function readTopicsContent(content: Record<string, unknown>): PanelContent | undefined {
   const topics = content.topics;
-  if (!isRecord(topics)) return undefined;
-  const result = topics.result;
   const wellFormed =
-    typeof topics.uri === 'string' &&
-    typeof topics.version === 'number' &&
-    typeof topics.fileName === 'string' &&
+    isViewOf(topics) &&
     Array.isArray(topics.labels) &&
     typeof topics.multiLabel === 'boolean' &&
     Array.isArray(topics.sectionLines) &&
-    isRecord(result) &&
-    Array.isArray(result.document) &&
-    Array.isArray(result.sections) &&
-    isRecord(result.model) &&
-    isRecord(result.device);
+    Array.isArray(topics.result.document) &&
+    Array.isArray(topics.result.sections);
   return wellFormed ? { view: 'topics', topics: topics as unknown as TopicsView } : undefined;
+}
+
+/** What every view's saved state holds: the document it describes and a result with its model and device. */
+function isViewOf(view: unknown): view is Record<string, unknown> & { result: Record<string, unknown> } {
+  return (
+    isRecord(view) &&
+    typeof view.uri === 'string' &&
+    typeof view.version === 'number' &&
+    typeof view.fileName === 'string' &&
+    isRecord(view.result) &&
+    isRecord(view.result.model) &&
+    isRecord(view.result.device)
+  );
 }
 
 function readControls(controls: Record<string, unknown>): PanelControls {
