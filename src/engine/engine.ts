@@ -85,14 +85,11 @@ export class Engine {
     work: (model: LoadedModel) => Promise<T>,
   ): Promise<T & { model: ModelInfo; device: DeviceInfo; elapsedMs: number }> {
     const started = performance.now();
-    const model = await this.models.get(task, { signal: context.signal, onActivity: this.hooks.onActivity });
-    this.hooks.onActivity?.({ kind: 'busy', method });
-    try {
+    return this.models.use(task, { signal: context.signal, onActivity: this.hooks.onActivity }, async (model) => {
+      this.hooks.onActivity?.({ kind: 'busy', method });
       const result = await work(model);
       return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
-    } finally {
-      this.models.touch(task);
-    }
+    });
   }
 
   /** Where models run, once one has loaded. */
@@ -111,6 +108,12 @@ export class Engine {
       device: this.models.device,
       loaded: loaded.map((m) => m.info),
     };
+  }
+
+  /** Forgets every cached result, so that the next request runs the model again. */
+  forgetResults(): void {
+    this.sentimentCache.clear();
+    this.entityCache.clear();
   }
 
   async dispose(): Promise<void> {

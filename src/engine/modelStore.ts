@@ -57,6 +57,8 @@ export interface LoadContext {
 export class ModelStore {
   private readonly models = new Map<Task, Promise<LoadedModel>>();
   private readonly idleTimers = new Map<Task, NodeJS.Timeout>();
+  /** Requests running on each task's model: the idle countdown starts when the last one ends. */
+  private readonly inUse = new Map<Task, number>();
   /** Set when the GPU failed once: later models go straight to the CPU. */
   private gpuUnavailable?: string;
   /** The device the most recently loaded model runs on. */
@@ -79,6 +81,22 @@ export class ModelStore {
     return model;
   }
 
+  /**
+   * Runs `work` on the task's model (loading it first if needed), which stays loaded while the
+   * work runs, however long it takes, and for the idle time after.
+   */
+  async use<T>(task: Task, context: LoadContext, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+    this.inUse.set(task, (this.inUse.get(task) ?? 0) + 1);
+    try {
+      return await work(await this.get(task, context));
+    } finally {
+      const left = (this.inUse.get(task) ?? 1) - 1;
+      if (left > 0) this.inUse.set(task, left);
+      else this.inUse.delete(task);
+      this.touch(task);
+    }
+  }
+
   /** Where models run, once one has loaded. */
   get device(): DeviceInfo | undefined {
     return this.lastDevice;
@@ -90,10 +108,10 @@ export class ModelStore {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  /** Restarts the idle countdown of a task's model; call on every use. */
-  touch(task: Task): void {
+  /** Restarts the idle countdown of a task's model, unless a request is using it. */
+  private touch(task: Task): void {
     clearTimeout(this.idleTimers.get(task));
-    if (this.options.idleUnloadSeconds <= 0) return;
+    if (this.options.idleUnloadSeconds <= 0 || this.inUse.has(task)) return;
     const timer = setTimeout(() => void this.unload(task), this.options.idleUnloadSeconds * 1000);
     timer.unref();
     this.idleTimers.set(task, timer);

@@ -50,3 +50,23 @@ test('an unused model is unloaded after the idle time and reloads on the next re
   const again = await engine.sentiment({ text: 'Bad.', neutralBand: 0.1 });
   assert.equal(again.sentences[0].label, 'NEGATIVE');
 });
+
+test('a model is not unloaded while a request longer than the idle time runs on it', async () => {
+  const engine = newEngine(fixtureOptions({ idleUnloadSeconds: 0.1 }));
+  const text = Array.from({ length: 300 }, (_, i) => `Sentence ${i} is good.`).join(' ');
+  let paused = false;
+  const result = await engine.sentiment(
+    { text, neutralBand: 0.1 },
+    {
+      // Holds the request between two batches for three times the idle time.
+      onProgress: () => {
+        if (!paused) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        paused = true;
+      },
+    },
+  );
+  assert.equal(result.sentences.length, 300);
+  assert.equal((await engine.info()).loaded.length, 1);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.equal((await engine.info()).loaded.length, 0, 'unloaded once idle after the request');
+});
