@@ -59,6 +59,9 @@ export async function createSession(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    // Idle pool threads sleep instead of spinning: the worker holds up to four sessions (a pool
+    // each) on a laptop's few cores, and a spinning pool takes a core from the one that works.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   let fallbackReason: string | undefined;
   if (preference !== 'cpu') {
