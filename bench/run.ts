@@ -1,0 +1,82 @@
+/**
+ * The performance benchmark: `npm run bench`. Generates the full-size fixture models if needed
+ * (bench/models), then measures the engine against the peer and the limit, cold start, memory,
+ * interactive latency, zero-shot batching, DistilBERT vs BERT-base, int8 vs fp32 and the host's
+ * event-loop delay, all in one run. Prints a table and writes bench/results/latest.json.
+ *
+ *   npm run bench [-- --rounds 3] [--quick] [--only throughput,zero-shot,compare,worker]
+ *
+ * A benchmark, not a test: nothing in `npm test` times anything.
+ */
+import * as ort from 'onnxruntime-node';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateDocument } from './documents';
+import { bertVersusDistilbert, int8VersusFp32, throughput, type Settings } from './inProcess';
+import { ensureBenchModels } from './models/make-bench-models';
+import { machine, table, writeResults, type Case } from './results';
+import { coldStart, hostResponsiveness, interactive, memory } from './worker';
+
+const SECTIONS = ['throughput', 'zero-shot', 'compare', 'worker'] as const;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', default: SECTIONS.join(',') },
+      out: { type: 'string', default: join(__dirname, 'results', 'latest.json') },
+    },
+  });
+  const only = new Set(values.only.split(','));
+  const unknown = [...only].filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  const started = performance.now();
+  const root = await ensureBenchModels({ log: (line) => console.log(line) });
+  const settings: Settings = { root, rounds: values.quick ? 1 : Number(values.rounds), log: (line) => console.log(line) };
+  const [small, medium, large] = (values.quick ? [1000, 2000, 5000] : [1000, 5000, 20000]).map((words) => generateDocument(words));
+  console.log(`Documents: ${[small, medium, large].map((d) => `${d.name} (${d.words} words)`).join(', ')}; ${settings.rounds} round(s), best of each.`);
+
+  const cases: Case[] = [];
+  const section = async (name: (typeof SECTIONS)[number], title: string, run: () => Promise<Case[]>) => {
+    if (!only.has(name)) return;
+    console.log(`\n${title}`);
+    cases.push(...(await run()));
+  };
+  await section('throughput', 'Throughput: engine, peer (transformers.js pipeline) and limit (bare onnxruntime), int8', async () => [
+    ...(await throughput(settings, 'sentiment', [small, medium, large])),
+    ...(await throughput(settings, 'entities', [small, medium, large])),
+    ...(await throughput(settings, 'qa', [small, medium, large])),
+  ]);
+  await section('zero-shot', 'Zero-shot topics: batched pairs against a pass per label', async () => [
+    ...(await throughput(settings, 'topics', [small, medium], { labels: 5 })),
+    ...(await throughput(settings, 'topics', [small, medium], { labels: 10 })),
+  ]);
+  await section('compare', 'DistilBERT vs BERT-base, int8 vs fp32 (engine)', async () => [
+    ...(await bertVersusDistilbert(settings, medium)),
+    ...(await int8VersusFp32(settings, medium)),
+  ]);
+  await section('worker', 'Through the worker process: cold start, interactive latency, memory, host event loop', async () => [
+    ...(await coldStart(settings)),
+    ...(await interactive(settings, large)),
+    ...(await memory(settings, medium)),
+    ...(await hostResponsiveness(settings, large)),
+  ]);
+
+  const results = {
+    machine: machine(ort.env.versions.node ?? ort.env.versions.common),
+    date: new Date().toISOString(),
+    settings: { rounds: settings.rounds, quick: values.quick, sections: [...only], documents: [small, medium, large].map((d) => ({ name: d.name, words: d.words })) },
+    cases,
+  };
+  console.log(`\n${table(cases)}\n`);
+  const { cpu, cores, node, onnxruntime } = results.machine;
+  console.log(`${cpu}, ${cores} cores, Node ${node}, onnxruntime-node ${onnxruntime}; ${((performance.now() - started) / 60000).toFixed(1)} min`);
+  writeResults(values.out, results);
+  console.log(`Wrote ${values.out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
