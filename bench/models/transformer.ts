@@ -75,7 +75,6 @@ function randomNormal(seed: string, tensor: string, size: number, std: number): 
 
 class EncoderBuilder {
   readonly b: GraphBuilder;
-  private readonly constants = new Map<string, string>();
 
   constructor(
     name: string,
@@ -94,11 +93,11 @@ class EncoderBuilder {
   }
 
   scalar(value: number): string {
-    return this.cached(`f${value}`, () => this.b.floats('const_f', [value], []));
+    return this.b.floatConst(value);
   }
 
   ints(values: number[], dims: number[] = [values.length]): string {
-    return this.cached(`i${values.join(',')}|${dims.join(',')}`, () => this.b.ints('const_i', values, dims));
+    return this.b.intConst(values, dims);
   }
 
   /** torch.nn.Linear: MatMul with the [in, out] weight, then Add bias. */
@@ -125,14 +124,6 @@ class EncoderBuilder {
     return b.op('Mul', [b.op('Mul', [x, b.op('Add', [erf, this.scalar(1)])]), this.scalar(0.5)]);
   }
 
-  private cached(key: string, make: () => string): string {
-    let name = this.constants.get(key);
-    if (!name) {
-      name = make();
-      this.constants.set(key, name);
-    }
-    return name;
-  }
 }
 
 interface LayerNames {
