@@ -69,8 +69,8 @@ export class ModelStore {
     private readonly log: Logger,
   ) {}
 
-  get(task: Task, context: LoadContext = {}): Promise<LoadedModel> {
-    this.touch(task);
+  /** The task's model, loaded once; concurrent callers share the one load. */
+  private get(task: Task, context: LoadContext): Promise<LoadedModel> {
     let model = this.models.get(task);
     if (!model) {
       model = this.load(task, context);
