@@ -11,6 +11,7 @@ import type { AskParams, EngineOptions, EntitiesParams, SentimentParams, Task, T
 import { Engine } from '../src/engine/engine';
 import { lengthSortedBatches, padBatch, DEFAULT_BATCH_LIMITS, type BatchLimits, type PaddedBatch } from '../src/engine/batching';
 import { LoadedModel } from '../src/engine/modelStore';
+import { sessionOptions } from '../src/engine/device';
 import { defaultEngineOptions } from '../src/engine/options';
 import { paragraphs } from '../src/engine/segment';
 import { TextTokenizer } from '../src/engine/tokenizer';
@@ -177,15 +178,7 @@ class BareLoop {
 
   static async create(file: string): Promise<BareLoop> {
     // The engine's session options (device.ts), so that only the loop around the session differs.
-    return new BareLoop(
-      await ort.InferenceSession.create(file, {
-        graphOptimizationLevel: 'all',
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        executionProviders: ['cpu'],
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      }),
-    );
+    return new BareLoop(await ort.InferenceSession.create(file, { ...sessionOptions({ threads: 0 }), executionProviders: ['cpu'] }));
   }
 
   feeds(rows: readonly Row[], limits: BatchLimits): Record<string, ort.Tensor>[] {

@@ -43,6 +43,19 @@ export interface CreatedSession {
   device: DeviceInfo;
 }
 
+/** The options of every session the engine creates, before its execution providers. */
+export function sessionOptions(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    // Idle pool threads sleep instead of spinning: the worker holds up to four sessions (a pool
+    // each) on a laptop's few cores, and a spinning pool takes a core from the one that works.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
 /**
  * Creates a session on the GPU when the preference allows one and it works, otherwise on the CPU,
  * recording why the GPU was not used. `gpuUnavailable` short-circuits a GPU that already failed,
@@ -54,15 +67,7 @@ export async function createSession(
   settings: SessionSettings,
   gpuUnavailable?: string,
 ): Promise<CreatedSession> {
-  const options: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
-    // Idle pool threads sleep instead of spinning: the worker holds up to four sessions (a pool
-    // each) on a laptop's few cores, and a spinning pool takes a core from the one that works.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  };
+  const options = sessionOptions(settings);
   let fallbackReason: string | undefined;
   if (preference !== 'cpu') {
     const provider = gpuProviderFor();
