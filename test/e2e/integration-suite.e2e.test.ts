@@ -16,8 +16,9 @@ import { e2eSkipReason, launchVSCode, REPO_ROOT } from './vscode';
 
 test('the integration suite passes in code-server’s extension host', { skip: e2eSkipReason(), timeout: 300_000 }, async (t) => {
   assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
-  const extensionTestsPath = await buildIntegrationSuite();
+  // A folder of its own, so that runs side by side do not overwrite each other's suite.
   const reportDir = await mkdtemp(join(tmpdir(), 'lta-integration-report-'));
+  const extensionTestsPath = await buildIntegrationSuite(join(reportDir, 'suite'));
   const reportFile = join(reportDir, 'report.json');
   let exitCode: number;
   let report: SuiteReport | undefined;
