@@ -4,13 +4,20 @@ import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
 import type { Answer, AskResult } from '../protocol';
 import { lineIndexOf } from '../ui/offsetRanges';
 import type { AnswerView, QuestionRun, QuestionScope } from '../webview/questionsMessages';
-import { documentProblem, reportFailure } from './common';
+import { checkText, reportFailure } from './common';
 
 /** What a question is asked about: the document, and the selection when there is one. */
 export interface AskTarget {
   document: vscode.TextDocument;
   range?: vscode.Range;
   scope: QuestionScope;
+}
+
+/** A question's scope over `range`: document offsets and the 1-based lines it covers. */
+export function selectionScope(document: vscode.TextDocument, range: vscode.Range): QuestionScope['selection'] {
+  // A range ending at the start of a line does not cover that line.
+  const endLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1;
+  return { start: document.offsetAt(range.start), end: document.offsetAt(range.end), startLine: range.start.line + 1, endLine };
 }
 
 /** Where the view's own progress bar is drawn while a question runs. */
@@ -46,11 +53,13 @@ export class QuestionAsker implements vscode.Disposable {
     question: string,
     onUpdate: (run: QuestionRun) => void,
   ): Promise<{ run: QuestionRun; result?: AskResult } | undefined> {
-    const { document, range, scope } = target;
+    const { document } = target;
     const config = this.config();
-    const text = document.getText(range);
-    const problem = await documentProblem(document, text, config, range !== undefined);
-    if (problem) return undefined;
+    const checked = await checkText(document, target.range, config);
+    if (!checked) return undefined;
+    const { range, text, version } = checked;
+    // Over the size limit the user may have chosen the part in view: the run names what was read.
+    const scope = range === target.range ? target.scope : { ...target.scope, selection: range && selectionScope(document, range) };
 
     this.current?.abort();
     const controller = new AbortController();
@@ -59,7 +68,6 @@ export class QuestionAsker implements vscode.Disposable {
     // Lines of the text as asked: the user may type while the worker reads.
     const lines = lineIndexOf(document.getText());
     const toViews = (answers: readonly Answer[]): AnswerView[] => answers.map((a) => ({ ...a, line: lines.lineAt(a.start) + 1 }));
-    const version = document.version;
     let run: QuestionRun = {
       id: this.nextId++,
       question,

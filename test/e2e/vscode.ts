@@ -417,6 +417,14 @@ export class VSCode {
     return toast.innerText();
   }
 
+  /** Clicks the button `label` of the notification toast whose message matches. */
+  async clickNotificationButton(pattern: RegExp, label: string, timeoutMs = 30_000): Promise<void> {
+    const toast = this.page.locator('.notifications-toasts .notification-list-item').filter({
+      has: this.page.locator('.notification-list-item-message', { hasText: pattern }),
+    });
+    await toast.first().locator('.monaco-button', { hasText: exactly(label) }).click({ timeout: timeoutMs });
+  }
+
   /** A status bar item by its id, e.g. `status.editor.selection`. */
   statusBarItem(id: string): Locator {
     return this.page.locator(`#workbench\\.parts\\.statusbar [id="${id}"]`);
