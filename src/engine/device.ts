@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DeviceInfo, DevicePreference, ExecutionDevice } from '../protocol';
 import { EngineError } from './errors';
@@ -94,12 +94,39 @@ function isCorruptModel(error: unknown): boolean {
   return /protobuf parsing failed|invalid model|ModelProto|Load model from .* failed/i.test(String(error));
 }
 
+/**
+ * Says what is wrong with a weights file onnxruntime cannot parse. What to do about it depends on
+ * where the model came from, which the model store adds.
+ */
 function corruptModelError(file: string, error: unknown): EngineError {
-  return new EngineError(
-    'model-corrupt',
-    `The model file ${file} could not be loaded (${firstLine(error)}). It may be truncated or damaged: delete it and let the extension fetch it again, or replace it.`,
-    { cause: error },
-  );
+  return new EngineError('model-corrupt', `The model file ${file} ${whatIsWrong(file, error)}.`, { cause: error });
+}
+
+function whatIsWrong(file: string, error: unknown): string {
+  let head = Buffer.alloc(0);
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      head = Buffer.alloc(64);
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Unreadable now: onnxruntime's reason is all there is.
+  }
+  if (head.length === 0) return 'is empty (0 bytes)';
+  // What a clone of a Hub repo without Git LFS holds in place of the weights.
+  if (head.toString('latin1').startsWith('version https://git-lfs')) {
+    return 'is a Git LFS pointer, not the weights (fetch the real file, e.g. with `git lfs pull`)';
+  }
+  return `is not a loadable ONNX model: it is truncated or damaged (onnxruntime: ${ortReason(error)})`;
+}
+
+/** onnxruntime's reason without the file name and the C++ source location it wraps it in. */
+function ortReason(error: unknown): string {
+  const reason = firstLine(error).replace(/^(Error: )?Load model from .*? failed:/, '');
+  return (/^\S+\.cc:\d+ .*?\) (.+)$/.exec(reason)?.[1] ?? reason).trim();
 }
 
 function firstLine(error: unknown): string {

@@ -36,6 +36,12 @@ export function hubFileUrl(repo: string, revision: string, file: string, base = 
 export interface DownloadTuning {
   /** Further attempts after a dropped connection or a 5xx reply, each resuming the partial. */
   retries: number;
+  /**
+   * A connection that brings no byte for this long (no answer, or a body that stopped coming) is
+   * given up and the file resumed on a new one: a stalled server would otherwise hang the
+   * download for ever.
+   */
+  stallTimeoutMs: number;
   retryDelayMs: number;
   /** A lock whose holder has not touched it for this long is taken over. */
   lockStaleMs: number;
@@ -46,6 +52,7 @@ export interface DownloadTuning {
 
 export const DEFAULT_TUNING: DownloadTuning = {
   retries: 3,
+  stallTimeoutMs: 30_000,
   retryDelayMs: 1000,
   lockStaleMs: 120_000,
   lockHeartbeatMs: 10_000,
@@ -98,7 +105,7 @@ export async function downloadFile(job: FileDownload): Promise<void> {
     throwIfCancelled(job.signal);
     let resumedFrom = 0;
     try {
-      resumedFrom = await transfer(job);
+      resumedFrom = await transfer(job, tuning.stallTimeoutMs);
     } catch (error) {
       if (job.signal?.aborted) throw cancelledError();
       if (!(error instanceof RetryableError)) throw error;
@@ -130,9 +137,63 @@ export async function downloadFile(job: FileDownload): Promise<void> {
 
 /**
  * One request: appends to the partial (or starts it over) until the body ends. Returns the byte
- * offset it resumed from. Throws RetryableError for what another attempt may fix.
+ * offset it resumed from. Throws RetryableError for what another attempt may fix, a stall of
+ * `stallTimeoutMs` included.
  */
-async function transfer(job: FileDownload): Promise<number> {
+async function transfer(job: FileDownload, stallTimeoutMs: number): Promise<number> {
+  const stall = new StallWatch(stallTimeoutMs);
+  try {
+    return await transferWatched(job, stall);
+  } catch (error) {
+    if (!job.signal?.aborted && stall.fired) throw new RetryableError(stall.describe());
+    throw error;
+  } finally {
+    stall.stop();
+  }
+}
+
+/**
+ * Aborts its signal when `ms` pass without {@link alive} being called: the connection is stalled.
+ */
+class StallWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+  fired = false;
+  received = 0;
+
+  constructor(private readonly ms: number) {
+    this.timer = this.start();
+  }
+
+  /** The caller's signal and the stall together. */
+  signal(outer: AbortSignal | undefined): AbortSignal {
+    return outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
+  }
+
+  /** Bytes came: the wait starts again. */
+  alive(received: number): void {
+    this.received = received;
+    clearTimeout(this.timer);
+    this.timer = this.start();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  describe(): string {
+    return `the server sent nothing for ${Math.round(this.ms / 1000)} s (after ${this.received} bytes)`;
+  }
+
+  private start(): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.fired = true;
+      this.controller.abort();
+    }, this.ms);
+  }
+}
+
+async function transferWatched(job: FileDownload, stall: StallWatch): Promise<number> {
   let have = await fileSize(job.partialPath);
   if (job.size !== null && have === job.size) return have; // complete already; verify decides
   if (job.size !== null && have > job.size) {
@@ -145,11 +206,12 @@ async function transfer(job: FileDownload): Promise<number> {
   if (have > 0) headers.range = `bytes=${have}-`;
   let response: Response;
   try {
-    response = await fetch(job.url, { headers, signal: job.signal, redirect: 'follow' });
+    response = await fetch(job.url, { headers, signal: stall.signal(job.signal), redirect: 'follow' });
   } catch (error) {
     if (job.signal?.aborted) throw cancelledError();
     throw new RetryableError(describeNetworkError(error));
   }
+  stall.alive(have);
 
   if (response.status === 416 && have > 0) {
     await response.body?.cancel();
@@ -208,6 +270,7 @@ async function transfer(job: FileDownload): Promise<number> {
       for await (const chunk of response.body) {
         await handle.write(chunk);
         received += chunk.byteLength;
+        stall.alive(received);
         report(false);
       }
     }

@@ -1,10 +1,11 @@
 import * as ort from 'onnxruntime-node';
+import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeviceInfo, EngineOptions, ModelInfo, Task, WorkerActivity } from '../protocol';
 import { createSession, gpuUnavailableReason } from './device';
 import { EngineError } from './errors';
 import type { Logger } from './log';
-import { readModelConfig, resolveModel, type ModelConfig } from './models';
+import { readModelConfig, repairAdvice, resolveModel, type ModelConfig } from './models';
 import type { PaddedBatch } from './batching';
 import { TextTokenizer } from './tokenizer';
 
@@ -59,6 +60,13 @@ export class ModelStore {
   private readonly idleTimers = new Map<Task, NodeJS.Timeout>();
   /** Requests running on each task's model: the idle countdown starts when the last one ends. */
   private readonly inUse = new Map<Task, number>();
+  /**
+   * Each task's last load that failed on a broken or unsuitable model, with the state of the
+   * model's files then: until one of them changes, a request gets the same error at once instead
+   * of reading the files again (the editor asks for entities on every pause in typing). A change,
+   * such as the user restoring the file, makes the next request load afresh.
+   */
+  private readonly broken = new Map<Task, { files: string; error: EngineError }>();
   /** Set when the GPU failed once: later models go straight to the CPU. */
   private gpuUnavailable?: string;
   /** The device the most recently loaded model runs on. */
@@ -150,32 +158,83 @@ export class ModelStore {
         onDownload: (p) => context.onActivity?.({ kind: 'downloading', task, received: p.received, total: p.total }),
       });
 
-    let info = await resolve(wantsGpu);
-    context.onActivity?.({ kind: 'loading-model', task, message: `Loading ${info.id} (${info.precision})` });
-    const config = readModelConfig(info.dir);
-    let created = await createSession(join(info.dir, info.file), this.options.device, { threads: this.options.threads }, this.gpuUnavailable);
+    const info = await resolve(wantsGpu);
+    const files = await filesState(info);
+    const known = this.broken.get(task);
+    if (known?.files === files) throw known.error;
+    try {
+      const model = await this.open(info, wantsGpu, () => resolve(false), context);
+      this.broken.delete(task);
+      this.log.info(
+        `Loaded the ${task} model ${model.info.id} (${model.info.file}, ${model.info.source}) on ${model.device.used.toUpperCase()} in ${Math.round(performance.now() - started)} ms.`,
+      );
+      return model;
+    } catch (error) {
+      if (error instanceof EngineError && error.code === 'model-corrupt') this.broken.set(task, { files, error });
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the model's config and tokenizer, then its weights: the cheap checks first, so a broken
+   * config fails before hundreds of MB are read. Every failure names the file and what to do.
+   */
+  private async open(info: ModelInfo, wantsGpu: boolean, resolveForCpu: () => Promise<ModelInfo>, context: LoadContext): Promise<LoadedModel> {
+    context.onActivity?.({ kind: 'loading-model', task: info.task, message: `Loading ${info.id} (${info.precision})` });
+    const config = await advised(info, () => readModelConfig(info.dir, info.task));
+    const tokenizer = await advised(info, () => TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions));
+    const threads = { threads: this.options.threads };
+    let created = await advised(info, () => createSession(join(info.dir, info.file), this.options.device, threads, this.gpuUnavailable));
     if (created.device.used === 'cpu' && created.device.fallbackReason && this.options.device !== 'cpu') {
       this.gpuUnavailable ??= created.device.fallbackReason;
       this.log.warn(`Running on the CPU: ${created.device.fallbackReason}`);
       // With automatic precision, the CPU is better served by the int8 weights.
       if (wantsGpu && this.options.precision === 'auto') {
-        const cpuInfo = await resolve(false);
+        const cpuInfo = await resolveForCpu();
         if (cpuInfo.file !== info.file) {
           await created.session.release();
           info = cpuInfo;
-          created = await createSession(join(info.dir, info.file), 'cpu', { threads: this.options.threads });
+          created = await advised(info, () => createSession(join(cpuInfo.dir, cpuInfo.file), 'cpu', threads));
           created.device = { ...created.device, requested: this.options.device, fallbackReason: this.gpuUnavailable };
         }
       }
     }
-    checkInputs(created.session, info);
-    const tokenizer = await TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions);
-    this.log.info(
-      `Loaded the ${task} model ${info.id} (${info.file}, ${info.source}) on ${created.device.used.toUpperCase()} in ${Math.round(performance.now() - started)} ms.`,
-    );
+    try {
+      await advised(info, () => checkInputs(created.session, info));
+    } catch (error) {
+      await created.session.release();
+      throw error;
+    }
     this.lastDevice = created.device;
     return new LoadedModel(info, config, tokenizer, created.device, created.session);
   }
+}
+
+/** Runs one step of loading `info`; a broken-model error gets what the user can do about it. */
+async function advised<T>(info: ModelInfo, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof EngineError) || error.code !== 'model-corrupt') throw error;
+    const said = error.message.endsWith('.') ? error.message : `${error.message}.`;
+    throw new EngineError('model-corrupt', `${said} ${repairAdvice(info)}`, { cause: error.cause });
+  }
+}
+
+/**
+ * The size, change time and inode of each file a load of `info` reads (config, tokenizer and every
+ * weights file, which the CPU fallback may switch to): equal states mean nothing was fixed.
+ */
+async function filesState(info: ModelInfo): Promise<string> {
+  const weights = await fs.readdir(join(info.dir, 'onnx')).catch(() => [] as string[]);
+  const files = ['config.json', 'tokenizer.json', info.file, ...weights.map((name) => `onnx/${name}`)];
+  const states = await Promise.all(
+    files.map(async (file) => {
+      const stat = await fs.stat(join(info.dir, file)).catch(() => undefined);
+      return stat ? `${file}:${stat.size}:${stat.ctimeMs}:${stat.mtimeMs}:${stat.ino}` : `${file}:-`;
+    }),
+  );
+  return `${info.dir}|${info.file}|${states.join('|')}`;
 }
 
 function checkInputs(session: ort.InferenceSession, info: ModelInfo): void {

@@ -174,7 +174,10 @@ export async function resolveModel(
     const folder = path.join(expandHome(options.bundledModelsDir), task);
     const found = await inspectFolder(folder, precision, defaultSpec);
     if (found.kind === 'incomplete') {
-      throw new EngineError('model-missing', `The bundled model folder ${folder} lacks ${found.missing.join(', ')}.`);
+      throw new EngineError(
+        'model-missing',
+        `The bundled model folder ${folder} lacks ${found.missing.join(', ')}. Reinstall the extension, or set ${TASK_SETTING(task)} to a model folder.`,
+      );
     }
     if (found.kind === 'model') {
       return chosen(ctx.log, task, { id: path.basename(folder), source: 'bundled', dir: folder }, found, precision);
@@ -400,9 +403,11 @@ async function removeIfNoFiles(dir: string): Promise<void> {
 /**
  * Reads `<dir>/config.json` (synchronously: it is a few hundred bytes): the labels (index order) and the longest input. A config without
  * `id2label` (question answering) gets Transformers' default, LABEL_0 … LABEL_{num_labels-1}.
+ * With `task`, also checks that the labels are those the task reads the outputs by (see {@link labelProblem}), so
+ * a model of the wrong kind fails when it loads, naming its config, not on every request.
  * Throws `model-corrupt` naming the file when it is unreadable or its fields are wrong.
  */
-export function readModelConfig(dir: string): ModelConfig {
+export function readModelConfig(dir: string, task?: Task): ModelConfig {
   const file = path.join(dir, 'config.json');
   const corrupt = (what: string, cause?: unknown): never => {
     throw new EngineError('model-corrupt', `${file} ${what}.`, { cause });
@@ -414,6 +419,7 @@ export function readModelConfig(dir: string): ModelConfig {
     if (isErrno(error, 'ENOENT')) throw new EngineError('model-missing', `The model folder ${dir} has no config.json.`);
     return corrupt('cannot be read', error);
   }
+  if (text.trim() === '') return corrupt('is empty');
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(text) as Record<string, unknown>;
@@ -446,9 +452,53 @@ export function readModelConfig(dir: string): ModelConfig {
     }
     if (id2label.some((label) => label === undefined)) return corrupt('has an id2label with gaps');
   }
+  const problem = task && labelProblem(task, config.id2label === undefined ? undefined : id2label);
+  if (problem) return corrupt(problem);
   const label2id = Object.fromEntries(id2label.map((label, i) => [label, i]));
   const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
   return { id2label, label2id, maxPositions, modelType };
+}
+
+/** What each task reads the model's outputs by, for messages. */
+const LABELS_NEEDED: Record<Exclude<Task, 'qa'>, string> = {
+  sentiment: 'a sentiment model names its outputs POSITIVE and NEGATIVE',
+  entities: 'a named-entity model names its outputs "O" and tags such as B-PER, I-PER',
+  topics: 'a zero-shot (NLI) model names its outputs "entailment" and "contradiction"',
+};
+
+/**
+ * Why `id2label` (undefined: the config has none) does not fit `task`, or undefined when it does.
+ * The same names the task modules look for (sentiment.ts, entities.ts, topics.ts); question
+ * answering reads start and end logits, not labels.
+ */
+function labelProblem(task: Task, id2label: string[] | undefined): string | undefined {
+  if (task === 'qa') return undefined;
+  if (id2label === undefined) return `has no id2label, so which output means what is unknown: ${LABELS_NEEDED[task]}`;
+  const names = id2label.map((label) => label.toLowerCase());
+  const fits = {
+    // Two unnamed labels are read as negative, positive: the order of the binary sentiment models.
+    sentiment: (names.some((n) => n.startsWith('pos')) && names.some((n) => n.startsWith('neg'))) || names.length === 2,
+    entities: names.includes('o') && names.length > 1,
+    topics: names.includes('entailment') && (names.includes('contradiction') || names.includes('not_entailment')),
+  }[task];
+  return fits ? undefined : `has the labels ${id2label.join(', ')}, but ${LABELS_NEEDED[task]}`;
+}
+
+/**
+ * What the user can do about a model whose files are broken or of the wrong kind, which depends
+ * on where it came from: a folder of theirs, the extension, or the download cache.
+ */
+export function repairAdvice(info: Pick<ModelInfo, 'task' | 'source' | 'dir'>): string {
+  const setting = TASK_SETTING(info.task);
+  switch (info.source) {
+    case 'setting':
+      return `Fix or replace the file, or set ${setting} to another model folder.`;
+    case 'bundled':
+      return `The model bundled with the extension is damaged: reinstall the extension, or set ${setting} to a model folder.`;
+    case 'cache':
+    case 'download':
+      return `Delete the folder ${info.dir} to have it downloaded again (with ${DOWNLOADS_SETTING} on), or set ${setting} to another model.`;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

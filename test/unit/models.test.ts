@@ -1,6 +1,8 @@
 /**
- * Model resolution and download, against a loopback server that answers the way the Hub does:
- * `/<repo>/resolve/<revision>/<file>`, weights redirected to a "CDN" path, Range requests honoured.
+ * Model resolution and download, against a loopback server that answers the way the Hub does
+ * (test/support/hubServer.ts): `/<repo>/resolve/<revision>/<file>`, weights redirected to a
+ * second "CDN" origin, Range requests honoured, and faults injected per file (connections cut
+ * or stalled mid-body, 5xx replies, damaged bytes, held replies).
  * Every test builds its own tiny model files and passes its own manifest.
  *
  * Run: npx tsx --test test/unit/models.test.ts
@@ -9,8 +11,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -27,6 +27,7 @@ import {
   resolveModel,
   type ResolveContext,
 } from '../../src/engine/models';
+import { type LoopbackHub, startLoopbackHub } from '../support/hubServer';
 
 const REPO = 'test-owner/tiny-model';
 const TIMEOUT = { timeout: 30_000 };
@@ -99,13 +100,18 @@ function options(over: Partial<EngineOptions>): EngineOptions {
   };
 }
 
-function recordingLog(): Logger & { lines: string[] } {
+/** A logger that keeps its lines, and shows each to `onLine` (to wait for one). */
+function recordingLog(onLine?: (line: string) => void): Logger & { lines: string[] } {
   const lines: string[] = [];
+  const add = (line: string) => {
+    lines.push(line);
+    onLine?.(line);
+  };
   return {
     lines,
-    info: (m) => lines.push(`info: ${m}`),
-    warn: (m) => lines.push(`warn: ${m}`),
-    error: (m) => lines.push(`error: ${m}`),
+    info: (m) => add(`info: ${m}`),
+    warn: (m) => add(`warn: ${m}`),
+    error: (m) => add(`error: ${m}`),
   };
 }
 
@@ -134,103 +140,11 @@ async function assertRejectsWith(promise: Promise<unknown>, code: string, ...men
 }
 
 // ---------------------------------------------------------------------------------------------
-// A loopback "Hub"
+// A loopback "Hub" (test/support/hubServer.ts)
 
-type Behaviour =
-  | { status: number }
-  /** Send this many bytes of the reply, then close the connection. */
-  | { cutAfter: number }
-  /** Send this many bytes, then go quiet until the test ends. */
-  | { stallAfter: number }
-  /** Answer a Range request with the whole file (200), as some servers do. */
-  | { ignoreRange: true }
-  | { delayMs: number };
-
-interface HubRequest {
-  /** The file asked for, relative to the repo. */
-  file: string;
-  range?: string;
-  /** Served under the CDN path (after a redirect). */
-  cdn: boolean;
-}
-
-interface FakeHub {
-  url: string;
-  requests: HubRequest[];
-  bytesSent: number;
-  close(): Promise<void>;
-}
-
-/**
- * Serves `repos` (repo id → files). Weights (`.onnx`) answer 302 to `/cdn/<repo>/<file>`, as the
- * Hub sends LFS files to its CDN. `behave` picks, per request, something other than a plain answer.
- * The server is closed when the test ends, connections and all.
- */
-async function startHub(
-  t: TestContext,
-  repos: Record<string, Record<string, Buffer>>,
-  behave?: (req: HubRequest, nth: number) => Behaviour | undefined,
-): Promise<FakeHub> {
-  const counts = new Map<string, number>();
-  const hub: FakeHub = { url: '', requests: [], bytesSent: 0, close: async () => {} };
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const resolveMatch = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(url.pathname);
-      const cdnMatch = /^\/cdn\/([^/]+\/[^/]+)\/(.+)$/.exec(url.pathname);
-      const match = resolveMatch ?? cdnMatch;
-      const repo = match?.[1];
-      const file = match ? decodeURIComponent(match[2]) : '';
-      const data = repo ? repos[repo]?.[file] : undefined;
-      if (!match || !data) return void res.writeHead(404).end('Entry not found');
-      if (resolveMatch && file.endsWith('.onnx')) {
-        return void res.writeHead(302, { location: `${hub.url}/cdn/${repo}/${file}?expires=1` }).end();
-      }
-      const request: HubRequest = { file, range: req.headers.range, cdn: Boolean(cdnMatch) };
-      hub.requests.push(request);
-      const key = `${repo}/${file}`;
-      const nth = (counts.get(key) ?? 0) + 1;
-      counts.set(key, nth);
-      const how = behave?.(request, nth);
-
-      if (how && 'status' in how) return void res.writeHead(how.status).end('server error');
-      if (how && 'delayMs' in how) await new Promise((r) => setTimeout(r, how.delayMs));
-      let start = 0;
-      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-      if (range && !(how && 'ignoreRange' in how)) {
-        start = Number(range[1]);
-        if (start >= data.length) {
-          return void res.writeHead(416, { 'content-range': `bytes */${data.length}` }).end();
-        }
-        res.writeHead(206, {
-          'content-range': `bytes ${start}-${data.length - 1}/${data.length}`,
-          'content-length': data.length - start,
-          'accept-ranges': 'bytes',
-        });
-      } else {
-        res.writeHead(200, { 'content-length': data.length, 'accept-ranges': 'bytes', etag: `"${sha256(data)}"` });
-      }
-      const body = data.subarray(start);
-      if (how && ('cutAfter' in how || 'stallAfter' in how)) {
-        const n = 'cutAfter' in how ? how.cutAfter : how.stallAfter;
-        hub.bytesSent += n;
-        res.write(body.subarray(0, n), () => {
-          if ('cutAfter' in how) setTimeout(() => res.socket?.destroy(), 50);
-        });
-        return;
-      }
-      hub.bytesSent += body.length;
-      res.end(body);
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  hub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  hub.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+/** Serves `repos` on loopback, points the downloader at it, and stops it when the test ends. */
+async function startHub(t: TestContext, repos: Record<string, Record<string, Buffer>>): Promise<LoopbackHub> {
+  const hub = await startLoopbackHub(repos);
   const previous = process.env[HUB_URL_ENV];
   process.env[HUB_URL_ENV] = hub.url;
   t.after(async () => {
@@ -444,8 +358,9 @@ test('a download follows the redirect, verifies sha256, and is then found in the
   await assertModelFiles(dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
   assert.deepEqual(await listFiles(path.join(cacheDir, '.downloads')), [], 'no work files left');
 
-  const weights = hub.requests.filter((r) => r.file === 'onnx/model_quantized.onnx');
-  assert.deepEqual(weights, [{ file: 'onnx/model_quantized.onnx', range: undefined, cdn: true }]);
+  // The weights came from the CDN origin, in one request.
+  const weights = hub.requestsFor('onnx/model_quantized.onnx');
+  assert.deepEqual(weights.map((r) => [r.cdn, r.range]), [[true, undefined]]);
   const last = progress.filter((p) => p.file === 'onnx/model_quantized.onnx').at(-1);
   assert.deepEqual(last, { task: 'sentiment', file: 'onnx/model_quantized.onnx', received: 200_000, total: 200_000 });
 
@@ -464,32 +379,96 @@ test('a download follows the redirect, verifies sha256, and is then found in the
   assert.deepEqual(hub.requests.slice(before).map((r) => r.file), ['onnx/model.onnx']);
 });
 
-test('an interrupted download resumes with a Range request', TIMEOUT, async (t) => {
+test('a connection cut mid-body is resumed with a Range request across the redirect', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files }, (req, nth) =>
-    req.file === 'onnx/model.onnx' && nth === 1 ? { cutAfter: 120_000 } : undefined,
-  );
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('onnx/model.onnx', { cutAfter: 120_000 });
   const cacheDir = path.join(root, 'cache');
   const ctx = context();
   const info = await resolveModel('qa', options({ cacheDir, allowDownloads: true }), 'fp32', ctx, manifestFor(files));
   await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model.onnx']);
 
-  const weights = hub.requests.filter((r) => r.file === 'onnx/model.onnx');
+  const weights = hub.requestsFor('onnx/model.onnx');
   assert.equal(weights.length, 2);
+  assert.ok(weights.every((r) => r.cdn), 'both through the redirect to the CDN origin');
   const resumedAt = Number(/^bytes=(\d+)-$/.exec(weights[1].range ?? '')?.[1]);
   assert.ok(resumedAt > 0 && resumedAt <= 120_000, `resumed at ${weights[1].range}`);
-  assert.ok(hub.bytesSent < 300_000 + 130_000, 'the start was not sent twice');
+  assert.equal(hub.bytesSent, TEXT_FILES.reduce((n, f) => n + files[f].length, 0) + 120_000 + (300_000 - resumedAt));
   assert.ok(ctx.log.lines.some((l) => l.includes('retrying')), ctx.log.lines.join('\n'));
+});
+
+test('a download cut on every attempt keeps what arrived, and the next attempt resumes it', TIMEOUT, async (t) => {
+  const root = await tempDir(t);
+  const files = tinyModelFiles();
+  const hub = await startHub(t, { [REPO]: files });
+  // Each of the 1 + retries attempts gets 50 kB further, then the connection drops again.
+  hub.inject('onnx/model.onnx', { cutAfter: 50_000 }, { times: 1 + TUNING.retries });
+  const cacheDir = path.join(root, 'cache');
+  const opts = options({ cacheDir, allowDownloads: true });
+  const error = await assertRejectsWith(
+    resolveModel('entities', opts, 'fp32', context(), manifestFor(files)),
+    'download-failed',
+    `${REPO}/onnx/model.onnx`,
+    'trying again resumes it',
+  );
+  assert.match(error.message, /connection/);
+  const partial = path.join(downloadsDir(cacheDir), 'main', 'onnx', 'model.onnx.partial');
+  assert.deepEqual(await listFiles(cacheDir), [path.relative(cacheDir, partial)], 'only the partial: no model folder');
+  const kept = (await fs.stat(partial)).size;
+  assert.ok(kept > 0 && kept <= 200_000, `${kept} bytes kept`);
+  assert.ok(files['onnx/model.onnx'].subarray(0, kept).equals(await fs.readFile(partial)), 'the partial is a prefix of the file');
+  await assertRejectsWith(resolveModel('entities', options({ cacheDir }), 'fp32', context(), manifestFor(files)), 'model-missing');
+
+  // Later (the network is back): only the rest is asked for, and the file verifies.
+  const info = await resolveModel('entities', opts, 'fp32', context(), manifestFor(files));
+  assert.equal(info.source, 'download');
+  await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model.onnx']);
+  assert.equal(hub.requestsFor('onnx/model.onnx').at(-1)?.range, `bytes=${kept}-`);
+  assert.deepEqual(await listFiles(path.join(cacheDir, '.downloads')), []);
+});
+
+test('a connection that stalls is given up, and the download resumes on a new one', TIMEOUT, async (t) => {
+  const root = await tempDir(t);
+  const files = tinyModelFiles();
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('onnx/model_quantized.onnx', { stallAfter: 80_000 });
+  hub.inject('config.json', { holdUntil: new Promise(() => {}) }); // no answer at all
+  const ctx = context({ tuning: { ...TUNING, stallTimeoutMs: 300 } });
+  const opts = options({ cacheDir: path.join(root, 'cache'), allowDownloads: true });
+  const info = await resolveModel('sentiment', opts, 'int8', ctx, manifestFor(files));
+  await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
+  assert.deepEqual(hub.requestsFor('config.json').map((r) => r.range), [undefined, undefined]);
+  const weights = hub.requestsFor('onnx/model_quantized.onnx').map((r) => r.range);
+  assert.equal(weights.length, 2);
+  assert.match(weights[1] ?? '', /^bytes=[1-9]\d*-$/, 'resumed after the stall');
+  const stalls = ctx.log.lines.filter((l) => l.includes('the server sent nothing for'));
+  assert.equal(stalls.length, 2, ctx.log.lines.join('\n'));
+});
+
+test('a partial that is already whole is finished without fetching it again', TIMEOUT, async (t) => {
+  const root = await tempDir(t);
+  const files = tinyModelFiles();
+  const hub = await startHub(t, { [REPO]: files });
+  const cacheDir = path.join(root, 'cache');
+  // As left by a process that died between the last byte and the rename.
+  const partial = path.join(downloadsDir(cacheDir), 'main', 'onnx', 'model_quantized.onnx.partial');
+  await fs.mkdir(path.dirname(partial), { recursive: true });
+  await fs.writeFile(partial, files['onnx/model_quantized.onnx']);
+  // Unpinned, so only the server can say it is whole: it answers the Range request with 416.
+  const manifest = manifestFor(files, (f) => ({ ...f, size: null, sha256: null }));
+  const info = await resolveModel('sentiment', options({ cacheDir, allowDownloads: true }), 'int8', context(), manifest);
+  await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
+  assert.deepEqual(hub.requestsFor('onnx/model_quantized.onnx').map((r) => r.range), ['bytes=200000-']);
+  assert.equal(hub.bytesSent, TEXT_FILES.reduce((n, f) => n + files[f].length, 0), 'no byte of the weights sent');
 });
 
 test('a server that answers a Range request with 200 gets the file from the start', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  await startHub(t, { [REPO]: files }, (req, nth) => {
-    if (req.file !== 'onnx/model.onnx') return undefined;
-    return nth === 1 ? { cutAfter: 100_000 } : { ignoreRange: true };
-  });
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('onnx/model.onnx', { cutAfter: 100_000 });
+  hub.inject('onnx/model.onnx', { ignoreRange: true }, { times: Infinity });
   const cacheDir = path.join(root, 'cache');
   const ctx = context();
   const info = await resolveModel('qa', options({ cacheDir, allowDownloads: true }), 'fp32', ctx, manifestFor(files));
@@ -500,9 +479,8 @@ test('a server that answers a Range request with 200 gets the file from the star
 test('a cancelled download keeps its partial, and the next attempt resumes it', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files }, (req, nth) =>
-    req.file === 'onnx/model.onnx' && nth === 1 ? { stallAfter: 150_000 } : undefined,
-  );
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('onnx/model.onnx', { stallAfter: 150_000 });
   const cacheDir = path.join(root, 'cache');
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -520,7 +498,7 @@ test('a cancelled download keeps its partial, and the next attempt resumes it', 
 
   const info = await resolveModel('entities', opts, 'fp32', context(), manifestFor(files));
   await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model.onnx']);
-  assert.equal(hub.requests.filter((r) => r.file === 'onnx/model.onnx').at(-1)?.range, 'bytes=150000-');
+  assert.equal(hub.requestsFor('onnx/model.onnx').at(-1)?.range, 'bytes=150000-');
 });
 
 test('a partial that does not belong to the file is dropped and the file fetched whole', TIMEOUT, async (t) => {
@@ -534,7 +512,7 @@ test('a partial that does not belong to the file is dropped and the file fetched
   const ctx = context();
   const info = await resolveModel('sentiment', options({ cacheDir, allowDownloads: true }), 'int8', ctx, manifestFor(files));
   await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
-  const ranges = hub.requests.filter((r) => r.file === 'onnx/model_quantized.onnx').map((r) => r.range);
+  const ranges = hub.requestsFor('onnx/model_quantized.onnx').map((r) => r.range);
   assert.deepEqual(ranges, ['bytes=1000-', undefined]);
   assert.ok(ctx.log.lines.some((l) => l.includes('did not verify after resuming')), ctx.log.lines.join('\n'));
 });
@@ -549,39 +527,134 @@ test('a wrong sha256 deletes the partial and names the file and both hashes', TI
   await assertRejectsWith(
     resolveModel('sentiment', options({ cacheDir, allowDownloads: true }), 'int8', context(), manifest),
     'download-failed',
-    'onnx/model_quantized.onnx',
+    `${REPO}/onnx/model_quantized.onnx`,
     pinned,
     sha256(files['onnx/model_quantized.onnx']),
+    'deleted',
   );
   assert.deepEqual(await listFiles(cacheDir), [], 'no partial, no half model, no lock');
   await assert.rejects(fs.stat(modelCacheDir(cacheDir, REPO, 'main')));
 });
 
+test('bytes damaged on the way fail the sha256 check, are deleted, and the next attempt works', TIMEOUT, async (t) => {
+  const root = await tempDir(t);
+  const files = tinyModelFiles();
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('tokenizer.json', { wrongBytes: true });
+  const cacheDir = path.join(root, 'cache');
+  const opts = options({ cacheDir, allowDownloads: true });
+  await assertRejectsWith(
+    resolveModel('topics', opts, 'int8', context(), manifestFor(files)),
+    'download-failed',
+    `${REPO}/tokenizer.json does not match`,
+    sha256(files['tokenizer.json']),
+    'The file was deleted',
+  );
+  assert.deepEqual(await listFiles(cacheDir), [], 'the damaged file is gone, and nothing else is left');
+
+  const info = await resolveModel('topics', opts, 'int8', context(), manifestFor(files));
+  await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
+  assert.equal(hub.requestsFor('tokenizer.json').length, 2);
+});
+
 test('a server error leaves nothing half-written in the cache', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files }, (req) => (req.file === 'onnx/model_quantized.onnx' ? { status: 500 } : undefined));
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('onnx/model_quantized.onnx', { status: 500 }, { times: Infinity });
   const cacheDir = path.join(root, 'cache');
   const opts = options({ cacheDir, allowDownloads: true });
   await assertRejectsWith(resolveModel('sentiment', opts, 'int8', context(), manifestFor(files)), 'download-failed', 'HTTP 500');
-  assert.equal(hub.requests.filter((r) => r.file === 'onnx/model_quantized.onnx').length, 1 + TUNING.retries);
+  assert.equal(hub.requestsFor('onnx/model_quantized.onnx').length, 1 + TUNING.retries);
   assert.deepEqual(await listFiles(cacheDir), []);
   await assert.rejects(fs.stat(modelCacheDir(cacheDir, REPO, 'main')));
   // And offline afterwards it is simply missing.
   await assertRejectsWith(resolveModel('sentiment', options({ cacheDir }), 'int8', context(), manifestFor(files)), 'model-missing');
 });
 
-test('two downloads of one model at once: one download, one correct cache', TIMEOUT, async (t) => {
+test('a server error on any file of a model leaves no model behind, and the next attempt works', TIMEOUT, async (t) => {
+  const files = tinyModelFiles();
+  const manifest = manifestFor(files);
+  // The files in the order they are fetched: the small ones, then the weights.
+  const order = manifest.models.sentiment.files.map((f) => f.path).filter((p) => p !== 'onnx/model.onnx');
+  assert.deepEqual(order.at(-1), 'onnx/model_quantized.onnx');
+  for (const [nth, failing] of order.entries()) {
+    const root = await tempDir(t);
+    const hub = await startHub(t, { [REPO]: files });
+    hub.inject(failing, { status: 503 }, { times: 1 + TUNING.retries });
+    const cacheDir = path.join(root, 'cache');
+    const opts = options({ cacheDir, allowDownloads: true });
+    await assertRejectsWith(resolveModel('sentiment', opts, 'int8', context(), manifest), 'download-failed', failing, 'HTTP 503');
+    assert.deepEqual(
+      hub.requests.map((r) => r.file),
+      [...order.slice(0, nth), ...Array<string>(1 + TUNING.retries).fill(failing)],
+      `file ${nth + 1} of ${order.length} failed`,
+    );
+    await assert.rejects(fs.stat(modelCacheDir(cacheDir, REPO, 'main')), `no model folder after ${failing} failed`);
+    assert.deepEqual(await listFiles(cacheDir), [], `nothing left after ${failing} failed`);
+    await assertRejectsWith(resolveModel('sentiment', options({ cacheDir }), 'int8', context(), manifest), 'model-missing');
+
+    const info = await resolveModel('sentiment', opts, 'int8', context(), manifest);
+    assert.equal(info.source, 'download');
+    await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
+  }
+});
+
+test('a failed download of the other precision leaves the cached model as it was', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files }, (req) => (req.file.endsWith('.onnx') ? { delayMs: 300 } : undefined));
+  const hub = await startHub(t, { [REPO]: files });
   const cacheDir = path.join(root, 'cache');
   const opts = options({ cacheDir, allowDownloads: true });
   const manifest = manifestFor(files);
-  const [a, b] = await Promise.all([
-    resolveModel('sentiment', opts, 'int8', context(), manifest),
-    resolveModel('sentiment', opts, 'int8', context(), manifest),
-  ]);
+  const int8 = await resolveModel('sentiment', opts, 'int8', context(), manifest);
+  hub.inject('onnx/model.onnx', { status: 500 }, { times: Infinity });
+  // Asked for fp32: the download fails, and the int8 weights already there are used instead.
+  const ctx = context();
+  const fallback = await resolveModel('sentiment', opts, 'fp32', ctx, manifest);
+  assert.deepEqual([fallback.source, fallback.file], ['cache', 'onnx/model_quantized.onnx']);
+  assert.ok(ctx.log.lines.some((l) => l.startsWith('warn:') && l.includes('HTTP 500')), ctx.log.lines.join('\n'));
+  await assertModelFiles(int8.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
+});
+
+test('a 503 that passes is retried within the same download', TIMEOUT, async (t) => {
+  const root = await tempDir(t);
+  const files = tinyModelFiles();
+  const hub = await startHub(t, { [REPO]: files });
+  hub.inject('config.json', { status: 503 }, { times: 2 });
+  hub.inject('onnx/model_quantized.onnx', { status: 429 });
+  const ctx = context();
+  const info = await resolveModel('sentiment', options({ cacheDir: path.join(root, 'cache'), allowDownloads: true }), 'int8', ctx, manifestFor(files));
+  await assertModelFiles(info.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
+  assert.equal(hub.requestsFor('config.json').length, 3);
+  assert.equal(hub.requestsFor('onnx/model_quantized.onnx').length, 2);
+  assert.equal(ctx.log.lines.filter((l) => l.includes('retrying')).length, 3, ctx.log.lines.join('\n'));
+});
+
+/**
+ * Settles `seen` at the first log line saying a download waits for another one's lock, or when
+ * `giveUp` is called (one download ended without the other waiting: the lock did not work).
+ */
+function waitingForLock(): { seen: Promise<void>; watch(line: string): void; giveUp(): void } {
+  let seen!: () => void;
+  const promise = new Promise<void>((resolve) => (seen = resolve));
+  return { seen: promise, watch: (line) => void (line.includes('Waiting for') && seen()), giveUp: () => seen() };
+}
+
+test('two downloads of one model at once: one download, one correct cache', TIMEOUT, async (t) => {
+  const root = await tempDir(t);
+  const files = tinyModelFiles();
+  const hub = await startHub(t, { [REPO]: files });
+  // The first download is held on its first file until the second is seen waiting for the lock.
+  const waiting = waitingForLock();
+  hub.inject('config.json', { holdUntil: waiting.seen });
+  const cacheDir = path.join(root, 'cache');
+  const opts = options({ cacheDir, allowDownloads: true });
+  const manifest = manifestFor(files);
+  const watched = () => context({ log: recordingLog(waiting.watch) });
+  const [a, b] = await Promise.all(
+    [watched(), watched()].map((ctx) => resolveModel('sentiment', opts, 'int8', ctx, manifest).finally(waiting.giveUp)),
+  );
   assert.equal(a.dir, b.dir);
   assert.deepEqual([a.source, b.source].sort(), ['cache', 'download']);
   await assertModelFiles(a.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
@@ -594,7 +667,11 @@ test('two downloads of one model at once: one download, one correct cache', TIME
 test('two processes downloading one model at once share one cache', { timeout: 60_000 }, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files }, (req) => (req.file.endsWith('.onnx') ? { delayMs: 300 } : undefined));
+  const hub = await startHub(t, { [REPO]: files });
+  // Whichever process takes the lock is held on its first file until the other one is waiting
+  // for the lock: the two really overlap, every run.
+  const waiting = waitingForLock();
+  hub.inject('config.json', { holdUntil: waiting.seen });
   const cacheDir = path.join(root, 'cache');
   const manifestPath = path.join(root, 'manifest.json');
   await fs.writeFile(manifestPath, JSON.stringify(manifestFor(files)));
@@ -604,11 +681,11 @@ test('two processes downloading one model at once share one cache', { timeout: 6
     const manifest = loadManifest(JSON.parse(require('node:fs').readFileSync(${JSON.stringify(manifestPath)}, 'utf8')));
     const options = { device: 'cpu', threads: 0, precision: 'auto', modelSources: {}, cacheDir: ${JSON.stringify(cacheDir)},
       allowDownloads: true, idleUnloadSeconds: 0 };
-    const log = { info() {}, warn() {}, error: (m) => console.error(m) };
+    const log = { info: (m) => console.error('info: ' + m), warn: (m) => console.error('warn: ' + m), error: (m) => console.error(m) };
     resolveModel('sentiment', options, 'int8', { log, tuning: { lockPollMs: 20 } }, manifest)
       .then((info) => console.log(JSON.stringify(info)), (e) => { console.error(e); process.exit(1); });`;
   const runChild = () =>
-    new Promise<string>((resolve, reject) => {
+    new Promise<{ out: string; err: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
         cwd: repoRoot,
         env: { ...process.env, [HUB_URL_ENV]: hub.url },
@@ -618,17 +695,28 @@ test('two processes downloading one model at once share one cache', { timeout: 6
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        waiting.watch(err);
+      });
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
+      child.on('close', (code) => {
+        waiting.giveUp();
+        if (code === 0) resolve({ out, err });
+        else reject(new Error(`child exited ${code}: ${err}`));
+      });
     });
-  const [a, b] = (await Promise.all([runChild(), runChild()])).map((out) => JSON.parse(out) as { source: string; dir: string });
+  const children = await Promise.all([runChild(), runChild()]);
+  const [a, b] = children.map(({ out }) => JSON.parse(out) as { source: string; dir: string });
   assert.equal(a.dir, b.dir);
   await assertModelFiles(a.dir, files, [...TEXT_FILES, 'onnx/model_quantized.onnx']);
-  // Usually one downloads while the other waits; if one finished before the other started, the
-  // second found the cache. Either way nothing was fetched twice.
   assert.deepEqual([a.source, b.source].sort(), ['cache', 'download']);
-  assert.equal(hub.requests.filter((r) => r.file === 'onnx/model_quantized.onnx').length, 1);
+  const waited = children.find((_, i) => [a, b][i].source === 'cache');
+  assert.match(waited?.err ?? '', /Waiting for process \d+ on .*, which is downloading/, 'the second process waited for the first');
+  for (const file of Object.keys(files).filter((f) => f !== 'onnx/model.onnx')) {
+    assert.equal(hub.requestsFor(file).length, 1, `${file} was fetched once`);
+  }
+  assert.deepEqual(await listFiles(path.join(cacheDir, '.downloads')), []);
 });
 
 test('a lock left by a dead process is taken over; a live one is waited for', TIMEOUT, async (t) => {
