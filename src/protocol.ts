@@ -285,3 +285,275 @@ export type WorkerMessage =
 
 /** The environment variable that carries the JSON {@link EngineOptions} to a forked worker. */
 export const WORKER_OPTIONS_ENV = 'TEXT_ANALYTICS_ENGINE_OPTIONS';
+
+// ---------------------------------------------------------------------------------------------
+// Reading messages. IPC hands over whatever the other process sent — a bug, a worker from another
+// version, a crash half-way through a reply — so each end reads what arrives through these before
+// acting on it. They check the shape the receiver relies on (types, ids, enum values, spans), not
+// what the values mean: the engine still checks its inputs, and the host still checks offsets
+// against its document.
+
+/** What reading a message gave: the message, or why it was refused. */
+export type MessageRead<T> =
+  | { ok: true; message: T }
+  | {
+      ok: false;
+      problem: string;
+      /** The request the refused message would have started (host) or settled (worker), when its id was readable: to answer it. */
+      id?: number;
+    };
+
+/**
+ * Every value of a string union, written as a record so that the compiler says so here when the
+ * union gains a member: a reader that did not know it would refuse every message that uses it.
+ */
+function allOf<T extends string>(members: Record<T, true>): readonly T[] {
+  return Object.keys(members) as T[];
+}
+
+const METHODS = allOf<Method>({ sentiment: true, entities: true, ask: true, topics: true, info: true });
+const ERROR_CODES = allOf<ErrorCode>({
+  cancelled: true,
+  'bad-input': true,
+  'model-missing': true,
+  'model-corrupt': true,
+  'download-failed': true,
+  'worker-crashed': true,
+  'worker-unavailable': true,
+  timeout: true,
+  internal: true,
+});
+const LOG_LEVELS = allOf<Extract<WorkerMessage, { type: 'log' }>['level']>({ info: true, warn: true, error: true });
+const SENTIMENT_LABELS = allOf<SentimentLabel>({ POSITIVE: true, NEGATIVE: true, NEUTRAL: true });
+const DEVICE_PREFERENCES = allOf<DevicePreference>({ auto: true, cpu: true, gpu: true });
+const EXECUTION_DEVICES = allOf<ExecutionDevice>({ cpu: true, cuda: true, dml: true, coreml: true });
+const MODEL_SOURCES = allOf<ModelInfo['source']>({ setting: true, bundled: true, cache: true, download: true });
+
+/** A problem found in a value, or undefined when it has the expected shape. */
+type Problem = string | undefined;
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Request ids are positive integers, fresh per request (see WorkerClient). */
+function isRequestId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isOffset(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function oneOf<T>(value: unknown, allowed: readonly T[]): value is T {
+  return allowed.includes(value as T);
+}
+
+/**
+ * Checks the named fields of `record` in order; the first problem comes back with its path
+ * (`.sentences[2].end is not a non-negative integer`), so the log says exactly what was wrong.
+ */
+function checkFields(record: Fields, checks: Record<string, (value: unknown) => Problem>): Problem {
+  for (const [field, check] of Object.entries(checks)) {
+    const problem = check(record[field]);
+    if (problem) return at(`.${field}`, problem);
+  }
+  return undefined;
+}
+
+/** Prefixes a nested problem with the path to it. */
+function at(path: string, problem: string): string {
+  return /^[.[]/.test(problem) ? `${path}${problem}` : `${path} ${problem}`;
+}
+
+const must = {
+  string: (value: unknown): Problem => (typeof value === 'string' ? undefined : 'is not a string'),
+  number: (value: unknown): Problem => (isFiniteNumber(value) ? undefined : 'is not a finite number'),
+  boolean: (value: unknown): Problem => (typeof value === 'boolean' ? undefined : 'is not a boolean'),
+  offset: (value: unknown): Problem => (isOffset(value) ? undefined : 'is not a non-negative integer'),
+  oneOf:
+    <T>(allowed: readonly T[]) =>
+    (value: unknown): Problem =>
+      oneOf(value, allowed) ? undefined : `is not one of ${allowed.join(', ')}`,
+  optional:
+    (check: (value: unknown) => Problem) =>
+    (value: unknown): Problem =>
+      value === undefined ? undefined : check(value),
+  record:
+    (checks: Record<string, (value: unknown) => Problem> = {}) =>
+    (value: unknown): Problem => {
+      if (!isRecord(value)) return 'is not an object';
+      return checkFields(value, checks);
+    },
+  array:
+    (each: (value: unknown) => Problem) =>
+    (value: unknown): Problem => {
+      if (!Array.isArray(value)) return 'is not an array';
+      for (let i = 0; i < value.length; i++) {
+        const problem = each(value[i]);
+        if (problem) return at(`[${i}]`, problem);
+      }
+      return undefined;
+    },
+};
+
+/** A [start, end) span with its text: what every result the host shows in a document is made of. */
+const spanFields = {
+  start: must.offset,
+  end: must.offset,
+  text: must.string,
+};
+
+function span(extra: Record<string, (value: unknown) => Problem> = {}): (value: unknown) => Problem {
+  const fields = must.record({ ...spanFields, ...extra });
+  return (value) => fields(value) ?? (isRecord(value) && (value.end as number) < (value.start as number) ? 'ends before it starts' : undefined);
+}
+
+const sentimentScoreFields = { label: must.oneOf(SENTIMENT_LABELS), score: must.number, positive: must.number };
+const topicScore = must.record({ label: must.string, score: must.number });
+const answer = span({ score: must.number, sentence: span() });
+
+const deviceInfo = must.record({
+  requested: must.oneOf(DEVICE_PREFERENCES),
+  used: must.oneOf(EXECUTION_DEVICES),
+  fallbackReason: must.optional(must.string),
+});
+const modelInfo = must.record({
+  task: must.oneOf(TASKS),
+  id: must.string,
+  source: must.oneOf(MODEL_SOURCES),
+  dir: must.string,
+  file: must.string,
+  precision: must.oneOf(allOf<ModelInfo['precision']>({ fp32: true, int8: true })),
+});
+const workerInfo = must.record({
+  version: must.string,
+  pid: must.offset,
+  node: must.string,
+  onnxruntime: must.string,
+  platform: must.string,
+  device: must.optional(deviceInfo),
+  loaded: must.array(modelInfo),
+});
+/** What every analysis result carries besides its own fields. */
+const resultFields = { model: modelInfo, device: deviceInfo, elapsedMs: must.number };
+
+const RESULTS: { [M in Method]: (value: unknown) => Problem } = {
+  sentiment: must.record({
+    document: must.record(sentimentScoreFields),
+    paragraphs: must.array(span(sentimentScoreFields)),
+    sentences: must.array(span({ ...sentimentScoreFields, paragraph: must.offset })),
+    cachedSentences: must.offset,
+    ...resultFields,
+  }),
+  entities: must.record({
+    entities: must.array(span({ type: must.string, score: must.number })),
+    paragraphsAnalysed: must.offset,
+    paragraphsCached: must.offset,
+    ...resultFields,
+  }),
+  ask: must.record({ answers: must.array(answer), windows: must.offset, ...resultFields }),
+  topics: must.record({
+    document: must.array(topicScore),
+    sections: must.array(span({ heading: must.optional(must.string), labels: must.array(topicScore) })),
+    pairs: must.offset,
+    ...resultFields,
+  }),
+  info: workerInfo,
+};
+
+const PARAMS: { [M in Method]: (value: unknown) => Problem } = {
+  sentiment: must.record({ text: must.string, neutralBand: must.number, offset: must.optional(must.offset) }),
+  entities: must.record({
+    text: must.string,
+    minScore: must.number,
+    offset: must.optional(must.offset),
+    ranges: must.optional(must.array((range) => (Array.isArray(range) && range.length === 2 && range.every(isOffset) ? undefined : 'is not a [start, end] pair'))),
+  }),
+  ask: must.record({
+    text: must.string,
+    question: must.string,
+    top: must.offset,
+    minScore: must.number,
+    maxAnswerTokens: must.optional(must.offset),
+    offset: must.optional(must.offset),
+  }),
+  topics: must.record({
+    text: must.string,
+    labels: must.array(must.string),
+    multiLabel: must.boolean,
+    hypothesisTemplate: must.string,
+    format: must.oneOf(allOf<TopicsParams['format']>({ markdown: true, plaintext: true })),
+    offset: must.optional(must.offset),
+  }),
+  info: must.record(),
+};
+
+const progress = must.record({ done: must.number, total: must.number, message: must.optional(must.string), answers: must.optional(must.array(answer)) });
+
+const ACTIVITIES: { [K in WorkerActivity['kind']]: Record<string, (value: unknown) => Problem> } = {
+  idle: {},
+  'loading-model': { task: must.oneOf(TASKS), message: must.string },
+  downloading: { task: must.oneOf(TASKS), received: must.number, total: must.number },
+  busy: { method: must.oneOf(METHODS) },
+};
+
+function activityProblem(value: unknown): Problem {
+  if (!isRecord(value)) return 'is not an object';
+  if (!oneOf(value.kind, Object.keys(ACTIVITIES))) return `has an unknown kind ${describe(value.kind)}`;
+  return checkFields(value, ACTIVITIES[value.kind as WorkerActivity['kind']]);
+}
+
+const WORKER_MESSAGES: Record<WorkerMessage['type'], Record<string, (value: unknown) => Problem>> = {
+  ready: { info: workerInfo },
+  result: { id: requestIdProblem, result: must.record() },
+  error: { id: requestIdProblem, error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string) }) },
+  progress: { id: requestIdProblem, progress },
+  activity: { activity: activityProblem, device: must.optional(deviceInfo) },
+  log: { level: must.oneOf(LOG_LEVELS), message: must.string },
+};
+
+function requestIdProblem(value: unknown): Problem {
+  return isRequestId(value) ? undefined : 'is not a request id';
+}
+
+/** Reads a message from the worker (the host's side). A `result`'s own fields are checked by {@link resultProblem}, which knows the method. */
+export function readWorkerMessage(value: unknown): MessageRead<WorkerMessage> {
+  if (!isRecord(value)) return { ok: false, problem: 'the message is not an object' };
+  if (!oneOf(value.type, Object.keys(WORKER_MESSAGES))) return { ok: false, problem: `unknown message type ${describe(value.type)}` };
+  const type = value.type as WorkerMessage['type'];
+  const problem = checkFields(value, WORKER_MESSAGES[type]);
+  if (!problem) return { ok: true, message: value as WorkerMessage };
+  const answers = type === 'result' || type === 'error';
+  return { ok: false, problem: `${type} message: ${problem.slice(1)}`, id: answers && isRequestId(value.id) ? value.id : undefined };
+}
+
+/** Why a worker's `result` for `method` is not one the host can use, or undefined when it is. */
+export function resultProblem(method: Method, result: unknown): string | undefined {
+  const problem = RESULTS[method](result);
+  return problem ? at(`${method} result`, problem) : undefined;
+}
+
+/** Reads a message from the host (the worker's side), parameters included. */
+export function readHostMessage(value: unknown): MessageRead<HostMessage> {
+  if (!isRecord(value)) return { ok: false, problem: 'the message is not an object' };
+  const id = isRequestId(value.id) ? value.id : undefined;
+  if (value.type === 'cancel') return id === undefined ? { ok: false, problem: 'cancel message: id is not a request id' } : { ok: true, message: { type: 'cancel', id } };
+  if (value.type !== 'request') return { ok: false, problem: `unknown message type ${describe(value.type)}` };
+  if (id === undefined) return { ok: false, problem: 'request message: id is not a request id' };
+  if (!oneOf(value.method, METHODS)) return { ok: false, problem: `unknown request method ${describe(value.method)}`, id };
+  const problem = PARAMS[value.method](value.params);
+  if (problem) return { ok: false, problem: `${value.method} request: ${at('params', problem)}`, id };
+  return { ok: true, message: value as HostMessage };
+}
+
+/** A short, printable account of an unexpected value, for a log line. */
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

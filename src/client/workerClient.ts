@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import {
+  readWorkerMessage,
+  resultProblem,
   WORKER_OPTIONS_ENV,
   type DeviceInfo,
   type EngineOptions,
@@ -72,7 +74,11 @@ const RETURN_FREED_MEMORY = { MALLOC_MMAP_THRESHOLD_: String(64 * 1024), MALLOC_
 export class WorkerClient {
   private child?: ChildProcess;
   private starting?: Promise<ChildProcess>;
+  /** The process behind `starting`, until it says it is ready. */
+  private startingChild?: ChildProcess;
   private readonly pending = new Map<number, Pending>();
+  /** Requests the caller gave up on (cancelled) whose late reply is still to come and is not news. */
+  private readonly abandoned = new Set<number>();
   /** Processes stopped on purpose, whose exit is not a crash. */
   private readonly stopping = new Set<ChildProcess>();
   private nextId = 1;
@@ -118,6 +124,7 @@ export class WorkerClient {
       const onAbort = () => {
         // Answer the caller at once; the worker stops at its next check and its late reply is dropped.
         if (this.pending.delete(id)) {
+          this.abandoned.add(id);
           this.post(child, { type: 'cancel', id });
           this.refreshStatus();
           reject(cancelled());
@@ -169,7 +176,13 @@ export class WorkerClient {
   private ensureStarted(): Promise<ChildProcess> {
     if (this.stoppedReason) return Promise.reject(new WorkerRequestError('worker-unavailable', this.stoppedReason));
     if (this.child) return Promise.resolve(this.child);
-    this.starting ??= this.spawn().finally(() => (this.starting = undefined));
+    if (!this.starting) {
+      // A restart replaces `starting` while the old start is still settling: only clear our own.
+      const starting: Promise<ChildProcess> = this.spawn().finally(() => {
+        if (this.starting === starting) this.starting = undefined;
+      });
+      this.starting = starting;
+    }
     return this.starting;
   }
 
@@ -190,84 +203,148 @@ export class WorkerClient {
     child.stdout?.on('data', logLines('info'));
     child.stderr?.on('data', logLines('error'));
 
+    this.startingChild = child;
+
     return new Promise<ChildProcess>((resolve, reject) => {
       const timeoutMs = this.options.handshakeTimeoutMs ?? 30_000;
+      let timedOut = false;
       const timer = setTimeout(() => {
+        timedOut = true;
         this.log('error', `The inference worker did not become ready within ${timeoutMs / 1000} s; stopping it.`);
         child.kill('SIGKILL');
       }, timeoutMs);
-      child.on('message', (message: WorkerMessage) => {
+      child.on('message', (value: unknown) => {
+        const read = readWorkerMessage(value);
+        if (!read.ok) {
+          this.onMalformed(child, read.problem, read.id);
+          return;
+        }
+        const message = read.message;
         if (message.type === 'ready') {
+          if (this.startingChild !== child) {
+            // A worker stopped while starting may still say ready: not news. Any other is a worker bug.
+            if (!this.stopping.has(child)) this.log('warn', `Dropped a second "ready" message from inference worker ${child.pid}.`);
+            return;
+          }
           clearTimeout(timer);
+          this.startingChild = undefined;
           this.child = child;
           this.lastInfo = message.info;
+          // What an earlier worker was doing when it died is not what this one is doing.
+          this.activity = { kind: 'idle' };
+          this.device = message.info.device;
           this.log('info', `Inference worker ${message.info.pid} ready (Node ${message.info.node}, onnxruntime ${message.info.onnxruntime}).`);
           this.refreshStatus();
           resolve(child);
           return;
         }
-        this.onMessage(message);
+        // Its log lines are worth keeping from any worker; replies and activity only from the ready
+        // one (requests go only to it): what a stopped or starting one says about them is stale.
+        if (message.type === 'log' || this.child === child) this.onMessage(message);
       });
       child.on('error', (error) => this.log('error', `Inference worker error: ${error.message}`));
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         const wasReady = this.child === child;
         if (wasReady) this.child = undefined;
+        if (this.startingChild === child) this.startingChild = undefined;
         if (this.disposed || this.stopping.has(child)) {
           this.stopping.delete(child);
-          if (!wasReady) reject(new WorkerRequestError('worker-unavailable', 'The inference worker was stopped.'));
+          if (!wasReady) reject(new WorkerRequestError('worker-unavailable', 'The inference worker was stopped before it was ready; run the command again.'));
           return;
         }
-        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-        const error = new WorkerRequestError(
-          'worker-crashed',
-          wasReady
-            ? `The inference worker ${how} while working; it is being restarted. Run the command again.`
-            : `The inference worker ${how} before it was ready.`,
-        );
+        const doing = !wasReady ? 'before it was ready' : this.activity.kind === 'loading-model' ? `while loading the ${this.activity.task} model` : 'while working';
+        const how = timedOut
+          ? `hung before it was ready (no answer within ${timeoutMs / 1000} s)`
+          : `${signal ? `was killed (${signal})` : `exited with code ${code}`} ${doing}`;
+        const error = this.onCrash(`The inference worker ${how}`);
         if (!wasReady) reject(error);
-        this.onCrash(error);
       });
     });
   }
 
+  /** Stops the running worker and one still starting; their exits are not crashes. */
   private stop(reason: string): void {
-    const child = this.child;
-    this.child = undefined;
-    if (child) {
+    for (const child of [this.child, this.startingChild]) {
+      if (!child) continue;
       this.stopping.add(child);
       child.kill();
     }
+    this.child = undefined;
+    this.startingChild = undefined;
+    this.starting = undefined;
+    this.abandoned.clear();
     this.rejectAll(new WorkerRequestError('worker-unavailable', reason));
     if (!this.disposed) this.setStatus({ state: 'stopped' });
   }
 
-  private onCrash(error: WorkerRequestError): void {
-    this.log('error', error.message);
-    this.rejectAll(error);
+  /**
+   * Counts a crash, fails every pending request with the error it returns, and schedules a
+   * restart with backoff — or, after too many crashes in the window, stays down until
+   * {@link restart}. `what` says what happened, without a full stop.
+   */
+  private onCrash(what: string): WorkerRequestError {
+    this.abandoned.clear();
     const now = Date.now();
     const window = this.options.crashWindowMs ?? 5 * 60_000;
     this.crashTimes = [...this.crashTimes.filter((t) => now - t < window), now];
     const maxCrashes = this.options.maxCrashes ?? 3;
+    let error: WorkerRequestError;
     if (this.crashTimes.length > maxCrashes) {
-      this.stoppedReason = `The inference worker crashed ${this.crashTimes.length} times in ${Math.round(window / 60_000)} minutes and was stopped. Check the logs, then run "Text Analytics: Restart Inference Worker".`;
+      const crashes = this.crashTimes.length;
+      this.stoppedReason = `${what}. It crashed ${crashes} ${crashes === 1 ? 'time' : 'times'} in ${describeDuration(window)} and stays down until restarted: check the logs, then run "Text Analytics: Restart Inference Worker".`;
+      error = new WorkerRequestError('worker-crashed', this.stoppedReason);
       this.setStatus({ state: 'error', message: this.stoppedReason, permanent: true });
-      return;
+    } else {
+      const attempt = this.crashTimes.length;
+      const delay = this.options.backoffMs?.(attempt) ?? Math.min(500 * 2 ** (attempt - 1), 10_000);
+      error = new WorkerRequestError('worker-crashed', `${what}; it is being restarted (in ${(delay / 1000).toFixed(1)} s). Run the command again.`);
+      this.setStatus({ state: 'error', message: error.message, permanent: false });
+      this.restartTimer = setTimeout(() => {
+        if (!this.disposed && !this.child) void this.ensureStarted().catch(() => undefined);
+      }, delay);
     }
-    const attempt = this.crashTimes.length;
-    const delay = this.options.backoffMs?.(attempt) ?? Math.min(500 * 2 ** (attempt - 1), 10_000);
-    this.setStatus({ state: 'error', message: `${error.message} Restarting in ${(delay / 1000).toFixed(1)} s.`, permanent: false });
-    this.restartTimer = setTimeout(() => {
-      if (!this.disposed && !this.child) void this.ensureStarted().catch(() => undefined);
-    }, delay);
+    this.log('error', error.message);
+    this.rejectAll(error);
+    return error;
+  }
+
+  /**
+   * A message that failed validation is never acted on. One that would have settled a pending
+   * request fails that request (the worker will not answer it again, so dropping it would leave
+   * the caller waiting forever); anything else is logged and dropped.
+   */
+  private onMalformed(child: ChildProcess, problem: string, id: number | undefined): void {
+    this.log('warn', `Dropped a malformed message from inference worker ${child.pid}: ${problem}.`);
+    if (child === this.child && id !== undefined) this.failMalformed(id, problem);
+  }
+
+  private failMalformed(id: number, problem: string): void {
+    this.take(id)?.reject(
+      new WorkerRequestError(
+        'internal',
+        'The inference worker sent a reply the extension cannot read, so the request failed. Run the command again; if this repeats, restart the worker ("Text Analytics: Restart Inference Worker") and report it with the logs.',
+        problem,
+      ),
+    );
   }
 
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
-      case 'result':
-        this.take(message.id)?.resolve(message.result);
+      case 'result': {
+        const pending = this.pending.get(message.id);
+        if (!pending) return this.unexpectedReply(message.id);
+        const problem = resultProblem(pending.method, message.result);
+        if (problem) {
+          this.log('warn', `Dropped a malformed result from the inference worker: ${problem}.`);
+          this.failMalformed(message.id, problem);
+        } else {
+          this.take(message.id)?.resolve(message.result);
+        }
         break;
+      }
       case 'error':
+        if (!this.pending.has(message.id)) return this.unexpectedReply(message.id);
         this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail));
         break;
       case 'progress':
@@ -282,6 +359,12 @@ export class WorkerClient {
         this.log(message.level, message.message);
         break;
     }
+  }
+
+  /** A reply to no pending request: expected after a cancellation, otherwise a worker bug worth a log line. */
+  private unexpectedReply(id: number): void {
+    if (this.abandoned.delete(id)) return;
+    this.log('warn', `Dropped a reply from the inference worker for request ${id}, which is not pending.`);
   }
 
   private take(id: number): Pending | undefined {
@@ -318,6 +401,13 @@ export class WorkerClient {
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.options.log?.(level, message);
   }
+}
+
+/** "5 minutes", "30 seconds": the crash window as a person reads it. */
+function describeDuration(ms: number): string {
+  if (ms >= 120_000) return `${Math.round(ms / 60_000)} minutes`;
+  const seconds = Math.round(ms / 1000);
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
 function cancelled(): WorkerRequestError {

@@ -80,11 +80,12 @@ export function presentStatus(status: EngineStatus): StatusPresentation {
       };
     }
     case 'error':
+      // The text alone must tell a worker coming back by itself from one that waits for the user.
       return {
-        text: `$(error) ${NAME}`,
+        text: status.permanent ? `$(error) ${NAME}: stopped` : `$(error) ${NAME}: restarting`,
         summary: status.permanent
-          ? 'The inference worker crashed repeatedly and was stopped. Restart it to try again.'
-          : 'The inference worker failed.',
+          ? 'The inference worker crashed repeatedly and was stopped. Click to restart it.'
+          : 'The inference worker crashed; it is being restarted.',
         details: [status.message],
         severity: 'error',
       };

@@ -7,6 +7,7 @@ import { Engine } from '../engine/engine';
 import { toWorkerError } from '../engine/errors';
 import type { Logger } from '../engine/log';
 import {
+  readHostMessage,
   WORKER_OPTIONS_ENV,
   type EngineOptions,
   type HostMessage,
@@ -69,7 +70,13 @@ async function serve(message: Extract<HostMessage, { type: 'request' }>): Promis
   }
 }
 
-process.on('message', (message: HostMessage) => {
+process.on('message', (value: unknown) => {
+  const read = readHostMessage(value);
+  if (!read.ok) {
+    refuse(read.problem, read.id);
+    return;
+  }
+  const message = read.message;
   switch (message.type) {
     case 'request':
       void serve(message);
@@ -80,15 +87,35 @@ process.on('message', (message: HostMessage) => {
   }
 });
 
+/**
+ * A malformed message is never acted on: a request whose id could be read is answered with a
+ * `bad-input` error, so its caller is not left waiting; anything else is only logged.
+ */
+function refuse(problem: string, id: number | undefined): void {
+  if (id === undefined) {
+    log.warn(`The inference worker dropped a malformed message from the extension: ${problem}.`);
+    return;
+  }
+  send({ type: 'error', id, error: { code: 'bad-input', message: `The inference worker refused a malformed request (${problem}). This is a bug in the extension; please report it with the logs.` } });
+}
+
 // The IPC channel closes when the parent exits or is killed: a worker must never outlive it.
 process.on('disconnect', () => process.exit(0));
 
+// A message sent over IPC just before exiting is usually lost; the host logs stderr line by line.
 process.on('uncaughtException', (error) => {
-  log.error(`Uncaught error in the worker: ${error.stack ?? error.message}`);
+  process.stderr.write(`Uncaught error in the worker: ${error.stack ?? error.message}\n`);
   process.exit(70);
 });
 process.on('unhandledRejection', (reason) => {
   log.error(`Unhandled rejection in the worker: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
 
-void engine.info().then((info) => send({ type: 'ready', info }));
+// Without its self-description the host would wait for `ready` until its handshake timeout: fail fast.
+engine.info().then(
+  (info) => send({ type: 'ready', info }),
+  (error: unknown) => {
+    process.stderr.write(`The inference worker could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(70);
+  },
+);
