@@ -68,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
         await client.restart(config().engineOptions());
         void vscode.window.setStatusBarMessage('Text Analytics: inference worker restarted.', 3000);
       } catch (error) {
-        log.error(`Restarting the worker failed: ${error instanceof Error ? error.message : String(error)}`);
-        void vscode.window.showErrorMessage('The inference worker could not be restarted; see the logs.', 'Show Logs').then((choice) => choice && log.show());
+        const reason = error instanceof Error ? error.message : String(error);
+        log.error(`Restarting the worker failed: ${reason}`);
+        void vscode.window.showErrorMessage(`The inference worker could not be restarted: ${reason}`, 'Show Logs').then((choice) => choice && log.show());
       }
     }),
     vscode.commands.registerCommand('textAnalytics.showLogs', () => log.show()),

@@ -125,9 +125,16 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
   if (code === 'cancelled') return;
   const message = error instanceof Error ? error.message : String(error);
   log.error(message + (error instanceof WorkerRequestError && error.detail ? `\n${error.detail}` : ''));
-  const actions = code === 'model-missing' || code === 'model-corrupt' ? ['Open Settings', 'Show Logs'] : ['Show Logs'];
+  const RESTART = 'Restart Worker';
+  const actions =
+    code === 'model-missing' || code === 'model-corrupt'
+      ? ['Open Settings', 'Show Logs']
+      : code === 'worker-unavailable' || code === 'worker-crashed'
+        ? [RESTART, 'Show Logs']
+        : ['Show Logs'];
   void vscode.window.showErrorMessage(message, ...actions).then((choice) => {
     if (choice === 'Open Settings') void vscode.commands.executeCommand('textAnalytics.openSettings');
+    if (choice === RESTART) void vscode.commands.executeCommand('textAnalytics.restartWorker');
     if (choice === 'Show Logs') log.show();
   });
 }
