@@ -6,6 +6,7 @@ import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
 import { Config, RESTART_SETTINGS } from './config';
 import { EntityHighlighter } from './ui/entityHighlighter';
+import { inertMessageText } from './ui/inertText';
 import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
@@ -42,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
   });
 
   const asker = new QuestionAsker(client, config, log);
-  const questions = new QuestionsView(context, asker);
+  const questions = new QuestionsView(context, asker, log);
 
   context.subscriptions.push(
     log,
@@ -53,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
     entities,
     new EntityCommands(entities, config, log),
     client.onStatus((status) => statusBar.update(status)),
-    registerResultsPanelSerializer(context),
+    registerResultsPanelSerializer(context, log),
     asker,
     questions,
     vscode.window.registerWebviewViewProvider(QuestionsView.viewType, questions),
@@ -70,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         log.error(`Restarting the worker failed: ${reason}`);
-        void vscode.window.showErrorMessage(`The inference worker could not be restarted: ${reason}`, 'Show Logs').then((choice) => choice && log.show());
+        void vscode.window.showErrorMessage(`The inference worker could not be restarted: ${inertMessageText(reason)}`, 'Show Logs').then((choice) => choice && log.show());
       }
     }),
     vscode.commands.registerCommand('textAnalytics.showLogs', () => log.show()),

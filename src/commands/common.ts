@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { WorkerRequestError } from '../client/workerClient';
+import { inertMessageText } from '../ui/inertText';
 
 /** What a command analyses after the checks: `range` unset means the whole document. */
 export interface CheckedText {
@@ -56,7 +57,7 @@ async function offerSmallerPart(
   const selectionFits =
     !range && selection && !selection.isEmpty && document.offsetAt(selection.end) - document.offsetAt(selection.start) <= limit;
   const choices = [...(editor ? [VISIBLE] : []), ...(selectionFits ? [SELECTION] : []), SETTINGS];
-  const name = range ? 'The selection' : document.isUntitled ? 'This document' : vscode.workspace.asRelativePath(document.uri);
+  const name = range ? 'The selection' : document.isUntitled ? 'This document' : inertMessageText(vscode.workspace.asRelativePath(document.uri));
   const choice = await vscode.window.showWarningMessage(
     `${name} has ${length.toLocaleString()} characters, more than the limit of ${limit.toLocaleString()} (textAnalytics.maxDocumentSize). ` +
       `${editor ? `Analyze the part in view${selectionFits ? ' or the selection' : ''}, or raise the limit.` : 'Show it in an editor to analyse the part in view, or raise the limit.'}`,
@@ -132,7 +133,8 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
       : code === 'worker-unavailable' || code === 'worker-crashed'
         ? [RESTART, 'Show Logs']
         : ['Show Logs'];
-  void vscode.window.showErrorMessage(message, ...actions).then((choice) => {
+  // Worker messages quote file names and a model's labels: outside text, never a link.
+  void vscode.window.showErrorMessage(inertMessageText(message), ...actions).then((choice) => {
     if (choice === 'Open Settings') void vscode.commands.executeCommand('textAnalytics.openSettings');
     if (choice === RESTART) void vscode.commands.executeCommand('textAnalytics.restartWorker');
     if (choice === 'Show Logs') log.show();

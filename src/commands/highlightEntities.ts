@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { isCodeLanguage } from '../ui/codeRanges';
 import { documentLength, type DocumentEntities, type EntityHighlighter, type EntityScope } from '../ui/entityHighlighter';
-import { ENTITY_LINK_COMMANDS, type CopyEntityArgs, type FindOccurrencesArgs, type HideEntityTypeArgs } from '../ui/entityHover';
-import { ENTITY_KIND_INFO, ENTITY_KINDS } from '../ui/entityKinds';
+import { ENTITY_LINK_COMMANDS, oneLine, readCopyEntityArgs, readFindOccurrencesArgs, readHideEntityTypeArgs } from '../ui/entityHover';
+import { inertMessageText, inertStatusText } from '../ui/inertText';
+import { ENTITY_KIND_INFO } from '../ui/entityKinds';
 import { reportFailure } from './common';
 
 export const ENTITY_COMMANDS = {
@@ -17,6 +18,8 @@ export const ENTITY_COMMANDS = {
 const NOTIFY_PROGRESS_CHARS = 50_000;
 /** Schemes auto-highlighting applies to: real documents, not output channels, diffs of git objects or settings. */
 const AUTO_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+/** Characters of an entity's text quoted in a notification or the status bar. */
+const QUOTED_IN_MESSAGES = 80;
 /** How much of a document is checked for NUL characters (binary data). */
 const BINARY_PROBE_CHARS = 65_536;
 
@@ -130,13 +133,25 @@ export class EntityCommands implements vscode.Disposable {
   // -------------------------------------------------------------------------------------------
   // The hover's links
 
-  private async findOccurrences(args: unknown): Promise<void> {
-    if (!isFindOccurrencesArgs(args)) return;
+  /**
+   * The hover's links run these with arguments decoded from the link, which anyone can write by
+   * hand; so do other extensions. Malformed arguments are logged and ignored; well-formed ones
+   * act only on what is highlighted (a URI of a document that is not, or a text with no
+   * highlighted occurrence, finds nothing and says so).
+   */
+  private async findOccurrences(value: unknown): Promise<void> {
+    const args = readFindOccurrencesArgs(value);
+    if (!args) {
+      this.log.warn(`${ENTITY_COMMANDS.findOccurrences}: ignored malformed arguments.`);
+      return;
+    }
     const uri = vscode.Uri.parse(args.uri);
     const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === args.uri);
     const occurrences = this.highlighter.occurrences(uri, args);
     if (!document || occurrences.length === 0) {
-      void vscode.window.showInformationMessage(`No highlighted occurrences of “${args.text}” are left; the document may have changed.`);
+      // Notifications make `[x](command:…)` a link: the quoted text must not.
+      const text = inertMessageText(oneLine(args.text, QUOTED_IN_MESSAGES));
+      void vscode.window.showInformationMessage(`No highlighted occurrences of “${text}” are left; the document may have changed.`);
       return;
     }
     const locations = occurrences.map((entity) => new vscode.Location(uri, new vscode.Range(document.positionAt(entity.start), document.positionAt(entity.end))));
@@ -144,16 +159,22 @@ export class EntityCommands implements vscode.Disposable {
     await vscode.commands.executeCommand('editor.action.showReferences', uri, document.positionAt(Math.min(args.start, documentLength(document))), locations);
   }
 
-  private async copy(args: unknown): Promise<void> {
-    if (!isRecord(args) || typeof args.text !== 'string') return;
-    const { text }: CopyEntityArgs = { text: args.text };
-    await vscode.env.clipboard.writeText(text);
-    void vscode.window.setStatusBarMessage(`Copied “${text}”.`, 3000);
+  private async copy(value: unknown): Promise<void> {
+    const args = readCopyEntityArgs(value);
+    if (!args) {
+      this.log.warn(`${ENTITY_COMMANDS.copy}: ignored malformed arguments.`);
+      return;
+    }
+    await vscode.env.clipboard.writeText(args.text);
+    void vscode.window.setStatusBarMessage(`Copied “${inertStatusText(oneLine(args.text, QUOTED_IN_MESSAGES))}”.`, 3000);
   }
 
-  private async hideType(args: unknown): Promise<void> {
-    const kind = isRecord(args) ? (args as Partial<HideEntityTypeArgs>).kind : undefined;
-    if (!kind || !ENTITY_KINDS.includes(kind)) return;
+  private async hideType(value: unknown): Promise<void> {
+    const kind = readHideEntityTypeArgs(value)?.kind;
+    if (!kind) {
+      this.log.warn(`${ENTITY_COMMANDS.hideType}: ignored malformed arguments.`);
+      return;
+    }
     const previous = this.config().hiddenEntityTypes;
     if (previous.includes(kind)) return;
     await this.updateHiddenTypes([...previous, kind]);
@@ -236,7 +257,8 @@ export class EntityCommands implements vscode.Disposable {
     const SELECTION = 'Highlight Selection';
     const SETTINGS = 'Open Settings';
     const choices = selection.isEmpty ? [VISIBLE, SETTINGS] : [VISIBLE, SELECTION, SETTINGS];
-    const name = document.isUntitled ? 'This document' : vscode.workspace.asRelativePath(document.uri);
+    // A file's name may hold `[x](command:…)`, which a notification would make a link.
+    const name = document.isUntitled ? 'This document' : inertMessageText(vscode.workspace.asRelativePath(document.uri));
     const choice = await vscode.window.showWarningMessage(
       `${name} has ${length.toLocaleString()} characters, more than the limit of ${config.maxDocumentSize.toLocaleString()} (textAnalytics.maxDocumentSize)${asked ? '' : ', so its entities are not highlighted automatically'}. Highlight the part in view (it follows as you scroll)${selection.isEmpty ? '' : ' or the selection'}, or raise the limit.`,
       ...choices,
@@ -273,12 +295,4 @@ export class EntityCommands implements vscode.Disposable {
 function looksBinary(document: vscode.TextDocument): boolean {
   const probe = document.getText(new vscode.Range(new vscode.Position(0, 0), document.positionAt(BINARY_PROBE_CHARS)));
   return probe.includes('\u0000');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-function isFindOccurrencesArgs(value: unknown): value is FindOccurrencesArgs {
-  return isRecord(value) && typeof value.uri === 'string' && typeof value.start === 'number' && typeof value.text === 'string' && typeof value.type === 'string';
 }

@@ -10,7 +10,8 @@
  * markdown.isTrusted = { enabledCommands: hover.enabledCommands };
  */
 import type { Entity } from '../protocol';
-import { ENTITY_KIND_INFO, entityKind, type EntityKind } from './entityKinds';
+import { hasOnlyKeys, isOffset, isRecord, isUriString, oneOf } from '../webview/validate';
+import { ENTITY_KIND_INFO, ENTITY_KINDS, entityKind, type EntityKind } from './entityKinds';
 
 /** The commands behind the hover's links; they take one argument each, below. */
 export const ENTITY_LINK_COMMANDS = {
@@ -56,7 +57,8 @@ export function entityHover({ entity, occurrences, uri }: EntityHoverInput): Ent
   const kind = entityKind(entity.type);
   const info = ENTITY_KIND_INFO[kind];
   // The model's own name for the type, when it says more than the kind does (e.g. "GPE").
-  const modelType = entity.type.trim().toUpperCase() === kind ? kind : `${kind}, model type ${entity.type}`;
+  // It comes from the model's config.json, as untrusted as the document: one line, escaped.
+  const modelType = entity.type.trim().toUpperCase() === kind ? kind : `${kind}, model type ${oneLine(entity.type, MAX_QUOTED)}`;
   const times = occurrences === 1 ? 'once' : occurrences === 2 ? 'twice' : `${occurrences} times`;
   const links = [
     commandLink('Find All Occurrences', ENTITY_LINK_COMMANDS.findOccurrences, { uri, start: entity.start, text: entity.text, type: entity.type } satisfies FindOccurrencesArgs),
@@ -79,9 +81,17 @@ export function formatPercent(probability: number): string {
 
 /** The entity text on one line, in quotes, cut to a readable length. */
 function quoted(text: string): string {
+  return `“${oneLine(text, MAX_QUOTED)}”`;
+}
+
+/**
+ * `text` on one line (a line break in Markdown could start a heading, a list or a code block),
+ * cut to `max` characters with an ellipsis.
+ */
+export function oneLine(text: string, max: number): string {
   const line = text.replace(/\s+/gu, ' ').trim();
-  const cut = [...line].length > MAX_QUOTED ? `${[...line].slice(0, MAX_QUOTED - 1).join('')}…` : line;
-  return `“${cut}”`;
+  const characters = [...line];
+  return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : line;
 }
 
 /**
@@ -98,4 +108,40 @@ export function commandLink(label: string, command: string, args: unknown): stri
   // Parentheses and quotes stay literal in encodeURIComponent, and would end the link early.
   const query = encodeURIComponent(JSON.stringify([args])).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `[${escapeMarkdown(label)}](command:${command}?${query})`;
+}
+
+// ---- The links' arguments, as the commands receive them ---------------------------------------
+
+/** Longest entity text a link may carry: entities are names, not paragraphs. */
+export const MAX_LINK_TEXT = 10_000;
+/** Longest model type name a link may carry. */
+const MAX_LINK_TYPE = 200;
+
+/**
+ * The arguments of a Find All Occurrences link, if they are what {@link entityHover} writes; the
+ * command ignores anything else. Links can be written by hand (in any trusted Markdown that
+ * enables the command) and commands run from other extensions, so the arguments are checked
+ * like any untrusted input; whether the document is highlighted and has that entity is the
+ * command's check.
+ */
+export function readFindOccurrencesArgs(value: unknown): FindOccurrencesArgs | undefined {
+  if (!isRecord(value) || !hasOnlyKeys(value, ['uri', 'start', 'text', 'type'])) return undefined;
+  const { uri, start, text, type } = value;
+  const wellFormed = isUriString(uri) && isOffset(start) && isEntityText(text) && typeof type === 'string' && type.length <= MAX_LINK_TYPE;
+  return wellFormed ? { uri, start, text, type } : undefined;
+}
+
+/** The argument of a Copy link, if it is what {@link entityHover} writes. */
+export function readCopyEntityArgs(value: unknown): CopyEntityArgs | undefined {
+  return isRecord(value) && hasOnlyKeys(value, ['text']) && isEntityText(value.text) ? { text: value.text } : undefined;
+}
+
+/** The argument of a Hide link, if it is what {@link entityHover} writes: one of the four kinds. */
+export function readHideEntityTypeArgs(value: unknown): HideEntityTypeArgs | undefined {
+  const kind = isRecord(value) && hasOnlyKeys(value, ['kind']) ? oneOf(value.kind, ENTITY_KINDS) : undefined;
+  return kind ? { kind } : undefined;
+}
+
+function isEntityText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= MAX_LINK_TEXT;
 }

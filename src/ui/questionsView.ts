@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { AskResult } from '../protocol';
-import type { AskTarget, QuestionAsker } from '../commands/askQuestion';
+import { selectionScope, type AskTarget, type QuestionAsker } from '../commands/askQuestion';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../webview/questionHistory';
-import type { HostToQuestions, QuestionRun, QuestionScope, QuestionsState, QuestionsToHost } from '../webview/questionsMessages';
+import { readQuestionsToHost, type HostToQuestions, type QuestionRun, type QuestionScope, type QuestionsState, type QuestionsToHost } from '../webview/questionsMessages';
+import { describeValue } from '../webview/validate';
+import { inertMessageText } from './inertText';
+import type { WarningLog } from './resultsPanel';
 
 /** The `workspaceState` key of every document's question history. */
 const HISTORY_KEY = 'textAnalytics.questionHistory';
@@ -44,6 +47,8 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
   constructor(
     private readonly context: Pick<vscode.ExtensionContext, 'extensionUri' | 'workspaceState'>,
     private readonly asker: QuestionAsker,
+    /** Where dropped webview messages are reported: the extension's `LogOutputChannel`. */
+    private readonly log: WarningLog = console,
   ) {
     this.followEditor(vscode.window.activeTextEditor);
     this.disposables.push(
@@ -65,7 +70,7 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     };
     view.webview.html = webviewHtml(view.webview, this.context.extensionUri, { script: 'questions', style: 'questions', title: 'Questions' });
     this.viewDisposables.push(
-      view.webview.onDidReceiveMessage((message: QuestionsToHost) => void this.onMessage(message)),
+      view.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
       view.onDidChangeVisibility(() => {
         // A hidden webview view is torn down; the rebuilt one says `ready` again.
         if (!view.visible) this.webviewReady = false;
@@ -119,11 +124,7 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
 
   private bindTo(document: vscode.TextDocument, range: vscode.Range | undefined): void {
     const scope: QuestionScope = { uri: document.uri.toString(), fileName: displayName(document) };
-    if (range) {
-      // A selection that ends at the start of a line does not include that line.
-      const endLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1;
-      scope.selection = { start: document.offsetAt(range.start), end: document.offsetAt(range.end), startLine: range.start.line + 1, endLine };
-    }
+    if (range) scope.selection = selectionScope(document, range);
     this.scope = { scope, range };
   }
 
@@ -133,7 +134,8 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     if (!bound || !trimmed) return undefined;
     const document = await openDocument(bound.scope.uri);
     if (!document) {
-      void vscode.window.showWarningMessage(`${bound.scope.fileName} is no longer open; open it again to ask about it.`);
+      // A file's name may hold `[x](command:…)`, which a notification would make a link.
+      void vscode.window.showWarningMessage(`${inertMessageText(bound.scope.fileName)} is no longer open; open it again to ask about it.`);
       return undefined;
     }
     const range = bound.range ? document.validateRange(bound.range) : undefined;
@@ -150,7 +152,25 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     return outcome?.result;
   }
 
-  private async onMessage(message: QuestionsToHost): Promise<void> {
+  /**
+   * The webview shows document text, so what it sends is checked like any untrusted input before
+   * it is used: its shape ({@link readQuestionsToHost}), and that a document it wants selected is
+   * one this view answered about. Anything else is logged and dropped.
+   */
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = readQuestionsToHost(raw);
+    if (!message) {
+      this.log.warn(`Questions view: dropped a malformed message from its webview (${describeValue(raw)}).`);
+      return;
+    }
+    if (message.type === 'reveal' && !this.runs.has(message.uri)) {
+      this.log.warn('Questions view: dropped a "reveal" message about a document it has no answers for.');
+      return;
+    }
+    await this.handle(message);
+  }
+
+  private async handle(message: QuestionsToHost): Promise<void> {
     try {
       switch (message.type) {
         case 'ready':
@@ -176,7 +196,7 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(`Text Analytics: ${reason}`);
+      void vscode.window.showErrorMessage(`Text Analytics: ${inertMessageText(reason)}`);
     }
   }
 

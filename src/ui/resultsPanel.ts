@@ -2,9 +2,12 @@ import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { Span } from '../protocol';
 import { topicsToCsv, topicsToJson } from './topicsExport';
+import { describeValue } from '../webview/validate';
+import { inertMessageText, inertStatusText } from './inertText';
 import {
   contentUri,
   readPersistedState,
+  readWebviewToHost,
   type EntitiesView,
   type PanelContent,
   type PanelNotice,
@@ -15,6 +18,11 @@ import {
   type HostToWebview,
   type WebviewToHost,
 } from '../webview/messages';
+
+/** Where a dropped webview message is reported: the extension's `LogOutputChannel` (or the console). */
+export interface WarningLog {
+  warn(message: string): void;
+}
 
 /** The command each view's stale banner runs; it receives the analysed document's `Uri`. */
 const RERUN_COMMANDS: Record<Exclude<PanelContent['view'], 'empty'>, string> = {
@@ -39,6 +47,8 @@ export class ResultsPanel implements vscode.Disposable {
   static readonly viewType = 'textAnalytics.results';
   /** The panel, while one is open. */
   static current: ResultsPanel | undefined;
+  /** Set once by {@link registerResultsPanelSerializer}; every panel reports dropped messages here. */
+  static log: WarningLog = console;
 
   private state: PanelState = { content: { view: 'empty' }, stale: false };
   /** Messages posted before the script listens, or while the webview is hidden, are dropped. */
@@ -94,11 +104,7 @@ export class ResultsPanel implements vscode.Disposable {
       undefined,
       this.disposables,
     );
-    panel.webview.onDidReceiveMessage(
-      (message: WebviewToHost) => void this.onMessage(message),
-      undefined,
-      this.disposables,
-    );
+    panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message), undefined, this.disposables);
   }
 
   /** Shows a finished analysis, replacing whatever was shown; clears any notice. */
@@ -202,7 +208,26 @@ export class ResultsPanel implements vscode.Disposable {
     if (this.panel.title !== title) this.panel.title = title;
   }
 
-  private async onMessage(message: WebviewToHost): Promise<void> {
+  /**
+   * The webview renders document text, so what it sends is checked like any untrusted input
+   * before it is used: its shape ({@link readWebviewToHost}), and that a document it names is the
+   * one the panel shows. Anything else is logged and dropped.
+   */
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = readWebviewToHost(raw);
+    if (!message) {
+      ResultsPanel.log.warn(`Results panel: dropped a malformed message from its webview (${describeValue(raw)}).`);
+      return;
+    }
+    if ('uri' in message && message.uri !== contentUri(this.state.content)) {
+      // Also what a click on results replaced a moment ago looks like: harmless, but not acted on.
+      ResultsPanel.log.warn(`Results panel: dropped a "${message.type}" message about a document the panel does not show.`);
+      return;
+    }
+    await this.handle(message);
+  }
+
+  private async handle(message: WebviewToHost): Promise<void> {
     try {
       switch (message.type) {
         case 'ready':
@@ -234,7 +259,8 @@ export class ResultsPanel implements vscode.Disposable {
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(`Text Analytics: ${reason}`);
+      // The reason may quote a document's name or URI: no link in it may become a command.
+      void vscode.window.showErrorMessage(`Text Analytics: ${inertMessageText(reason)}`);
     }
   }
 
@@ -273,7 +299,7 @@ export class ResultsPanel implements vscode.Disposable {
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-    void vscode.window.setStatusBarMessage(`Text Analytics: topics exported to ${baseName(target.fsPath)}.`, 3000);
+    void vscode.window.setStatusBarMessage(`Text Analytics: topics exported to ${inertStatusText(baseName(target.fsPath))}.`, 3000);
   }
 
   /** Selects [start, end) in the document's editor, opening it in its old column if it was closed. */
@@ -340,8 +366,12 @@ export class ResultsPanel implements vscode.Disposable {
   }
 }
 
-/** Restores the results panel after VS Code reloads. Call during activation; dispose on deactivation. */
-export function registerResultsPanelSerializer(context: vscode.ExtensionContext): vscode.Disposable {
+/**
+ * Restores the results panel after VS Code reloads. Call during activation with the extension's
+ * log (where panels report the webview messages they drop); dispose on deactivation.
+ */
+export function registerResultsPanelSerializer(context: vscode.ExtensionContext, log?: WarningLog): vscode.Disposable {
+  if (log) ResultsPanel.log = log;
   return vscode.window.registerWebviewPanelSerializer(ResultsPanel.viewType, {
     deserializeWebviewPanel: async (panel, state: unknown) => {
       ResultsPanel.revive(panel, context.extensionUri, state);

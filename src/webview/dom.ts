@@ -1,4 +1,5 @@
 import type { DeviceInfo } from '../protocol';
+import { isSafeAttributeName } from './validate';
 /**
  * The one way the webview builds elements. Text only ever goes in through `textContent` or text
  * nodes, so document-derived strings can never become markup.
@@ -8,7 +9,10 @@ export interface ElementProps {
   className?: string;
   /** Set with `textContent`. */
   text?: string;
-  /** Attributes such as `role`, `aria-label`, `data-*`; values are plain strings, never markup. */
+  /**
+   * Attributes such as `role`, `aria-label`, `data-*`; values are plain strings, never markup.
+   * Attributes that run code or load something (`on*`, `href`, `src`, `style`…) are refused.
+   */
   attrs?: Record<string, string>;
 }
 
@@ -20,7 +24,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   const element = document.createElement(tag);
   if (props.className) element.className = props.className;
   if (props.text !== undefined) element.textContent = props.text;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) element.setAttribute(name, value);
+  for (const [name, value] of Object.entries(props.attrs ?? {})) {
+    if (!isSafeAttributeName(name)) throw new Error(`h(): refusing the attribute "${name}"`);
+    element.setAttribute(name, value);
+  }
   element.append(...children); // Strings become text nodes.
   return element;
 }

@@ -10,7 +10,19 @@
  * posts `ready` anew).
  */
 
-import type { EntitiesResult, SentimentResult, TopicsResult } from '../protocol';
+import type { DeviceInfo, EntitiesResult, ModelInfo, SentimentLabel, SentimentResult, TopicsResult } from '../protocol';
+import {
+  hasOnlyKeys,
+  isArrayOf,
+  isFiniteNumber,
+  isOffset,
+  isRecord,
+  isSpan,
+  isStringArray,
+  isUriString,
+  oneOf,
+  stringsOf,
+} from './validate';
 
 /** One sentiment analysis, as the extension hands it to the panel. */
 export interface SentimentView {
@@ -126,9 +138,20 @@ export type WebviewToHost =
   /** The Topics view's "Save as workspace labels": write `textAnalytics.topics.labels` for the workspace. */
   | { type: 'saveTopicLabels'; labels: string[] }
   /** Copy the shown topics to the clipboard, or save them to a file the user picks. */
-  | { type: 'exportTopics'; format: TopicsExportFormat; destination: 'clipboard' | 'file' };
+  | { type: 'exportTopics'; format: TopicsExportFormat; destination: TopicsExportDestination };
 
 export type TopicsExportFormat = 'json' | 'csv';
+export const TOPICS_EXPORT_FORMATS: readonly TopicsExportFormat[] = ['json', 'csv'];
+export type TopicsExportDestination = 'clipboard' | 'file';
+export const TOPICS_EXPORT_DESTINATIONS: readonly TopicsExportDestination[] = ['clipboard', 'file'];
+
+/**
+ * Most labels the panel sends to classify or save. Each label is scored against every window of
+ * the document, so a list this long is already slow; the label editor stops adding at it.
+ */
+export const MAX_TOPIC_LABELS = 256;
+/** Longest label, in UTF-16 units: a label is a few words (the label input stops at it). */
+export const MAX_TOPIC_LABEL_LENGTH = 200;
 
 export type GroupBy = 'paragraph' | 'label' | 'none';
 export type SortBy = 'document' | 'confidence' | 'label';
@@ -171,10 +194,106 @@ export interface PersistedPanelState {
   controls: PanelControls;
 }
 
+// ---- Checking what crosses the boundary ----------------------------------------------------
+
+/**
+ * The webview's message if it is one the panel's script can send, as a fresh object; undefined
+ * for anything else (the host logs and drops it). A webview renders document text, so the host
+ * treats what it says as untrusted input: types, enums, offsets (non-negative integers, start ≤
+ * end), URIs and label lists are checked, and a message with keys its type does not have is
+ * refused. Whether `uri` is the document the panel shows is the host's check (it alone knows).
+ *
+ * @example
+ * readWebviewToHost({ type: 'reveal', uri: 'file:///a.md', start: 3, end: 9, focusEditor: false }) // → the same, copied
+ * readWebviewToHost({ type: 'reveal', uri: 'file:///a.md', start: -1, end: 9, focusEditor: false }) // → undefined
+ */
+export function readWebviewToHost(value: unknown): WebviewToHost | undefined {
+  if (!isRecord(value)) return undefined;
+  switch (value.type) {
+    case 'ready':
+      return hasOnlyKeys(value, ['type']) ? { type: 'ready' } : undefined;
+    case 'reveal': {
+      const { uri, start, end, focusEditor } = value;
+      const wellFormed =
+        hasOnlyKeys(value, ['type', 'uri', 'start', 'end', 'focusEditor']) &&
+        isUriString(uri) &&
+        isOffset(start) &&
+        isOffset(end) &&
+        start <= end &&
+        typeof focusEditor === 'boolean';
+      return wellFormed ? { type: 'reveal', uri, start, end, focusEditor } : undefined;
+    }
+    case 'rerun':
+      return hasOnlyKeys(value, ['type', 'uri']) && isUriString(value.uri) ? { type: 'rerun', uri: value.uri } : undefined;
+    case 'classifyTopics': {
+      const { uri, labels, multiLabel } = value;
+      const wellFormed =
+        hasOnlyKeys(value, ['type', 'uri', 'labels', 'multiLabel']) && isUriString(uri) && isTopicLabels(labels) && typeof multiLabel === 'boolean';
+      return wellFormed ? { type: 'classifyTopics', uri, labels: [...labels], multiLabel } : undefined;
+    }
+    case 'saveTopicLabels':
+      return hasOnlyKeys(value, ['type', 'labels']) && isTopicLabels(value.labels) ? { type: 'saveTopicLabels', labels: [...value.labels] } : undefined;
+    case 'exportTopics': {
+      const format = oneOf(value.format, TOPICS_EXPORT_FORMATS);
+      const destination = oneOf(value.destination, TOPICS_EXPORT_DESTINATIONS);
+      return hasOnlyKeys(value, ['type', 'format', 'destination']) && format && destination ? { type: 'exportTopics', format, destination } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What the label editor can produce: 1 to {@link MAX_TOPIC_LABELS} labels, each trimmed text of bounded length. */
+export function isTopicLabels(value: unknown): value is string[] {
+  return (
+    isStringArray(value) &&
+    value.length >= 1 &&
+    value.length <= MAX_TOPIC_LABELS &&
+    value.every((label) => label.length <= MAX_TOPIC_LABEL_LENGTH && label.trim() === label && label !== '')
+  );
+}
+
+/**
+ * The host's message if it has the shape the panel renders; undefined otherwise (the webview
+ * warns on its console and keeps what it shows). Results are checked all the way down to each
+ * sentence, entity and section, so that a renderer never meets a missing field or a non-number
+ * where it does arithmetic. Unlike {@link readWebviewToHost} it returns the value itself: the
+ * renderers read only the fields checked here, and only ever as text.
+ */
+export function readHostToWebview(value: unknown): HostToWebview | undefined {
+  if (!isRecord(value)) return undefined;
+  switch (value.type) {
+    case 'show':
+      return isPanelState(value.state) ? { type: 'show', state: value.state } : undefined;
+    case 'stale':
+      return typeof value.stale === 'boolean' ? { type: 'stale', stale: value.stale } : undefined;
+    case 'notice':
+      return value.notice === undefined || isNotice(value.notice) ? { type: 'notice', notice: value.notice } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isPanelState(value: unknown): value is PanelState {
+  return (
+    isRecord(value) &&
+    isRecord(value.content) &&
+    readContent(value.content) !== undefined &&
+    typeof value.stale === 'boolean' &&
+    (value.notice === undefined || isNotice(value.notice))
+  );
+}
+
+function isNotice(value: unknown): value is PanelNotice {
+  if (!isRecord(value)) return false;
+  if (value.kind === 'running') return typeof value.fileName === 'string';
+  return value.kind === 'error' && typeof value.message === 'string';
+}
+
 /**
  * Checks a persisted value before trusting it: it comes back from disk, possibly written by an
  * older release, so anything unexpected yields `undefined` (an empty panel) rather than a crash.
- * The result itself is only checked at its outline; it was produced by our own worker.
+ * The content is checked as thoroughly as the host's messages are.
  */
 export function readPersistedState(value: unknown): PersistedPanelState | undefined {
   if (!isRecord(value) || value.schema !== 1) return undefined;
@@ -191,53 +310,104 @@ export function readPersistedState(value: unknown): PersistedPanelState | undefi
 }
 
 function readContent(content: Record<string, unknown>): PanelContent | undefined {
-  if (content.view === 'empty') return { view: 'empty' };
-  if (content.view === 'entities') return readEntitiesContent(content);
-  if (content.view === 'topics') return readTopicsContent(content);
-  if (content.view !== 'sentiment') return undefined;
-  const sentiment = content.sentiment;
-  const wellFormed =
-    isViewOf(sentiment) &&
-    isRecord(sentiment.result.document) &&
-    Array.isArray(sentiment.result.sentences) &&
-    Array.isArray(sentiment.result.paragraphs);
-  return wellFormed ? { view: 'sentiment', sentiment: sentiment as unknown as SentimentView } : undefined;
+  switch (content.view) {
+    case 'empty':
+      return { view: 'empty' };
+    case 'sentiment':
+      return isSentimentView(content.sentiment) ? { view: 'sentiment', sentiment: content.sentiment } : undefined;
+    case 'entities':
+      return isEntitiesView(content.entities) ? { view: 'entities', entities: content.entities } : undefined;
+    case 'topics':
+      return isTopicsView(content.topics) ? { view: 'topics', topics: content.topics } : undefined;
+    default:
+      return undefined;
+  }
 }
 
-function readEntitiesContent(content: Record<string, unknown>): PanelContent | undefined {
-  const entities = content.entities;
-  const wellFormed = isViewOf(entities) && Array.isArray(entities.result.entities);
-  return wellFormed ? { view: 'entities', entities: entities as unknown as EntitiesView } : undefined;
+const SENTIMENT_LABELS: readonly SentimentLabel[] = ['POSITIVE', 'NEGATIVE', 'NEUTRAL'];
+
+function isSentimentScore(value: Record<string, unknown>): boolean {
+  return oneOf(value.label, SENTIMENT_LABELS) !== undefined && isFiniteNumber(value.score) && isFiniteNumber(value.positive);
 }
 
-function readTopicsContent(content: Record<string, unknown>): PanelContent | undefined {
-  const topics = content.topics;
-  const wellFormed =
-    isViewOf(topics) &&
-    Array.isArray(topics.labels) &&
-    typeof topics.multiLabel === 'boolean' &&
-    Array.isArray(topics.sectionLines) &&
-    Array.isArray(topics.result.document) &&
-    Array.isArray(topics.result.sections);
-  return wellFormed ? { view: 'topics', topics: topics as unknown as TopicsView } : undefined;
+function isSentimentView(view: unknown): view is SentimentView {
+  if (!isViewOf(view)) return false;
+  const { result, selection } = view;
+  return (
+    isRecord(result.document) &&
+    isSentimentScore(result.document) &&
+    isArrayOf(result.paragraphs, (p) => isSpan(p) && isSentimentScore(p)) &&
+    isArrayOf(result.sentences, (s) => isSpan(s) && isSentimentScore(s) && isOffset(s.paragraph)) &&
+    isFiniteNumber(result.cachedSentences) &&
+    isFiniteNumber(result.elapsedMs) &&
+    (selection === undefined || isRange(selection))
+  );
 }
 
-/** What every view's saved state holds: the document it describes and a result with its model and device. */
+function isEntitiesView(view: unknown): view is EntitiesView {
+  if (!isViewOf(view)) return false;
+  const { result } = view;
+  return (
+    isArrayOf(result.entities, (e) => isSpan(e) && typeof e.type === 'string' && isFiniteNumber(e.score)) &&
+    isFiniteNumber(result.paragraphsAnalysed) &&
+    isFiniteNumber(result.paragraphsCached) &&
+    isFiniteNumber(result.elapsedMs)
+  );
+}
+
+function isTopicScore(value: unknown): boolean {
+  return isRecord(value) && typeof value.label === 'string' && isFiniteNumber(value.score);
+}
+
+function isTopicsView(view: unknown): view is TopicsView {
+  if (!isViewOf(view)) return false;
+  const { result, selection } = view;
+  return (
+    isStringArray(view.labels) &&
+    typeof view.multiLabel === 'boolean' &&
+    isArrayOf(view.sectionLines, isFiniteNumber) &&
+    isArrayOf(result.document, isTopicScore) &&
+    isArrayOf(result.sections, (s) => isSpan(s) && (s.heading === undefined || typeof s.heading === 'string') && isArrayOf(s.labels, isTopicScore)) &&
+    isFiniteNumber(result.pairs) &&
+    isFiniteNumber(result.elapsedMs) &&
+    (selection === undefined || isRange(selection))
+  );
+}
+
+function isRange(value: unknown): boolean {
+  return isRecord(value) && isOffset(value.start) && isOffset(value.end) && value.start <= value.end;
+}
+
+/** What every view holds: the document it describes and a result with its model and device. */
 function isViewOf(view: unknown): view is Record<string, unknown> & { result: Record<string, unknown> } {
   return (
     isRecord(view) &&
-    typeof view.uri === 'string' &&
-    typeof view.version === 'number' &&
+    isUriString(view.uri) &&
+    isFiniteNumber(view.version) &&
     typeof view.fileName === 'string' &&
     isRecord(view.result) &&
-    isRecord(view.result.model) &&
-    isRecord(view.result.device)
+    isModelInfo(view.result.model) &&
+    isDeviceInfo(view.result.device)
+  );
+}
+
+/** The fields the views show (`describeModel`, `describeDevice`, `factList`). */
+function isModelInfo(value: unknown): value is ModelInfo {
+  return isRecord(value) && typeof value.id === 'string' && typeof value.precision === 'string' && typeof value.source === 'string';
+}
+
+function isDeviceInfo(value: unknown): value is DeviceInfo {
+  return (
+    isRecord(value) &&
+    typeof value.used === 'string' &&
+    typeof value.requested === 'string' &&
+    (value.fallbackReason === undefined || typeof value.fallbackReason === 'string')
   );
 }
 
 function readControls(controls: Record<string, unknown>): PanelControls {
-  const groupBy = GROUP_BY.find((g) => g === controls.groupBy) ?? DEFAULT_CONTROLS.groupBy;
-  const sortBy = SORT_BY.find((s) => s === controls.sortBy) ?? DEFAULT_CONTROLS.sortBy;
+  const groupBy = oneOf(controls.groupBy, GROUP_BY) ?? DEFAULT_CONTROLS.groupBy;
+  const sortBy = oneOf(controls.sortBy, SORT_BY) ?? DEFAULT_CONTROLS.sortBy;
   const filter = typeof controls.filter === 'string' ? controls.filter : DEFAULT_CONTROLS.filter;
   // Absent in state persisted before the entities view existed: the defaults then.
   const entities = isRecord(controls.entities) ? readEntityControls(controls.entities) : DEFAULT_ENTITY_CONTROLS;
@@ -247,18 +417,8 @@ function readControls(controls: Record<string, unknown>): PanelControls {
 function readEntityControls(controls: Record<string, unknown>): EntityControls {
   const { minScore } = controls;
   return {
-    hiddenTypes: stringArray(controls.hiddenTypes),
-    minScore:
-      typeof minScore === 'number' && minScore >= 0 && minScore <= 1 ? minScore : DEFAULT_ENTITY_CONTROLS.minScore,
-    collapsedTypes: stringArray(controls.collapsedTypes),
+    hiddenTypes: stringsOf(controls.hiddenTypes),
+    minScore: isFiniteNumber(minScore) && minScore >= 0 && minScore <= 1 ? minScore : DEFAULT_ENTITY_CONTROLS.minScore,
+    collapsedTypes: stringsOf(controls.collapsedTypes),
   };
-}
-
-function stringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

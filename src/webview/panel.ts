@@ -11,8 +11,8 @@ import { baseName } from './format';
 import {
   contentUri,
   DEFAULT_CONTROLS,
+  readHostToWebview,
   readPersistedState,
-  type HostToWebview,
   type PanelNotice,
   type PanelState,
   type PersistedPanelState,
@@ -20,6 +20,7 @@ import {
 } from './messages';
 import { renderSentimentView } from './sentimentView';
 import { renderTopicsView } from './topicsView';
+import { describeValue } from './validate';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -195,8 +196,14 @@ function renderAll(): void {
   renderContent();
 }
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-  const message = event.data;
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // Checked before use, like everything that crosses into the page: a malformed message is
+  // dropped and the panel keeps showing what it had.
+  const message = readHostToWebview(event.data);
+  if (!message) {
+    console.warn('Text Analytics: dropped a malformed message from the extension:', describeValue(event.data));
+    return;
+  }
   switch (message.type) {
     case 'show':
       persisted = { ...persisted, state: message.state };

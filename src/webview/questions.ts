@@ -15,14 +15,16 @@ import { h } from './dom';
 import { baseName, formatDuration, percent, plural } from './format';
 import { freshCursor, recall, type RecallCursor } from './questionHistory';
 import {
+  MAX_QUESTION_LENGTH,
+  readHostToQuestions,
   readPersistedQuestions,
   type AnswerView,
-  type HostToQuestions,
   type PersistedQuestionsState,
   type QuestionRun,
   type QuestionScope,
   type QuestionsToHost,
 } from './questionsMessages';
+import { describeValue } from './validate';
 
 interface VsCodeApi {
   postMessage(message: QuestionsToHost): void;
@@ -55,6 +57,8 @@ const questionBox = h('input', {
     spellcheck: 'true',
     placeholder: 'Ask a question about this document',
     'aria-describedby': 'question-keys',
+    // The host refuses longer questions; the box stops the user first.
+    maxlength: String(MAX_QUESTION_LENGTH),
   },
 });
 questionBox.value = persisted.draft;
@@ -326,8 +330,13 @@ function renderAll(): void {
   renderResults();
 }
 
-window.addEventListener('message', (event: MessageEvent<HostToQuestions>) => {
-  const message = event.data;
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // Checked before use: a malformed message is dropped and the view keeps showing what it had.
+  const message = readHostToQuestions(event.data);
+  if (!message) {
+    console.warn('Text Analytics: dropped a malformed message from the extension:', describeValue(event.data));
+    return;
+  }
   switch (message.type) {
     case 'show': {
       const historyChanged = JSON.stringify(message.state.history) !== JSON.stringify(persisted.state.history);

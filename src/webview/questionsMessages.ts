@@ -10,6 +10,7 @@
  */
 
 import type { Answer } from '../protocol';
+import { hasOnlyKeys, isArrayOf, isFiniteNumber, isOffset, isRecord, isSpan, isUriString, oneOf, stringsOf } from './validate';
 
 /** What a question is about: a document, or a selection of it. */
 export interface QuestionScope {
@@ -28,6 +29,13 @@ export interface AnswerView extends Answer {
 }
 
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'done', 'cancelled', 'failed'];
+
+/**
+ * Longest question the view sends, in UTF-16 units. The model reads only the first 64 tokens of a
+ * question (a few hundred characters); the question box stops at this length.
+ */
+export const MAX_QUESTION_LENGTH = 2000;
 
 /** One question asked about one scope, with its answers so far. */
 export interface QuestionRun {
@@ -91,6 +99,75 @@ export interface PersistedQuestionsState {
   draft: string;
 }
 
+// ---- Checking what crosses the boundary ----------------------------------------------------
+
+/**
+ * The webview's message if it is one the Questions view's script can send, as a fresh object;
+ * undefined for anything else (the host logs and drops it). The view shows document text, so the
+ * host treats what it says as untrusted: a question is non-blank text of bounded length, offsets
+ * are non-negative integers with start ≤ end, and a message with keys its type does not have is
+ * refused. Whether `uri` is a document the view answered about is the host's check.
+ *
+ * @example
+ * readQuestionsToHost({ type: 'ask', question: 'When?' }) // → { type: 'ask', question: 'When?' }
+ * readQuestionsToHost({ type: 'ask', question: 42 })      // → undefined
+ */
+export function readQuestionsToHost(value: unknown): QuestionsToHost | undefined {
+  if (!isRecord(value)) return undefined;
+  switch (value.type) {
+    case 'ready':
+    case 'cancel':
+    case 'wholeDocument':
+      return hasOnlyKeys(value, ['type']) ? { type: value.type } : undefined;
+    case 'ask': {
+      const { question } = value;
+      const wellFormed = hasOnlyKeys(value, ['type', 'question']) && typeof question === 'string' && question.trim() !== '' && question.length <= MAX_QUESTION_LENGTH;
+      return wellFormed ? { type: 'ask', question } : undefined;
+    }
+    case 'reveal': {
+      const { uri, start, end, focusEditor } = value;
+      const wellFormed =
+        hasOnlyKeys(value, ['type', 'uri', 'start', 'end', 'focusEditor']) &&
+        isUriString(uri) &&
+        isOffset(start) &&
+        isOffset(end) &&
+        start <= end &&
+        typeof focusEditor === 'boolean';
+      return wellFormed ? { type: 'reveal', uri, start, end, focusEditor } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The host's message if it has the shape the view renders; undefined otherwise (the webview warns
+ * on its console and keeps what it shows). The state is checked down to each answer, so that the
+ * renderer never meets a missing field.
+ */
+export function readHostToQuestions(value: unknown): HostToQuestions | undefined {
+  if (!isRecord(value)) return undefined;
+  if (value.type === 'focus') {
+    return value.question === undefined || typeof value.question === 'string' ? { type: 'focus', question: value.question } : undefined;
+  }
+  if (value.type !== 'show' || !isRecord(value.state)) return undefined;
+  const state = readState(value.state);
+  return state ? { type: 'show', state } : undefined;
+}
+
+/** The state the host sent, rebuilt from its checked parts; undefined when a part is malformed. */
+function readState(value: Record<string, unknown>): QuestionsState | undefined {
+  const scope = value.scope === undefined ? undefined : readScope(value.scope);
+  const run = value.run === undefined ? undefined : readRun(value.run);
+  if ((value.scope !== undefined && !scope) || (value.run !== undefined && !run) || !isArrayOf(value.history, (q) => typeof q === 'string')) {
+    return undefined;
+  }
+  const state: QuestionsState = { history: [...(value.history as string[])] };
+  if (scope) state.scope = scope;
+  if (run) state.run = run;
+  return state;
+}
+
 /**
  * Checks a persisted value before trusting it (it may come from an older release): anything
  * unexpected yields undefined, and the view starts empty until the host's `show` arrives. A run
@@ -99,62 +176,57 @@ export interface PersistedQuestionsState {
 export function readPersistedQuestions(value: unknown): PersistedQuestionsState | undefined {
   if (!isRecord(value) || value.schema !== 1 || !isRecord(value.state)) return undefined;
   const { scope, history, run } = value.state;
-  const state: QuestionsState = { history: Array.isArray(history) ? history.filter((q): q is string => typeof q === 'string') : [] };
+  const state: QuestionsState = { history: stringsOf(history) };
   const readableScope = readScope(scope);
   if (readableScope) state.scope = readableScope;
   const readableRun = readRun(run);
-  // Its progress is not read: it describes work that ended with the previous webview.
-  if (readableRun) state.run = readableRun.status === 'running' ? { ...readableRun, status: 'cancelled' } : readableRun;
+  if (readableRun) {
+    // Its progress describes work that ended with the previous webview.
+    delete readableRun.progress;
+    state.run = readableRun.status === 'running' ? { ...readableRun, status: 'cancelled' } : readableRun;
+  }
   return { schema: 1, state, draft: typeof value.draft === 'string' ? value.draft : '' };
 }
 
 function readScope(value: unknown): QuestionScope | undefined {
-  if (!isRecord(value) || typeof value.uri !== 'string' || typeof value.fileName !== 'string') return undefined;
-  const { selection } = value;
-  const wellFormedSelection =
-    isRecord(selection) && ['start', 'end', 'startLine', 'endLine'].every((key) => typeof selection[key] === 'number');
+  if (!isRecord(value) || !isUriString(value.uri) || typeof value.fileName !== 'string') return undefined;
   const scope: QuestionScope = { uri: value.uri, fileName: value.fileName };
-  if (wellFormedSelection) scope.selection = selection as unknown as QuestionScope['selection'];
+  const selection = readSelection(value.selection);
+  if (selection) scope.selection = selection;
   return scope;
 }
 
-const STATUSES: readonly RunStatus[] = ['running', 'done', 'cancelled', 'failed'];
+function readSelection(value: unknown): QuestionScope['selection'] {
+  if (!isRecord(value)) return undefined;
+  const { start, end, startLine, endLine } = value;
+  const wellFormed = isOffset(start) && isOffset(end) && start <= end && isFiniteNumber(startLine) && isFiniteNumber(endLine);
+  return wellFormed ? { start, end, startLine, endLine } : undefined;
+}
 
 function readRun(value: unknown): QuestionRun | undefined {
   if (!isRecord(value)) return undefined;
   const scope = readScope(value.scope);
-  const status = STATUSES.find((s) => s === value.status);
+  const status = oneOf(value.status, RUN_STATUSES);
   const answers = Array.isArray(value.answers) ? value.answers.filter(isAnswerView) : undefined;
-  if (!scope || !status || !answers || typeof value.question !== 'string' || typeof value.id !== 'number') return undefined;
+  if (!scope || !status || !answers || typeof value.question !== 'string' || !isFiniteNumber(value.id)) return undefined;
   const run: QuestionRun = {
     id: value.id,
     question: value.question,
     scope,
     status,
     answers,
-    minScore: typeof value.minScore === 'number' ? value.minScore : 0,
+    minScore: isFiniteNumber(value.minScore) ? value.minScore : 0,
     stale: value.stale === true,
   };
+  if (isRecord(value.progress) && isFiniteNumber(value.progress.done) && isFiniteNumber(value.progress.total)) {
+    run.progress = { done: value.progress.done, total: value.progress.total };
+  }
   if (typeof value.error === 'string') run.error = value.error;
-  if (typeof value.elapsedMs === 'number') run.elapsedMs = value.elapsedMs;
-  if (typeof value.windows === 'number') run.windows = value.windows;
+  if (isFiniteNumber(value.elapsedMs)) run.elapsedMs = value.elapsedMs;
+  if (isFiniteNumber(value.windows)) run.windows = value.windows;
   return run;
 }
 
 function isAnswerView(value: unknown): value is AnswerView {
-  return (
-    isRecord(value) &&
-    typeof value.start === 'number' &&
-    typeof value.end === 'number' &&
-    typeof value.text === 'string' &&
-    typeof value.score === 'number' &&
-    typeof value.line === 'number' &&
-    isRecord(value.sentence) &&
-    typeof value.sentence.start === 'number' &&
-    typeof value.sentence.text === 'string'
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isSpan(value) && isFiniteNumber(value.score) && isFiniteNumber(value.line) && isSpan(value.sentence);
 }

@@ -12,7 +12,7 @@
 import type { TopicScore } from '../protocol';
 import { factList, h, uniqueId } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
-import type { TopicsExportFormat, TopicsView } from './messages';
+import { MAX_TOPIC_LABEL_LENGTH, MAX_TOPIC_LABELS, type TopicsExportFormat, type TopicsView } from './messages';
 
 export interface TopicsViewCallbacks {
   /** Select [start, end) in the editor. */
@@ -71,7 +71,8 @@ function labelEditor(view: TopicsView, callbacks: TopicsViewCallbacks): HTMLElem
   const chips = h('ul', { className: 'topic-labels', attrs: { 'aria-label': 'Topic labels' } });
   const input = h('input', {
     className: 'filter topic-label-input',
-    attrs: { type: 'text', placeholder: 'Add a label…', 'aria-label': 'New topic label (Enter adds it)' },
+    // The host refuses longer labels; the input stops the user first.
+    attrs: { type: 'text', placeholder: 'Add a label…', 'aria-label': 'New topic label (Enter adds it)', maxlength: String(MAX_TOPIC_LABEL_LENGTH) },
   });
   const add = h('button', { className: 'secondary', text: 'Add', attrs: { type: 'button' } });
   const multi = h('input', { className: 'topic-multi-label', attrs: { type: 'checkbox' } });
@@ -103,15 +104,18 @@ function labelEditor(view: TopicsView, callbacks: TopicsViewCallbacks): HTMLElem
       }),
     );
     const same = labels.length === view.labels.length && labels.every((label, i) => label === view.labels[i]) && multiLabel === view.multiLabel;
-    changed.textContent = labels.length === 0 ? 'Add at least one label.' : same ? '' : 'Changed — Classify to update the results.';
-    classify.disabled = labels.length === 0;
-    save.disabled = labels.length === 0;
+    const problem = labelsProblem(labels);
+    const full = labels.length === MAX_TOPIC_LABELS ? `${MAX_TOPIC_LABELS} labels, the most a run takes. ` : '';
+    changed.textContent = problem ?? (same ? full : `${full}Changed — Classify to update the results.`);
+    classify.disabled = problem !== undefined;
+    save.disabled = problem !== undefined;
   }
 
   function addLabel(): void {
     // One label per entry, as typed: labels may hold commas and spaces.
     const label = input.value.trim();
     if (!label) return;
+    if (labels.length >= MAX_TOPIC_LABELS) return; // renderChips already says why.
     if (!labels.includes(label)) labels = [...labels, label];
     input.value = '';
     renderChips();
@@ -133,11 +137,11 @@ function labelEditor(view: TopicsView, callbacks: TopicsViewCallbacks): HTMLElem
   });
   classify.addEventListener('click', () => {
     addLabel(); // A label typed but not yet added counts.
-    if (labels.length > 0) callbacks.classify(labels, multiLabel);
+    if (labelsProblem(labels) === undefined) callbacks.classify(labels, multiLabel);
   });
   save.addEventListener('click', () => {
     addLabel();
-    if (labels.length > 0) callbacks.saveLabels(labels);
+    if (labelsProblem(labels) === undefined) callbacks.saveLabels(labels);
   });
   renderChips();
 
@@ -151,6 +155,18 @@ function labelEditor(view: TopicsView, callbacks: TopicsViewCallbacks): HTMLElem
       changed,
     ]),
   ]);
+}
+
+/**
+ * Why these labels cannot be sent, or undefined when they can. The host accepts only what
+ * `isTopicLabels` does; labels from the settings may break its limits, so the editor says so
+ * instead of sending a message the host would drop.
+ */
+function labelsProblem(labels: readonly string[]): string | undefined {
+  if (labels.length === 0) return 'Add at least one label.';
+  if (labels.length > MAX_TOPIC_LABELS) return `At most ${MAX_TOPIC_LABELS} labels: remove ${labels.length - MAX_TOPIC_LABELS}.`;
+  if (labels.some((label) => label.length > MAX_TOPIC_LABEL_LENGTH)) return `Labels are at most ${MAX_TOPIC_LABEL_LENGTH} characters: shorten the long one.`;
+  return undefined;
 }
 
 function exportToolbar(callbacks: TopicsViewCallbacks): HTMLElement {

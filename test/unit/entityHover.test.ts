@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Entity } from '../../src/protocol';
-import { ENTITY_LINK_COMMANDS, entityHover, escapeMarkdown, formatPercent } from '../../src/ui/entityHover';
+import {
+  ENTITY_LINK_COMMANDS,
+  entityHover,
+  escapeMarkdown,
+  formatPercent,
+  MAX_LINK_TEXT,
+  readCopyEntityArgs,
+  readFindOccurrencesArgs,
+  readHideEntityTypeArgs,
+} from '../../src/ui/entityHover';
+import { inertMessageText, inertStatusText } from '../../src/ui/inertText';
 import { entityKind, normaliseEntityText, occurrencesOf } from '../../src/ui/entityKinds';
 
 const MERKEL: Entity = { start: 10, end: 23, text: 'Angela Merkel', type: 'PER', score: 0.9731 };
@@ -81,4 +91,144 @@ test('occurrences: same kind and same text, ignoring case, width and spacing', (
     { text: 'Berlin', type: 'LOC' },
   ];
   assert.equal(occurrencesOf(entities, { text: 'PARIS', type: 'LOC' }).length, 2);
+});
+
+// ---- Hostile text ------------------------------------------------------------------------------
+
+/** Entity texts a document (or a tampered model) could produce, each trying to get out of its quotes. */
+const HOSTILE_TEXTS = [
+  '](command:workbench.action.quit)',
+  '[x](command:textAnalytics.restartWorker)',
+  '[x]: command:workbench.action.quit',
+  '<a href="command:workbench.action.quit">quit</a>',
+  '<img src=x onerror=alert(1)>',
+  'javascript:alert(1)',
+  '[click](javascript:alert(1))',
+  'https://example.com/x www.example.com',
+  '``code`` ```fence',
+  '$(zap) $(loading~spin)',
+  'first line\n\n# Heading\n- item\n    code block',
+  '&lt;b&gt; &#x3C;script&#x3E;',
+  '\\](command:workbench.action.quit)',
+  '"><svg onload=alert(1)>',
+  `Organisation ${'[x](command:workbench.action.quit) '.repeat(500)}`,
+];
+
+/** The Markdown text between the headline's quotes, and that text with its escapes undone. */
+function quotedPart(markdown: string): { escaped: string; shown: string } {
+  const escaped = /“(.*)”/su.exec(markdown.split('\n\n')[0] ?? '')?.[1] ?? '';
+  return { escaped, shown: escaped.replace(/\\([!-/:-@[-`{-~])/g, '$1') };
+}
+
+for (const text of HOSTILE_TEXTS) {
+  test(`hostile entity text stays text: ${JSON.stringify(text.slice(0, 50))}`, () => {
+    const hover = entityHover({ entity: { ...MERKEL, text }, occurrences: 2, uri: 'file:///notes.md' });
+    // Exactly our three links, in the last paragraph, and no other command anywhere.
+    assert.deepEqual(links(hover.markdown).map((link) => link.command), Object.values(ENTITY_LINK_COMMANDS));
+    assert.equal(hover.markdown.match(/command:/g)?.length, 3, 'no "command:" but in our three links');
+    assert.deepEqual([...hover.enabledCommands].sort(), Object.values(ENTITY_LINK_COMMANDS).sort());
+    // Three paragraphs: the text cannot start a heading, a list or a code block of its own.
+    assert.equal(hover.markdown.split('\n').length, 5, hover.markdown);
+    // No syntax character of the text is left unescaped: no HTML, link, code span or icon.
+    const { escaped, shown } = quotedPart(hover.markdown);
+    assert.doesNotMatch(escaped, /(?<!\\)[[\]()<>`*_$!:&#|~]/u, escaped);
+    // Nor an autolink or HTML outside the links' (URI-encoded) destinations.
+    const prose = hover.markdown.split('\n\n').slice(0, 2).join('\n\n');
+    assert.doesNotMatch(prose, /(?<!\\)<|javascript:|https?:|www\./i, prose);
+    // Once escapes are undone it reads as the text did (on one line, cut if long).
+    const line = text.replace(/\s+/g, ' ').trim();
+    assert.equal(shown, line.length > 80 ? `${[...line].slice(0, 79).join('')}…` : line);
+    // The links carry the whole text, intact.
+    const [find, copy] = links(hover.markdown);
+    assert.equal((find.args[0] as { text: string }).text, text);
+    assert.equal((copy.args[0] as { text: string }).text, text);
+  });
+}
+
+test("a hostile type name in the model's config stays text, on one line", () => {
+  const type = 'GPE](command:workbench.action.quit)\n\n<img src=x onerror=alert(1)> $(zap)';
+  const hover = entityHover({ entity: { ...MERKEL, type }, occurrences: 1, uri: 'file:///notes.md' });
+  const headline = hover.markdown.split('\n\n')[0];
+  assert.match(headline, /^\$\(tag\) \*\*Miscellaneous\*\* \(MISC, model type GPE\\\]\\\(command\\:workbench\\\.action\\\.quit\\\) \\<img/);
+  assert.equal(hover.markdown.match(/command:/g)?.length, 3);
+  assert.doesNotMatch(headline, /(?<!\\)[<>[\]]|\$\((?!tag\))/);
+  assert.equal(hover.markdown.split('\n').length, 5);
+  assert.deepEqual(links(hover.markdown).map((link) => link.command), Object.values(ENTITY_LINK_COMMANDS));
+});
+
+test('a uri with Markdown and link syntax travels only inside the link arguments', () => {
+  const uri = 'file:///a/[x](command:workbench.action.quit) (1).md';
+  const hover = entityHover({ entity: MERKEL, occurrences: 1, uri });
+  assert.equal(hover.markdown.match(/command:/g)?.length, 3);
+  assert.equal((links(hover.markdown)[0].args[0] as { uri: string }).uri, uri);
+});
+
+// ---- The links' arguments, as the commands receive them ------------------------------------------
+
+test('the arguments our hover writes are the arguments the commands accept', () => {
+  const hover = entityHover({ entity: { ...MERKEL, text: '[x](command:workbench.action.quit)' }, occurrences: 1, uri: 'file:///notes.md' });
+  const [find, copy, hide] = links(hover.markdown);
+  assert.deepEqual(readFindOccurrencesArgs(find.args[0]), find.args[0]);
+  assert.deepEqual(readCopyEntityArgs(copy.args[0]), copy.args[0]);
+  assert.deepEqual(readHideEntityTypeArgs(hide.args[0]), hide.args[0]);
+});
+
+const FIND = { uri: 'file:///notes.md', start: 10, text: 'Angela Merkel', type: 'PER' };
+const TAMPERED_FIND: [string, unknown][] = [
+  ['no arguments', undefined],
+  ['an array', [FIND]],
+  ['a string', JSON.stringify(FIND)],
+  ['a negative start', { ...FIND, start: -1 }],
+  ['a fractional start', { ...FIND, start: 1.5 }],
+  ['a start past any document', { ...FIND, start: 2 ** 40 }],
+  ['a start as text', { ...FIND, start: '10' }],
+  ['a uri that is not a uri', { ...FIND, uri: '../../etc/passwd' }],
+  ['a uri that is an object', { ...FIND, uri: { scheme: 'file', path: '/etc/passwd' } }],
+  ['blank text', { ...FIND, text: '   ' }],
+  ['text of a megabyte', { ...FIND, text: 'x'.repeat(1_000_000) }],
+  ['no type', { uri: FIND.uri, start: 10, text: 'Angela Merkel' }],
+  ['an extra key', { ...FIND, command: 'workbench.action.quit' }],
+  ['a __proto__ key', JSON.parse(`{"uri":"file:///notes.md","start":10,"text":"Angela Merkel","type":"PER","__proto__":{"x":1}}`)],
+];
+for (const [what, args] of TAMPERED_FIND) {
+  test(`Find All Occurrences ignores tampered arguments: ${what}`, () => {
+    assert.equal(readFindOccurrencesArgs(args), undefined);
+  });
+}
+
+test('Copy and Hide ignore tampered arguments', () => {
+  for (const args of [undefined, null, 'Merkel', { text: 5 }, { text: '' }, { text: 'x'.repeat(MAX_LINK_TEXT + 1) }, { text: 'a', extra: 1 }, [{ text: 'a' }]]) {
+    assert.equal(readCopyEntityArgs(args), undefined, JSON.stringify(args)?.slice(0, 60));
+  }
+  for (const args of [undefined, { kind: 'per' }, { kind: 'toString' }, { kind: '__proto__' }, { kind: ['PER'] }, { kind: 'PER', also: 'ORG' }, 'PER']) {
+    assert.equal(readHideEntityTypeArgs(args), undefined, JSON.stringify(args));
+  }
+  assert.deepEqual(readHideEntityTypeArgs({ kind: 'MISC' }), { kind: 'MISC' });
+});
+
+// ---- Notifications and the status bar ------------------------------------------------------------
+
+/**
+ * How VS Code finds links in a notification's message (`parseLinkedText` in
+ * src/vs/base/common/linkedText.ts of VS Code 1.100): Markdown escapes do not stop it.
+ */
+const NOTIFICATION_LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
+/** How the status bar finds theme icons (`$(name)`, `$(name~spin)`). */
+const STATUS_ICON = /\$\([a-z0-9-]+(?:~[a-z0-9-]+)?\)/gi;
+
+test('document text quoted in a notification makes no link, and reads the same', () => {
+  for (const text of ['[x](command:workbench.action.quit)', '[docs](https://example.com)', '[f](file:///etc/passwd "t")', 'a ]( b', 'plain']) {
+    const inert = inertMessageText(text);
+    assert.equal(inert.match(NOTIFICATION_LINK), null, inert);
+    assert.equal(inert.replace(/\u200b/g, ''), text, 'only invisible characters added');
+  }
+  assert.ok('[x](command:workbench.action.quit)'.match(NOTIFICATION_LINK), 'the pattern does find links in raw text');
+});
+
+test('document text quoted in the status bar draws no icon, and reads the same', () => {
+  const text = '$(zap) $(loading~spin) costs $(5)';
+  const inert = inertStatusText(text);
+  assert.equal(inert.match(STATUS_ICON), null, inert);
+  assert.equal(inert.replace(/\u200b/g, ''), text);
+  assert.ok(text.match(STATUS_ICON));
 });
