@@ -64,6 +64,9 @@ export async function answerSpans(
     batch.forEach((window, row) => {
       const base = row * padded.sequenceLength;
       for (const candidate of windowCandidates(window, starts.subarray(base, base + window.ids.length), ends.subarray(base, base + window.ids.length), maxAnswerTokens)) {
+        // A span below minScore can never be an answer; keeping it would only make every ranking
+        // of the answers so far slower, which on a long text made the progress reports quadratic.
+        if (candidate.score < params.minScore) continue;
         const key = `${candidate.start}:${candidate.end}`;
         if ((best.get(key)?.score ?? -1) < candidate.score) best.set(key, candidate);
       }
@@ -155,19 +158,35 @@ function chooseAnswers(candidates: Map<string, Candidate>, text: string, params:
 type SentenceFinder = (start: number, end: number) => Span;
 
 /**
- * Finds the sentence (or sentences) holding [start, end), segmenting only its paragraph. The
- * paragraphs are found once per request: answers are looked up after every batch.
+ * Finds the sentence (or sentences) holding [start, end), segmenting only its paragraph. Answers
+ * are looked up after every batch, so the paragraphs are found once per request, by binary
+ * search, and each paragraph is segmented once.
  */
 function sentenceFinder(text: string): SentenceFinder {
   let paragraphs: Span[] | undefined;
+  const sentencesOf = new Map<Span, Span[]>();
   return (start, end) => {
     paragraphs ??= paragraphSpans(text);
-    const paragraph = paragraphs.find((p) => p.start <= start && start < p.end) ?? { start, end, text: text.slice(start, end) };
-    const inParagraph = sentences(text, paragraph.start, paragraph.end);
+    const paragraph = paragraphAt(paragraphs, start) ?? { start, end, text: text.slice(start, end) };
+    let inParagraph = sentencesOf.get(paragraph);
+    if (!inParagraph) sentencesOf.set(paragraph, (inParagraph = sentences(text, paragraph.start, paragraph.end)));
     const first = inParagraph.find((s) => s.start <= start && start < s.end) ?? paragraph;
     const last = inParagraph.find((s) => s.start < end && end <= s.end) ?? first;
     const from = Math.min(first.start, start);
     const to = Math.max(last.end, end);
     return { start: from, end: to, text: text.slice(from, to) };
   };
+}
+
+/** The paragraph holding offset `at`, among paragraphs sorted by start and never overlapping. */
+function paragraphAt(paragraphs: readonly Span[], at: number): Span | undefined {
+  let low = 0;
+  let high = paragraphs.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (paragraphs[mid].end <= at) low = mid + 1;
+    else if (paragraphs[mid].start > at) high = mid - 1;
+    else return paragraphs[mid];
+  }
+  return undefined;
 }

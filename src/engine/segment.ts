@@ -98,6 +98,15 @@ function trimmed(text: string, start: number, end: number): Span | undefined {
   return start < end ? { start, end, text: text.slice(start, end) } : undefined;
 }
 
+/**
+ * Whitespace as JavaScript's `\s` and `trim()` see it, so that a document the other tasks (and the
+ * extension) call empty, such as one of em spaces, has no paragraphs here either.
+ */
 function isSpace(code: number): boolean {
-  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0xa0 || code === 0x2028 || code === 0x2029 || code === 0xfeff || code === 0x3000;
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
 }

@@ -1,5 +1,5 @@
 import { Tokenizer, type Encoding } from 'tokenizers';
-import { codePointToUtf16 } from './unicode';
+import { codePointToUtf16, coverTrailingMarks } from './unicode';
 import { EngineError } from './errors';
 
 /** One model input: at most the model's maximum length, special tokens included. */
@@ -78,10 +78,12 @@ export class TextTokenizer {
       const special = processed.getSpecialTokensMask();
       const sequence = processed.getSequenceIds();
       const isContext = sequence.map((id, t) => id === 1 && !special[t]);
+      const offsets = processed.getOffsets().map(([start, end], t): [number, number] => (isContext[t] ? [toUtf16(start), toUtf16(end)] : [-1, -1]));
+      coverTrailingMarks(context, offsets);
       return {
         ids: processed.getIds(),
         typeIds: processed.getTypeIds(),
-        offsets: processed.getOffsets().map(([start, end], t): [number, number] => (isContext[t] ? [toUtf16(start), toUtf16(end)] : [-1, -1])),
+        offsets,
         wordIds: processed.getWordIds().map((word, t) => (isContext[t] && word != null ? word : -1)),
         isContext,
       };
@@ -126,9 +128,9 @@ export class TextTokenizer {
     try {
       tokenizer = Tokenizer.fromFile(file);
     } catch (error) {
-      throw new EngineError('model-corrupt', `The tokenizer file ${file} could not be read: ${(error as Error).message}`, {
-        cause: error,
-      });
+      // The binding says "Error loading from file" and the parser's reason, run together.
+      const reason = String((error as Error).message).replace(/^Error loading from file/, '');
+      throw new EngineError('model-corrupt', `The tokenizer file ${file} is not a valid tokenizer.json (${reason}).`, { cause: error });
     }
     tokenizer.disableTruncation();
     tokenizer.disablePadding();
@@ -158,6 +160,7 @@ export class TextTokenizer {
         const offsets = processed.getOffsets().map(([start, end], t): [number, number] =>
           special[t] ? [-1, -1] : [toUtf16(start), toUtf16(end)],
         );
+        coverTrailingMarks(texts[i], offsets);
         const wordIds = processed.getWordIds().map((word, t) => (special[t] || word == null ? -1 : word));
         return {
           ids: processed.getIds(),

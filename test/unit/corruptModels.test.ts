@@ -99,7 +99,7 @@ const BREAKAGES: Breakage[] = [
     file: 'tokenizer.json',
     damage: (p) => truncateSync(p, 1000),
     code: 'model-corrupt',
-    says: /could not be read/,
+    says: /is not a valid tokenizer\.json \(EOF while parsing/,
   },
   {
     name: 'a config.json that is not JSON',
