@@ -7,6 +7,10 @@
  *   text-analytics topics FILE --labels "sports,business,…" [--multi-label] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
+ *
+ * A file is read as UTF-8 (or UTF-16 with a byte-order mark), and refused with a message when it
+ * is binary, not valid text, blank, or longer than --max-chars; --lines analyses part of it.
+ * Offsets in the JSON output are UTF-16 code units into the decoded file, as in VS Code.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -41,6 +45,10 @@ Options:
   --template T        topics: the hypothesis, {} standing for the label (default "This text is about {}.")
   --format F          topics: markdown (sections at headings) or plaintext (default: by file extension)
   --min-score S       leave out entities (default 0.5) or answers (default 0.1) scoring below S
+  --lines FROM:TO     analyse only these lines (from 1; FROM: runs to the end); offsets and line
+                      numbers stay those of the whole file
+  --max-chars N       refuse a file (or --lines part) longer than N characters (default 2000000,
+                      as the extension's textAnalytics.maxDocumentSize)
   --download          allow downloading missing default models from the Hugging Face Hub
   --cache-dir DIR     where downloaded models are kept
   --verbose           log what the engine does to stderr`;
@@ -49,6 +57,9 @@ Options:
 class UsageError extends Error {}
 /** The input could not be used (missing, binary, not UTF-8): the message is printed, exit code 1. */
 class InputError extends Error {}
+
+/** The default of --max-chars: the extension's `textAnalytics.maxDocumentSize`. */
+const DEFAULT_MAX_CHARS = 2_000_000;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -68,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
       'multi-label': { type: 'boolean', default: false },
       template: { type: 'string', default: 'This text is about {}.' },
       format: { type: 'string' },
+      lines: { type: 'string' },
+      'max-chars': { type: 'string', default: String(DEFAULT_MAX_CHARS) },
       download: { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -86,25 +99,29 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, file, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
+  const maxChars = numberOption(values['max-chars'], 'max-chars');
+  if (!Number.isInteger(maxChars) || maxChars < 1) throw new UsageError('--max-chars must be a whole number, at least 1.');
+  const reading: ReadOptions = { maxChars, lines: values.lines === undefined ? undefined : lineRange(values.lines) };
+  const read = (path: string | undefined) => readDocument(requireFile(path), reading);
   const engine = new Engine(options, { log: values.verbose ? stderrLogger : silentLogger });
   try {
     switch (command) {
       case 'sentiment':
-        return await sentiment(engine, requireFile(file), numberOption(values['neutral-band'], 'neutral-band'), values.json);
+        return await sentiment(engine, read(file), numberOption(values['neutral-band'], 'neutral-band'), values.json);
       case 'entities':
-        return await entities(engine, requireFile(file), numberOption(values['min-score'] ?? '0.5', 'min-score'), values.json);
+        return await entities(engine, read(file), numberOption(values['min-score'] ?? '0.5', 'min-score'), values.json);
       case 'ask': {
         if (!values.question?.trim()) throw new UsageError('Give the question with --question "…".');
         const top = numberOption(values.top, 'top');
         if (!Number.isInteger(top) || top < 1) throw new UsageError('--top must be a whole number, at least 1.');
-        return await ask(engine, requireFile(file), values.question, top, numberOption(values['min-score'] ?? '0.1', 'min-score'), values.json);
+        return await ask(engine, read(file), values.question, top, numberOption(values['min-score'] ?? '0.1', 'min-score'), values.json);
       }
       case 'topics': {
         const path = requireFile(file);
         if (!values.labels?.trim()) throw new UsageError('Give the topic labels with --labels "sports,business,…".');
         const format = values.format ?? (/\.(md|markdown|mdx)$/i.test(path) ? 'markdown' : 'plaintext');
         if (format !== 'markdown' && format !== 'plaintext') throw new UsageError('--format must be markdown or plaintext.');
-        return await topics(engine, path, { labels: parseLabels(values.labels), multiLabel: values['multi-label'], hypothesisTemplate: values.template, format }, values.json);
+        return await topics(engine, read(path), { labels: parseLabels(values.labels), multiLabel: values['multi-label'], hypothesisTemplate: values.template, format }, values.json);
       }
       case 'info':
         return await info(engine, options, values.json);
@@ -118,9 +135,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function sentiment(engine: Engine, file: string, neutralBand: number, json: boolean): Promise<number> {
-  const text = readDocument(file);
-  const result = await engine.sentiment({ text, neutralBand });
+async function sentiment(engine: Engine, { text, part, offset }: TextDocument, neutralBand: number, json: boolean): Promise<number> {
+  const result = await engine.sentiment({ text: part, neutralBand, offset });
   if (json) {
     const { document, sentences, model, device } = result;
     const output = {
@@ -136,9 +152,8 @@ async function sentiment(engine: Engine, file: string, neutralBand: number, json
   return 0;
 }
 
-async function entities(engine: Engine, file: string, minScore: number, json: boolean): Promise<number> {
-  const text = readDocument(file);
-  const result = await engine.entities({ text, minScore });
+async function entities(engine: Engine, { text, part, offset }: TextDocument, minScore: number, json: boolean): Promise<number> {
+  const result = await engine.entities({ text: part, minScore, offset });
   if (json) {
     const { model, device } = result;
     const output = { entities: result.entities.map(({ start, end, text, type, score }) => ({ start, end, text, type, score })), model, device };
@@ -147,7 +162,7 @@ async function entities(engine: Engine, file: string, minScore: number, json: bo
   }
   const lineOf = lineIndex(text);
   const rows = result.entities.map(
-    (e) => `${e.type.padEnd(6)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${e.text.replace(/\s+/g, ' ')}`,
+    (e) => `${e.type.padEnd(6)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${printable(e.text)}`,
   );
   process.stdout.write(
     [`${result.entities.length} entities — ${modelLine(result)}`, '', ...rows, ''].join('\n'),
@@ -155,9 +170,8 @@ async function entities(engine: Engine, file: string, minScore: number, json: bo
   return 0;
 }
 
-async function ask(engine: Engine, file: string, question: string, top: number, minScore: number, json: boolean): Promise<number> {
-  const text = readDocument(file);
-  const result = await engine.ask({ text, question, top, minScore });
+async function ask(engine: Engine, { text, part, offset }: TextDocument, question: string, top: number, minScore: number, json: boolean): Promise<number> {
+  const result = await engine.ask({ text: part, question, top, minScore, offset });
   if (json) {
     const { model, device } = result;
     const output = { answers: result.answers.map(({ start, end, text, score }) => ({ start, end, text, score })), model, device };
@@ -166,16 +180,15 @@ async function ask(engine: Engine, file: string, question: string, top: number, 
   }
   const lineOf = lineIndex(text);
   const rows = result.answers.map(
-    (a) => `${(a.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(a.start)).padEnd(5)} ${a.text.replace(/\s+/g, ' ')}    (${a.sentence.text.replace(/\s+/g, ' ')})`,
+    (a) => `${(a.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(a.start)).padEnd(5)} ${printable(a.text)}    (${printable(a.sentence.text)})`,
   );
   const headline = result.answers.length > 0 ? `${result.answers.length} answer(s)` : `No confident answer (none scored ${(minScore * 100).toFixed(0)}% or more)`;
   process.stdout.write([`${headline} — ${modelLine(result)}`, '', ...rows, ''].join('\n'));
   return 0;
 }
 
-async function topics(engine: Engine, file: string, options: Omit<TopicsParams, 'text'>, json: boolean): Promise<number> {
-  const text = readDocument(file);
-  const result = await engine.topics({ text, ...options });
+async function topics(engine: Engine, { text, part, offset }: TextDocument, options: Omit<TopicsParams, 'text'>, json: boolean): Promise<number> {
+  const result = await engine.topics({ text: part, ...options, offset });
   const scores = (labels: TopicScore[]) => labels.map(({ label, score }) => ({ label, score }));
   if (json) {
     const output = {
@@ -194,7 +207,7 @@ async function topics(engine: Engine, file: string, options: Omit<TopicsParams, 
     ...result.document.map((t) => `  ${bar(t.score)} ${(t.score * 100).toFixed(1).padStart(5)}%  ${t.label}`),
     '',
     ...result.sections.flatMap((section) => [
-      `line ${lineOf(section.start)}: ${section.heading ?? section.text.slice(0, 60).replace(/\s+/g, ' ')}`,
+      `line ${lineOf(section.start)}: ${printable(section.heading ?? clipped(section.text, 60))}`,
       ...section.labels.slice(0, 3).map((t) => `  ${bar(t.score)} ${(t.score * 100).toFixed(1).padStart(5)}%  ${t.label}`),
     ]),
     '',
@@ -221,8 +234,7 @@ function modelLine({ model, device }: { model: ModelInfo; device: DeviceInfo }):
 function sentimentTable(result: SentimentResult, text: string): string {
   const lineOf = lineIndex(text);
   const lines = result.sentences.map((s) => {
-    const preview = s.text.replace(/\s+/g, ' ');
-    return `${s.label.padEnd(8)} ${(s.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(s.start)).padEnd(5)} ${preview.length > 90 ? `${preview.slice(0, 89)}…` : preview}`;
+    return `${s.label.padEnd(8)} ${(s.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(s.start)).padEnd(5)} ${printable(clipped(s.text, 90))}`;
   });
   const { document } = result;
   return [
@@ -283,20 +295,133 @@ function engineOptions(values: Record<string, string | boolean | undefined>): En
   });
 }
 
-function readDocument(file: string): string {
+interface ReadOptions {
+  maxChars: number;
+  /** --lines: 1-based, inclusive; `to` is Infinity for "to the end". */
+  lines?: [from: number, to: number];
+}
+
+/** A file as read for analysis. */
+interface TextDocument {
+  /** The whole file, decoded: reported offsets and line numbers refer to it. */
+  text: string;
+  /** What is analysed: the whole text, or the lines asked for, which start at `offset`. */
+  part: string;
+  offset: number;
+}
+
+/**
+ * Reads a file for analysis, or says why it cannot be analysed: missing, binary, not valid text,
+ * blank, or over the size limit (then how to analyse part of it). A file too long to analyse is
+ * measured without being decoded, so even a very large one is refused at once.
+ */
+function readDocument(file: string, { maxChars, lines }: ReadOptions): TextDocument {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new InputError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new InputError(`Cannot read ${file}: ${why}.`);
   }
-  if (bytes.includes(0)) throw new InputError(`${file} looks like a binary file (it contains NUL bytes); give a text file.`);
+  const encoding = bomEncoding(bytes);
+  if (encoding === 'utf-8' && bytes.includes(0)) throw new InputError(`${file} looks like a binary file (it contains NUL bytes); give a text file.`);
+  if (!lines) {
+    const length = encoding === 'utf-8' ? utf8Length(bytes) : Math.floor((bytes.length - 2) / 2);
+    if (length > maxChars) {
+      throw new InputError(
+        `${file} has ${length.toLocaleString('en')} characters, more than the limit of ${maxChars.toLocaleString('en')} (--max-chars). ` +
+          `Analyse part of it with --lines FROM:TO, or raise the limit with --max-chars ${length}.`,
+      );
+    }
+  }
+  let text: string;
   try {
     // Like VS Code, drop a byte-order mark: offsets count from the first character after it.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
-    throw new InputError(`${file} is not valid UTF-8 text.`);
+    throw new InputError(`${file} is not valid ${encoding.toUpperCase()} text. Save it as UTF-8 (or convert it, for example with iconv) and try again.`);
   }
+  if (text.includes('\0')) throw new InputError(`${file} looks like a binary file (it contains NUL characters); give a text file.`);
+  if (!lines) {
+    if (text.trim().length === 0) throw new InputError(`${file} has no text to analyse: it is empty or only whitespace.`);
+    return { text, part: text, offset: 0 };
+  }
+  const { part, offset, name } = selectLines(file, text, lines);
+  if (part.trim().length === 0) throw new InputError(`${name} have no text to analyse: they are empty or only whitespace.`);
+  if (part.length > maxChars) {
+    throw new InputError(
+      `${name} have ${part.length.toLocaleString('en')} characters, more than the limit of ${maxChars.toLocaleString('en')} (--max-chars). ` +
+        `Choose fewer lines, or raise the limit with --max-chars ${part.length}.`,
+    );
+  }
+  return { text, part, offset };
+}
+
+/** UTF-16 with a byte-order mark (as Windows Notepad saves it) or, as everything else, UTF-8. */
+function bomEncoding(bytes: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+/**
+ * The length, in UTF-16 code units (what JavaScript, VS Code and --max-chars count), of UTF-8
+ * text without decoding it: one unit per character, two for a four-byte one, none for a BOM.
+ */
+function utf8Length(bytes: Buffer): number {
+  let units = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte < 0x80 || byte >= 0xc0) units += byte >= 0xf0 ? 2 : 1;
+  }
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bom ? units - 1 : units;
+}
+
+/** `--lines FROM:TO`, `FROM:` (to the end), `:TO` or `N` (one line); lines count from 1. */
+function lineRange(value: string): [number, number] {
+  const match = /^\s*(\d*)\s*(?::\s*(\d*)\s*)?$/.exec(value);
+  const from = match?.[1] ? Number(match[1]) : 1;
+  const to = match?.[2] === undefined ? from : match[2] ? Number(match[2]) : Infinity;
+  if (!match || (!match[1] && !match[2]) || from < 1 || to < from) {
+    throw new UsageError(`--lines must be FROM:TO with 1 ≤ FROM ≤ TO (or FROM: to the end, or one line number), not ${value}.`);
+  }
+  return [from, to];
+}
+
+/** The lines [from, to] of `text` and where they start; the last one keeps its line break. */
+function selectLines(file: string, text: string, [from, to]: [number, number]): { part: string; offset: number; name: string } {
+  const starts = lineStarts(text);
+  if (from > starts.length) throw new InputError(`${file} has ${starts.length} line${starts.length === 1 ? '' : 's'}, so --lines ${from}:… selects nothing.`);
+  const offset = starts[from - 1];
+  const end = to < starts.length ? starts[to] : text.length;
+  return { part: text.slice(offset, end), offset, name: `Lines ${from}:${Math.min(to, starts.length)} of ${file}` };
+}
+
+/** Where each line starts; a line ends at LF, CRLF or CR, as in VS Code. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (const match of text.matchAll(/\r\n|\r|\n/g)) starts.push(match.index + match[0].length);
+  return starts;
+}
+
+/**
+ * Document text made safe to print in a one-line table cell: runs of whitespace become one space,
+ * and control characters (which a terminal would obey: escape sequences can recolour, retitle or
+ * rewrite the screen) and bidirectional overrides (which can reorder what is shown) are written
+ * as \u{…} escapes.
+ */
+/** At most `max` UTF-16 units of `text`, ending in … when cut, and never in half a surrogate pair. */
+function clipped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (/[\uD800-\uDBFF]/.test(text[end - 1])) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+function printable(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }
 
 function requireFile(file: string | undefined): string {
@@ -316,8 +441,7 @@ function oneOf(value: unknown, allowed: readonly string[], name: string): string
 }
 
 function lineIndex(text: string): (offset: number) => number {
-  const starts = [0];
-  for (const match of text.matchAll(/\r\n|\r|\n/g)) starts.push(match.index + match[0].length);
+  const starts = lineStarts(text);
   return (offset) => {
     let low = 0;
     let high = starts.length - 1;

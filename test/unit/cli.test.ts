@@ -10,7 +10,18 @@ const CLI = join(REPO, 'dist', 'cli.js');
 
 function run(...args: string[]) {
   assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'cli-test') } });
+  // The timeout only keeps a hanging CLI from hanging the test run; `finished` checks it did not.
+  return spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'cli-test') },
+  });
+}
+
+/** The CLI ran to its end (was not killed by the timeout) with this exit code. */
+function finished(result: ReturnType<typeof run>, status: number): void {
+  assert.equal(result.signal, null, `the CLI was killed (${result.signal}): it hung`);
+  assert.equal(result.status, status, result.stderr);
 }
 
 test('sentiment --json gives UTF-16 offsets whose slices are the sentences', (t) => {
@@ -132,4 +143,209 @@ test('topics --json scores the document and each section, with quoted labels hol
   const scores = output.document.map((d) => d.score);
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'sorted by score');
   assert.equal(run('topics', file, '--models', fixtureModels()).status, 2, 'labels are required');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: every command refuses what it cannot analyse with a message and exit code 1, and
+// what it analyses, however odd, comes back with exact offsets.
+
+const COMMANDS: ReadonlyArray<readonly string[]> = [['sentiment'], ['entities'], ['ask', '--question', 'When?'], ['topics', '--labels', 'sports,politics']];
+
+function runEach(file: string, ...options: string[]) {
+  return COMMANDS.map(([command, ...args]) => ({ command, result: run(command, file, ...args, '--models', fixtureModels(), ...options) }));
+}
+
+test('a 20 MB file is refused at once, with its size, the limit, and how to analyse part of it or raise the limit', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'big.txt');
+  const line = 'Angela Merkel was good in Berlin.\n';
+  const text = line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
+  writeFileSync(file, text);
+  for (const { command, result } of runEach(file)) {
+    finished(result, 1);
+    assert.equal(result.stdout, '', command);
+    assert.match(
+      result.stderr,
+      new RegExp(`big\\.txt has ${text.length.toLocaleString('en')} characters, more than the limit of 2,000,000 \\(--max-chars\\)\\. Analyse part of it with --lines FROM:TO, or raise the limit with --max-chars ${text.length}\\.`),
+      command,
+    );
+  }
+
+  // The part asked for is analysed, with offsets and line numbers of the whole file.
+  const part = run('entities', file, '--lines', '1000:1001', '--json', '--models', fixtureModels());
+  finished(part, 0);
+  const entities = (JSON.parse(part.stdout) as { entities: { start: number; end: number; text: string }[] }).entities;
+  assert.deepEqual(entities.map((e) => e.text), ['Angela Merkel', 'Berlin', 'Angela Merkel', 'Berlin']);
+  assert.equal(entities[0].start, 999 * line.length);
+  for (const e of entities) assert.equal(text.slice(e.start, e.end), e.text);
+  const table = run('entities', file, '--lines', '1000:1001', '--models', fixtureModels());
+  assert.match(table.stdout, /^PER\s+\d+\.\d%\s+line 1001\s+Angela Merkel$/m);
+});
+
+test('--max-chars sets the limit: a file just over it is refused, one at it is analysed; a bad value is a usage error', (t) => {
+  const file = join(tempDir(t), 'doc.txt');
+  writeFileSync(file, 'Berlin 😀 was good.'); // 19 UTF-16 units, as VS Code counts them
+  const over = run('sentiment', file, '--max-chars', '18', '--models', fixtureModels());
+  finished(over, 1);
+  assert.match(over.stderr, /has 19 characters, more than the limit of 18 \(--max-chars\)/);
+  finished(run('sentiment', file, '--max-chars', '19', '--models', fixtureModels()), 0);
+  for (const bad of ['0', '-5', '1.5', 'lots']) {
+    const usage = run('sentiment', file, `--max-chars=${bad}`, '--models', fixtureModels());
+    finished(usage, 2);
+    assert.match(usage.stderr, /--max-chars must be/);
+  }
+});
+
+test('empty and whitespace-only files are refused by every command, with a message and exit code 1', (t) => {
+  const dir = tempDir(t);
+  const files: Array<[string, string | Buffer]> = [
+    ['empty.txt', ''],
+    ['spaces.txt', ' \t\r\n\r\n\u3000\u2003\n'],
+    ['bom-only.txt', '\uFEFF'],
+    ['utf16-blank.txt', Buffer.from([0xff, 0xfe, 0x20, 0x00, 0x0a, 0x00])],
+  ];
+  for (const [name, content] of files) {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    for (const { command, result } of runEach(file)) {
+      finished(result, 1);
+      assert.equal(result.stdout, '', `${command} ${name}`);
+      assert.match(result.stderr, new RegExp(`${name.replace('.', '\\.')} has no text to analyse: it is empty or only whitespace\\.`), `${command} ${name}`);
+    }
+  }
+});
+
+test('binary files and files with NUL bytes are refused by every command, with a message and exit code 1', (t) => {
+  const dir = tempDir(t);
+  const files: Array<[string, Buffer]> = [
+    ['image.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])],
+    ['one-nul.txt', Buffer.from('Angela Merkel visited Berlin.\0 It was good.')],
+    ['utf16-nul.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Berlin\0Paris', 'utf16le')])],
+  ];
+  for (const [name, content] of files) {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    for (const { command, result } of runEach(file)) {
+      finished(result, 1);
+      assert.equal(result.stdout, '', `${command} ${name}`);
+      assert.match(result.stderr, /looks like a binary file \(it contains NUL (bytes|characters)\); give a text file\./, `${command} ${name}`);
+    }
+  }
+});
+
+test('invalid UTF-8 is refused with how to fix it; UTF-16 with a byte-order mark is read, offsets into its text', (t) => {
+  const dir = tempDir(t);
+  const invalid: Array<[string, Buffer]> = [
+    ['latin1.txt', Buffer.from('Café in Berlin', 'latin1')],
+    ['truncated.txt', Buffer.concat([Buffer.from('Berlin '), Buffer.from('😀').subarray(0, 3)])],
+    ['lone-surrogate.txt', Buffer.from([0x42, 0x65, 0x72, 0x6c, 0x69, 0x6e, 0x20, 0xed, 0xa0, 0x80])], // CESU-8 for U+D800
+    ['overlong.txt', Buffer.from([0x42, 0xc0, 0xaf, 0x20, 0x31, 0x39, 0x35, 0x38])],
+    ['odd-utf16.txt', Buffer.from([0xff, 0xfe, 0x42, 0x00, 0x65])], // UTF-16 cut in the middle of a character
+  ];
+  for (const [name, content] of invalid) {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    for (const { command, result } of runEach(file)) {
+      finished(result, 1);
+      assert.equal(result.stdout, '', `${command} ${name}`);
+      assert.match(result.stderr, /is not valid UTF-(8|16LE) text\. Save it as UTF-8 \(or convert it, for example with iconv\) and try again\./, `${command} ${name}`);
+    }
+  }
+
+  const text = 'Angela Merkel 😀 visited Berlin\r\nin 1958.';
+  for (const [name, bytes] of [
+    ['utf16le.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+    ['utf16be.txt', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])],
+  ] as const) {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const result = run('entities', file, '--json', '--models', fixtureModels());
+    finished(result, 0);
+    const entities = (JSON.parse(result.stdout) as { entities: { start: number; end: number; text: string }[] }).entities;
+    assert.deepEqual(entities.map((e) => [e.text, text.slice(e.start, e.end)]), [['Angela Merkel', 'Angela Merkel'], ['Berlin', 'Berlin']], name);
+  }
+});
+
+test('odd Unicode comes back with exact offsets in every command’s --json output', (t) => {
+  const file = join(tempDir(t), 'odd.md');
+  const text = [
+    '\uFEFF# Be\u0301rlin\u0301 notes \u202Bשָׁלוֹם\u202C\r',
+    '\u200FAngela Merkel\u200F 👩‍👩‍👧 met Google 東京Paris in 1958\u0301.\r\n',
+    'The football match was wonderful \u200b😀\u200b.\n\n',
+    '# Tokyo\r\r',
+    `${'x'.repeat(200_000)}\n`,
+    'Zalgo B\u0336e\u0301r\u0300lin and A\u0300ngela\u200c Merkel were terrible.\r',
+  ].join('');
+  writeFileSync(file, text);
+  const decoded = text.slice(1); // without the byte-order mark, as VS Code and the CLI read it
+  type Json = Record<string, Array<{ start: number; end: number; text?: string; heading?: string }>>;
+  const json = (command: string, ...args: string[]) => {
+    const result = run(command, file, ...args, '--json', '--models', fixtureModels());
+    finished(result, 0);
+    return JSON.parse(result.stdout) as Json;
+  };
+  const exact = (spans: Json[string], what: string) => {
+    assert.ok(spans.length > 0, `some ${what}`);
+    for (const span of spans) assert.equal(decoded.slice(span.start, span.end), span.text, `${what} at [${span.start}, ${span.end})`);
+  };
+
+  const sentences = json('sentiment').sentences;
+  exact(sentences, 'sentences');
+  for (const expected of ['The football match was wonderful \u200b😀\u200b.', 'x'.repeat(200_000)]) assert.ok(sentences.some((s) => s.text === expected), expected.slice(0, 40));
+  const entities = json('entities').entities;
+  exact(entities, 'entities');
+  assert.deepEqual(
+    entities.map((e) => e.text),
+    ['Be\u0301rlin\u0301', 'Angela Merkel', 'Google', 'Paris', 'Tokyo', 'B\u0336e\u0301r\u0300lin', 'A\u0300ngela\u200c Merkel'],
+  );
+  const answers = json('ask', '--question', 'When?').answers;
+  exact(answers, 'answers');
+  assert.equal(answers[0].text, '1958\u0301');
+  const sections = json('topics', '--labels', 'sports,politics').sections;
+  assert.deepEqual(sections.map((s) => s.heading), ['Be\u0301rlin\u0301 notes \u202Bשָׁלוֹם\u202C', 'Tokyo']);
+  for (const s of sections) {
+    const slice = decoded.slice(s.start, s.end);
+    assert.ok(slice.startsWith(`# ${s.heading}`) && slice.trim() === slice, JSON.stringify(slice.slice(0, 40)));
+  }
+});
+
+test('control characters and bidi overrides in a document never reach the terminal through a table', (t) => {
+  const file = join(tempDir(t), 'hostile.txt');
+  // An escape sequence that would retitle the terminal, one that recolours it, a CSI (U+009B)
+  // and a right-to-left override that would reorder the line.
+  writeFileSync(file, 'Berlin \u001b]0;pwned\u0007 was \u001b[31mgood\u001b[0m in 1958 \u009b2J and \u202Eevil\u202C Paris.\n');
+  for (const { command, result } of runEach(file)) {
+    finished(result, 0);
+    assert.doesNotMatch(result.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, command);
+  }
+  const table = run('entities', file, '--models', fixtureModels()).stdout;
+  assert.match(table, /^LOC\s+\d+\.\d%\s+line 1\s+Berlin$/m);
+  const sentences = run('sentiment', file, '--models', fixtureModels()).stdout;
+  assert.ok(sentences.includes('Berlin \\u{1b}]0;pwned\\u{7} was \\u{1b}[31mgood\\u{1b}[0m in 1958 \\u{9b}2J and \\u{202e}evil\\u{202c} Paris.'), sentences);
+});
+
+test('--lines analyses those lines, with offsets and line numbers of the whole file; a bad range says why', (t) => {
+  const file = join(tempDir(t), 'lines.txt');
+  const text = 'Paris was good.\r\nNothing here.\rGoogle hired Angela Merkel\nin 1958.\r\n\r\nTokyo.';
+  writeFileSync(file, text);
+  const result = run('entities', file, '--lines', '3:4', '--json', '--models', fixtureModels());
+  finished(result, 0);
+  const entities = (JSON.parse(result.stdout) as { entities: { start: number; end: number; text: string }[] }).entities;
+  assert.deepEqual(entities.map((e) => [e.text, text.slice(e.start, e.end)]), [['Google', 'Google'], ['Angela Merkel', 'Angela Merkel']]);
+  const answers = run('ask', file, '--lines', '4:', '-q', 'When?', '--models', fixtureModels());
+  assert.match(answers.stdout, /^\s*\d+\.\d%\s+line 4\s+1958 /m);
+  const single = run('sentiment', file, '--lines', '1', '--json', '--models', fixtureModels());
+  assert.deepEqual((JSON.parse(single.stdout) as { sentences: { text: string }[] }).sentences.map((s) => s.text), ['Paris was good.']);
+
+  const past = run('entities', file, '--lines', '9:12', '--models', fixtureModels());
+  finished(past, 1);
+  assert.match(past.stderr, /lines\.txt has 6 lines, so --lines 9:… selects nothing\./);
+  const blank = run('entities', file, '--lines', '5', '--models', fixtureModels());
+  finished(blank, 1);
+  assert.match(blank.stderr, /Lines 5:5 of .*lines\.txt have no text to analyse/);
+  for (const bad of ['0:2', '3:2', 'a:b', ':', '']) {
+    const usage = run('entities', file, '--lines', bad, '--models', fixtureModels());
+    finished(usage, 2);
+    assert.match(usage.stderr, /--lines must be FROM:TO/, JSON.stringify(bad));
+  }
 });
