@@ -10,13 +10,22 @@ import { inertMessageText } from './ui/inertText';
 import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
+import type { PanelState } from './webview/messages';
 
 /**
  * Wiring only: settings, the worker client (started on first use, never here), commands, the
  * results panel, the Questions view, the entity highlighter and the status bar. Inference never runs on the extension
  * host.
  */
-export function activate(context: vscode.ExtensionContext): { client: WorkerClient; entities: EntityHighlighter } {
+/** What `activate` returns: the extension's parts that tests (and other extensions) may read. */
+export interface ExtensionApi {
+  client: WorkerClient;
+  entities: EntityHighlighter;
+  /** What the results panel shows now, when it is open. */
+  panelState(): Readonly<PanelState> | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('Text Analytics', { log: true });
   const config = (scope?: vscode.ConfigurationScope) => new Config(context, scope);
 
@@ -87,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): { client: WorkerClie
       void client.reconfigure(config().engineOptions()).catch((error: unknown) => log.error(String(error)));
     }),
   );
-  return { client, entities };
+  return { client, entities, panelState: () => ResultsPanel.current?.shown };
 }
 
 export function deactivate(): void {

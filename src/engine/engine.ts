@@ -22,10 +22,24 @@ import { entitySpans, type ParagraphEntity } from './entities';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
 import { silentLogger, type Logger } from './log';
 import { ModelStore, type LoadedModel } from './modelStore';
-import { ResultCache } from './resultCache';
+import { ResultCache, type ResultCacheLimits } from './resultCache';
 import { sentenceSentiments, type SentenceScore } from './sentiment';
 import type { TaskContext } from './task';
 import { EXTENSION_VERSION } from './version';
+
+/**
+ * What the result caches may hold. A sentence's score is one small object (about 64 bytes with its
+ * boxed numbers); a paragraph's entities an array of objects of about 80 bytes each. 16 MiB each
+ * keeps, with the keys, some 90,000 sentences' worth of entries (the 50,000-entry limit comes
+ * first) or 150,000 entities: far more than a long editing session revisits, and a bound that a
+ * worker running for days over large documents cannot outgrow.
+ */
+const SENTIMENT_CACHE: Partial<ResultCacheLimits<SentenceScore>> = { maxEntries: 50_000, maxBytes: 16 * 1024 * 1024, sizeOf: () => 64 };
+const ENTITY_CACHE: Partial<ResultCacheLimits<ParagraphEntity[]>> = {
+  maxEntries: 50_000,
+  maxBytes: 16 * 1024 * 1024,
+  sizeOf: (entities) => 32 + 80 * entities.length,
+};
 
 export interface EngineHooks {
   log?: Logger;
@@ -45,8 +59,8 @@ export interface EngineHooks {
  */
 export class Engine {
   private readonly models: ModelStore;
-  private readonly sentimentCache = new ResultCache<SentenceScore>();
-  private readonly entityCache = new ResultCache<ParagraphEntity[]>();
+  private readonly sentimentCache = new ResultCache<SentenceScore>(SENTIMENT_CACHE);
+  private readonly entityCache = new ResultCache<ParagraphEntity[]>(ENTITY_CACHE);
   private readonly log: Logger;
   private readonly limits: BatchLimits;
 

@@ -107,6 +107,11 @@ export class ResultsPanel implements vscode.Disposable {
     panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message), undefined, this.disposables);
   }
 
+  /** What the panel shows now (for tests and other extensions, through the extension's exports). */
+  get shown(): Readonly<PanelState> {
+    return this.state;
+  }
+
   /** Shows a finished analysis, replacing whatever was shown; clears any notice. */
   showSentiment(view: SentimentView): void {
     this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;

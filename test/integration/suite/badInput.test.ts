@@ -11,17 +11,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { WorkerClient } from '../../../src/client/workerClient';
+import type { ExtensionApi } from '../../../src/extension';
 import type { AskResult, SentimentResult, Span, Task, TopicsResult } from '../../../src/protocol';
-import type { DocumentEntities, EntityHighlighter } from '../../../src/ui/entityHighlighter';
+import type { DocumentEntities } from '../../../src/ui/entityHighlighter';
 
 const EXTENSION_ID = 'local-text-analytics.local-text-analytics';
 const TASKS: readonly Task[] = ['sentiment', 'topics', 'entities', 'qa'];
-
-interface ExtensionApi {
-  client: WorkerClient;
-  entities: EntityHighlighter;
-}
 
 /** Each command once on the active editor; what each returned (undefined: it did not analyse). */
 async function runAllCommands(): Promise<{

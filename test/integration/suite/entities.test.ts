@@ -10,15 +10,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { WorkerClient } from '../../../src/client/workerClient';
+import type { ExtensionApi } from '../../../src/extension';
 import type { DocumentEntities, EntityHighlighter } from '../../../src/ui/entityHighlighter';
 
 const EXTENSION_ID = 'local-text-analytics.local-text-analytics';
-
-interface ExtensionApi {
-  client: WorkerClient;
-  entities: EntityHighlighter;
-}
 
 /** What the planted model finds in it (test/fixtures/planted.ts), in order. */
 const TEXT = 'Angela Merkel met Barack Obama in Buenos Aires.\n\nGoogle and Mozilla opened offices in Paris.\n';

@@ -15,6 +15,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
 import type { WorkerClient } from '../../../src/client/workerClient';
 import type { EngineStatus } from '../../../src/client/status';
 import type { Method, SentimentResult } from '../../../src/protocol';
@@ -24,10 +25,6 @@ import { SAMPLE_SENTENCES, SAMPLE_TEXT } from '../sample';
 const EXTENSION_ID = 'local-text-analytics.local-text-analytics';
 const FAULT_ENV = 'TEXT_ANALYTICS_TEST_WORKER_FAULT';
 const RESTART_COMMAND = 'Text Analytics: Restart Inference Worker';
-
-interface ExtensionApi {
-  client: WorkerClient;
-}
 
 /** How one request the extension sent through the client ended, when it failed. */
 interface Failure {
