@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EngineError } from '../../src/engine/errors';
-import type { Answer, AskResult, EntitiesResult, SentimentResult, Span, TopicsParams, TopicsResult } from '../../src/protocol';
+import type { Answer, AskResult, EntitiesResult, SentimentResult, TopicsParams, TopicsResult } from '../../src/protocol';
 import { disposedAfterwards, fixtureOptions } from '../helpers';
+import { assertCovers, assertSortedApart, assertSpans, type Bounds, mergedRanges } from '../spans';
 
 // Hostile and malformed documents through the real engine on the planted fixture models (see
 // test/fixtures/planted.ts): entities are the planted names (Angela/Merkel, Berlin, Paris, Tokyo,
@@ -271,64 +272,6 @@ function isBadInput(error: unknown, message: RegExp): boolean {
   assert.equal(error.code, 'bad-input');
   assert.match(error.message, message);
   return true;
-}
-
-/** The ranges clamped to the text, with overlapping and touching ones joined: what is analysed. */
-function mergedRanges(ranges: ReadonlyArray<[number, number]>, length: number): Array<[number, number]> {
-  const clamped = ranges.map(([start, end]): [number, number] => [Math.max(0, start), Math.min(length, end)]).filter(([start, end]) => start < end);
-  const merged: Array<[number, number]> = [];
-  for (const [start, end] of clamped.sort((a, b) => a[0] - b[0])) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
-}
-
-interface Bounds {
-  /** The whole document: the analysed text with what comes before and after it. */
-  document: string;
-  /** Where the analysed text starts and ends in it. */
-  from: number;
-  to: number;
-}
-
-const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
-const LOW_SURROGATE = /[\uDC00-\uDFFF]/;
-const EXTENDING = /[\p{M}\u200c\u200d]/u;
-
-/**
- * Each span is the document's own text at its offsets, inside what was analysed, and (with
- * `wholeCharacters`) cuts no character in two: no surrogate pair, and no combining mark or
- * zero-width joiner left outside after a letter.
- */
-function assertSpans({ document, from, to }: Bounds, spans: readonly Span[], what: string, { wholeCharacters = true } = {}): void {
-  for (const span of spans) {
-    const at = `${what} ${JSON.stringify(span.text.slice(0, 40))} at [${span.start}, ${span.end})`;
-    assert.ok(Number.isInteger(span.start) && Number.isInteger(span.end), `${at}: whole offsets`);
-    assert.ok(from <= span.start && span.start < span.end && span.end <= to, `${at}: not empty and inside [${from}, ${to}]`);
-    assert.equal(span.text, document.slice(span.start, span.end), `${at}: its text is the document's`);
-    if (!wholeCharacters) continue;
-    const splitsPair = (i: number) => HIGH_SURROGATE.test(document[i - 1] ?? '') && LOW_SURROGATE.test(document[i] ?? '');
-    assert.ok(!splitsPair(span.start) && !splitsPair(span.end), `${at}: splits a surrogate pair`);
-    assert.ok(!EXTENDING.test(String.fromCodePoint(document.codePointAt(span.end) ?? 0x20)), `${at}: leaves out a combining mark after it`);
-  }
-}
-
-/** Every character of the analysed text that is not whitespace lies in one of the spans: nothing is lost. */
-function assertCovers({ document, from, to }: Bounds, spans: readonly Span[], what: string): void {
-  let s = 0;
-  for (let i = from; i < to; i++) {
-    while (s < spans.length && spans[s].end <= i) s++;
-    if (/\s/.test(document[i])) continue;
-    assert.ok(s < spans.length && spans[s].start <= i, `${what} leave out ${JSON.stringify(document[i])} at ${i}`);
-  }
-}
-
-function assertSortedApart(spans: readonly Span[], what: string): void {
-  for (let i = 1; i < spans.length; i++) {
-    assert.ok(spans[i - 1].end <= spans[i].start, `${what} sorted and apart: [${spans[i - 1].start}, ${spans[i - 1].end}) then [${spans[i].start}, ${spans[i].end})`);
-  }
 }
 
 function assertProbability(score: number): void {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { EngineError } from '../../src/engine/errors';
-import type { Answer, Span } from '../../src/protocol';
+import type { Answer } from '../../src/protocol';
 import { disposedAfterwards, fixtureOptions } from '../helpers';
+import { assertCovers, assertSortedApart, assertSpans, type Bounds, mergedRanges } from '../spans';
 
 // Seeded property tests: a few hundred random Unicode documents per task through the real engine
 // on the planted fixture models (test/fixtures/planted.ts). The documents mix arbitrary code
@@ -111,11 +112,11 @@ describe(`random Unicode documents (seed ${SEED}, ${RUNS} per task)`, () => {
     property(async (doc) => {
       const result = await unlessBlank(doc, () => engine.sentiment({ text: doc.text, neutralBand: 0.1, offset: doc.offset }));
       if (!result) return;
-      assertSpans(doc, result.paragraphs, 'paragraph');
-      assertSpans(doc, result.sentences, 'sentence');
+      assertSpans(bounds(doc), result.paragraphs, 'paragraph');
+      assertSpans(bounds(doc), result.sentences, 'sentence');
       assertSortedApart(result.sentences, 'sentences');
       assertSortedApart(result.paragraphs, 'paragraphs');
-      assertCovers(doc, result.sentences, 'the sentences');
+      assertCovers(bounds(doc), result.sentences, 'the sentences');
       for (const sentence of result.sentences) {
         const paragraph = result.paragraphs[sentence.paragraph];
         assert.ok(paragraph.start <= sentence.start && sentence.end <= paragraph.end, 'a sentence lies in its paragraph');
@@ -139,7 +140,7 @@ describe(`random Unicode documents (seed ${SEED}, ${RUNS} per task)`, () => {
         const ranges = perMille?.map(([a, b]): [number, number] => [Math.round((a * n) / 1000), Math.round((b * n) / 1000)]);
         const result = await engine.entities({ text: doc.text, minScore: 0.5, offset: doc.offset, ranges });
         const analysed = ranges ? mergedRanges(ranges, n) : [[0, n]];
-        assertSpans(doc, result.entities, 'entity', { wholeCharacters: !ranges });
+        assertSpans(bounds(doc), result.entities, 'entity', { wholeCharacters: !ranges });
         assertSortedApart(result.entities, 'entities');
         for (const e of result.entities) {
           assert.ok(['PER', 'LOC', 'ORG', 'MISC'].includes(e.type), e.type);
@@ -162,10 +163,10 @@ describe(`random Unicode documents (seed ${SEED}, ${RUNS} per task)`, () => {
       const result = await unlessBlank(doc, () => engine.ask(params, { onProgress: (progress) => early.push(...(progress.answers ?? [])) }));
       if (!result) return;
       // The answers so far, shown while a long text is read, are spans of the document too.
-      assertSpans(doc, early, 'answer so far');
-      assertSpans(doc, early.map((a) => a.sentence), 'sentence of an answer so far');
-      assertSpans(doc, result.answers, 'answer');
-      assertSpans(doc, result.answers.map((a) => a.sentence), 'answer sentence');
+      assertSpans(bounds(doc), early, 'answer so far');
+      assertSpans(bounds(doc), early.map((a) => a.sentence), 'sentence of an answer so far');
+      assertSpans(bounds(doc), result.answers, 'answer');
+      assertSpans(bounds(doc), result.answers.map((a) => a.sentence), 'answer sentence');
       assert.ok(result.answers.length <= 3);
       assertSortedApart([...result.answers].sort((a, b) => a.start - b.start), 'answers');
       for (const a of result.answers) {
@@ -185,9 +186,9 @@ describe(`random Unicode documents (seed ${SEED}, ${RUNS} per task)`, () => {
         const labels = ['sports', 'politics', '😀 emoji\uD800'];
         const result = await unlessBlank(doc, () => engine.topics({ text: doc.text, labels, multiLabel, hypothesisTemplate: 'This text is about {}.', format, offset: doc.offset }));
         if (!result) return;
-        assertSpans(doc, result.sections, 'section');
+        assertSpans(bounds(doc), result.sections, 'section');
         assertSortedApart(result.sections, 'sections');
-        assertCovers(doc, result.sections, 'the sections');
+        assertCovers(bounds(doc), result.sections, 'the sections');
         for (const scores of [result.document, ...result.sections.map((s) => s.labels)]) {
           assert.deepEqual(new Set(scores.map((s) => s.label)), new Set(labels));
           for (const { score } of scores) assert.ok(Number.isFinite(score) && score >= 0 && score <= 1, `score ${score}`);
@@ -219,55 +220,8 @@ async function unlessBlank<T>(doc: RandomDocument, run: () => Promise<T>): Promi
   return undefined;
 }
 
-/** The ranges clamped to the text, with overlapping and touching ones joined: what is analysed. */
-function mergedRanges(ranges: ReadonlyArray<[number, number]>, length: number): Array<[number, number]> {
-  const clamped = ranges.map(([start, end]): [number, number] => [Math.max(0, start), Math.min(length, end)]).filter(([start, end]) => start < end);
-  const merged: Array<[number, number]> = [];
-  for (const [start, end] of clamped.sort((a, b) => a[0] - b[0])) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
-}
 
-const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
-const LOW_SURROGATE = /[\uDC00-\uDFFF]/;
-const EXTENDING = /[\p{M}\u200c\u200d]/u;
-
-/**
- * Each span is the document's own text at its offsets, inside the analysed text, not empty, and
- * (with `wholeCharacters`) cuts no character in two: no surrogate pair, and no combining mark or
- * zero-width joiner left outside after it.
- */
-function assertSpans(doc: RandomDocument, spans: readonly Span[], what: string, { wholeCharacters = true } = {}): void {
-  const from = doc.offset;
-  const to = doc.offset + doc.text.length;
-  for (const span of spans) {
-    const at = `${what} at [${span.start}, ${span.end})`;
-    assert.ok(Number.isInteger(span.start) && Number.isInteger(span.end), `${at}: whole offsets`);
-    assert.ok(from <= span.start && span.start < span.end && span.end <= to, `${at}: not empty and inside [${from}, ${to}]`);
-    assert.equal(span.text, doc.document.slice(span.start, span.end), `${at}: its text is the document's`);
-    if (!wholeCharacters) continue;
-    const splitsPair = (i: number) => HIGH_SURROGATE.test(doc.document[i - 1] ?? '') && LOW_SURROGATE.test(doc.document[i] ?? '');
-    assert.ok(!splitsPair(span.start) || span.start === from, `${at}: splits a surrogate pair`);
-    assert.ok(!splitsPair(span.end) || span.end === to, `${at}: splits a surrogate pair`);
-    if (span.end < to) assert.ok(!EXTENDING.test(String.fromCodePoint(doc.document.codePointAt(span.end) as number)), `${at}: leaves out a combining mark after it`);
-  }
-}
-
-/** Every character of the analysed text that is not whitespace lies in one of the (sorted) spans. */
-function assertCovers(doc: RandomDocument, spans: readonly Span[], what: string): void {
-  let s = 0;
-  for (let i = doc.offset; i < doc.offset + doc.text.length; i++) {
-    while (s < spans.length && spans[s].end <= i) s++;
-    if (/\s/.test(doc.document[i])) continue;
-    assert.ok(s < spans.length && spans[s].start <= i, `${what} leave out ${JSON.stringify(doc.document[i])} at ${i}`);
-  }
-}
-
-function assertSortedApart(spans: readonly Span[], what: string): void {
-  for (let i = 1; i < spans.length; i++) {
-    assert.ok(spans[i - 1].end <= spans[i].start, `${what} sorted and apart: [${spans[i - 1].start}, ${spans[i - 1].end}) then [${spans[i].start}, ${spans[i].end})`);
-  }
+/** The document and where its analysed text lies in it, for the span checks of test/spans.ts. */
+function bounds(doc: RandomDocument): Bounds {
+  return { document: doc.document, from: doc.offset, to: doc.offset + doc.text.length };
 }
