@@ -21,6 +21,7 @@ import {
   isStringArray,
   isUriString,
   oneOf,
+  readReveal,
   stringsOf,
 } from './validate';
 
@@ -212,17 +213,8 @@ export function readWebviewToHost(value: unknown): WebviewToHost | undefined {
   switch (value.type) {
     case 'ready':
       return hasOnlyKeys(value, ['type']) ? { type: 'ready' } : undefined;
-    case 'reveal': {
-      const { uri, start, end, focusEditor } = value;
-      const wellFormed =
-        hasOnlyKeys(value, ['type', 'uri', 'start', 'end', 'focusEditor']) &&
-        isUriString(uri) &&
-        isOffset(start) &&
-        isOffset(end) &&
-        start <= end &&
-        typeof focusEditor === 'boolean';
-      return wellFormed ? { type: 'reveal', uri, start, end, focusEditor } : undefined;
-    }
+    case 'reveal':
+      return readReveal(value);
     case 'rerun':
       return hasOnlyKeys(value, ['type', 'uri']) && isUriString(value.uri) ? { type: 'rerun', uri: value.uri } : undefined;
     case 'classifyTopics': {

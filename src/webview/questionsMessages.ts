@@ -10,7 +10,7 @@
  */
 
 import type { Answer } from '../protocol';
-import { hasOnlyKeys, isArrayOf, isFiniteNumber, isOffset, isRecord, isSpan, isUriString, oneOf, stringsOf } from './validate';
+import { hasOnlyKeys, isArrayOf, isFiniteNumber, isOffset, isRecord, isSpan, isUriString, oneOf, readReveal, stringsOf } from './validate';
 
 /** What a question is about: a document, or a selection of it. */
 export interface QuestionScope {
@@ -124,17 +124,8 @@ export function readQuestionsToHost(value: unknown): QuestionsToHost | undefined
       const wellFormed = hasOnlyKeys(value, ['type', 'question']) && typeof question === 'string' && question.trim() !== '' && question.length <= MAX_QUESTION_LENGTH;
       return wellFormed ? { type: 'ask', question } : undefined;
     }
-    case 'reveal': {
-      const { uri, start, end, focusEditor } = value;
-      const wellFormed =
-        hasOnlyKeys(value, ['type', 'uri', 'start', 'end', 'focusEditor']) &&
-        isUriString(uri) &&
-        isOffset(start) &&
-        isOffset(end) &&
-        start <= end &&
-        typeof focusEditor === 'boolean';
-      return wellFormed ? { type: 'reveal', uri, start, end, focusEditor } : undefined;
-    }
+    case 'reveal':
+      return readReveal(value);
     default:
       return undefined;
   }

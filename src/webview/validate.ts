@@ -74,6 +74,28 @@ export function isSpan(value: unknown): value is Record<string, unknown> & { sta
   return isRecord(value) && isOffset(value.start) && isOffset(value.end) && value.start <= value.end && typeof value.text === 'string';
 }
 
+/** "Select [start, end) in the editor showing `uri`": the reveal message both webviews send. */
+export interface RevealMessage {
+  type: 'reveal';
+  uri: string;
+  start: number;
+  end: number;
+  focusEditor: boolean;
+}
+
+/** A copy of `value` if it is a well-formed {@link RevealMessage} (its `type` already checked). */
+export function readReveal(value: Record<string, unknown>): RevealMessage | undefined {
+  const { uri, start, end, focusEditor } = value;
+  const wellFormed =
+    hasOnlyKeys(value, ['type', 'uri', 'start', 'end', 'focusEditor']) &&
+    isUriString(uri) &&
+    isOffset(start) &&
+    isOffset(end) &&
+    start <= end &&
+    typeof focusEditor === 'boolean';
+  return wellFormed ? { type: 'reveal', uri, start, end, focusEditor } : undefined;
+}
+
 /**
  * Attributes whose value the browser runs, loads or navigates to. A document-derived value in one
  * of them would be a way in, so the webview's element builder (`h` in dom.ts) refuses them all;
