@@ -6,17 +6,7 @@
  * tokenizers and windows meet in use.
  */
 
-/** mulberry32: a small, fast, seeded PRNG. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../test/seededRandom';
 
 const PEOPLE = [
   'Angela Merkel', 'Marie Curie', 'Barack Obama', 'Ada Lovelace', 'Nelson Mandela', 'Grace Hopper', 'Amartya Sen',

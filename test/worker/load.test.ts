@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { WorkerClient, WorkerRequestError } from '../../src/client/workerClient';
 import type { Method, Methods, Progress } from '../../src/protocol';
 import { fixtureOptions, REPO } from '../helpers';
+import { seededRandom as random } from '../seededRandom';
 
 const WORKER = join(REPO, 'dist', 'worker.js');
 const BURST = 200;
@@ -30,18 +31,6 @@ const RSS_GROWTH_BOUND = 128 * 1024 * 1024;
 
 type Analysis = Exclude<Method, 'info'>;
 const ANALYSES: readonly Analysis[] = ['sentiment', 'entities', 'ask', 'topics'];
-
-/** Seeded, so that a failure can be replayed: mulberry32. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Document {
   name: string;

@@ -16,6 +16,7 @@ import type { ExtensionApi } from '../../../src/extension';
 import type { WorkerClient } from '../../../src/client/workerClient';
 import type { SentimentResult } from '../../../src/protocol';
 import type { DocumentEntities, EntityHighlighter } from '../../../src/ui/entityHighlighter';
+import { seededRandom as random } from '../../seededRandom';
 
 const EXTENSION_ID = 'local-text-analytics.local-text-analytics';
 
@@ -28,18 +29,6 @@ interface HeldAnswers {
   release(): void;
   /** Stops holding answers, and lets those held through. */
   restore(): void;
-}
-
-/** Seeded, so that a failure can be replayed: mulberry32. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PEOPLE = ['Angela Merkel', 'Barack Obama', 'Marie Curie'];
