@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
 
 const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 // Plain text: VS Code's own Markdown extension would spend a while parsing 20 MB first.
@@ -55,14 +55,7 @@ describe('a 20 MB document in VS Code', { skip: e2eSkipReason(), timeout: 300_00
 
     const rows = vscode.webview().locator('.sentence-row');
     await rows.first().waitFor({ timeout: 60_000 });
-    const shown = await rows.evaluateAll((elements) =>
-      elements.map((row) => ({
-        start: Number(row.getAttribute('data-start')),
-        end: Number(row.getAttribute('data-end')),
-        label: row.querySelector('.label')?.textContent?.trim(),
-        text: row.querySelector('.text')?.textContent?.trim(),
-      })),
-    );
+    const shown = await shownSentences(vscode.webview());
     // The top of the file is in view: a few dozen lines, so a few dozen sentences, in file order.
     assert.ok(shown.length >= SAMPLE_SENTENCES.length && shown.length < 500, `${shown.length} sentences`);
     assert.ok(shown[shown.length - 1].end < 50_000, 'only the part in view was analysed');

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_DOCUMENT_LABEL, SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
 
 const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'sentiment');
 const FILE = 'notes.md';
@@ -54,14 +54,7 @@ describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_0
     }
     await vscode.screenshot('results');
 
-    const shown = await rows.evaluateAll((elements) =>
-      elements.map((row) => ({
-        start: Number(row.getAttribute('data-start')),
-        end: Number(row.getAttribute('data-end')),
-        label: row.querySelector('.label')?.textContent?.trim(),
-        text: row.querySelector('.text')?.textContent?.trim(),
-      })),
-    );
+    const shown = await shownSentences(panel);
     assert.deepEqual(
       shown.map(({ text, label }) => [text, label]),
       SAMPLE_SENTENCES.map(([text, label]) => [text, label]),

@@ -557,6 +557,26 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, w
   }
 }
 
+/** A sentence row of the results panel's sentiment view, as shown. */
+export interface ShownSentence {
+  start: number;
+  end: number;
+  label?: string;
+  text?: string;
+}
+
+/** The sentiment view's sentence rows in `panel`: their offsets, label and text, in order. */
+export async function shownSentences(panel: FrameLocator): Promise<ShownSentence[]> {
+  return panel.locator('.sentence-row').evaluateAll((elements) =>
+    elements.map((row) => ({
+      start: Number(row.getAttribute('data-start')),
+      end: Number(row.getAttribute('data-end')),
+      label: row.querySelector('.label')?.textContent?.trim(),
+      text: row.querySelector('.text')?.textContent?.trim(),
+    })),
+  );
+}
+
 function exactly(text: string): RegExp {
   return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
 }
