@@ -23,7 +23,7 @@ import { stderrLogger, silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
-import { TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type TopicScore, type TopicsParams, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
+import { MAX_TEXT_LENGTH, TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type TopicScore, type TopicsParams, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
 
 const USAGE = `Usage:
   text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
@@ -100,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, file, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
   const maxChars = numberOption(values['max-chars'], 'max-chars');
-  if (!Number.isInteger(maxChars) || maxChars < 1) throw new UsageError('--max-chars must be a whole number, at least 1.');
+  if (!Number.isInteger(maxChars) || maxChars < 1 || maxChars > MAX_TEXT_LENGTH) {
+    throw new UsageError(`--max-chars must be a whole number from 1 to ${MAX_TEXT_LENGTH} (what one request can take).`);
+  }
   const reading: ReadOptions = { maxChars, lines: values.lines === undefined ? undefined : lineRange(values.lines) };
   const read = (path: string | undefined) => readDocument(requireFile(path), reading);
   const engine = new Engine(options, { log: values.verbose ? stderrLogger : silentLogger });
@@ -331,7 +333,7 @@ function readDocument(file: string, { maxChars, lines }: ReadOptions): TextDocum
     if (length > maxChars) {
       throw new InputError(
         `${file} has ${length.toLocaleString('en')} characters, more than the limit of ${maxChars.toLocaleString('en')} (--max-chars). ` +
-          `Analyse part of it with --lines FROM:TO, or raise the limit with --max-chars ${length}.`,
+          `Analyse part of it with --lines FROM:TO${length <= MAX_TEXT_LENGTH ? `, or raise the limit with --max-chars ${length}` : ''}.`,
       );
     }
   }
@@ -352,7 +354,7 @@ function readDocument(file: string, { maxChars, lines }: ReadOptions): TextDocum
   if (part.length > maxChars) {
     throw new InputError(
       `${name} have ${part.length.toLocaleString('en')} characters, more than the limit of ${maxChars.toLocaleString('en')} (--max-chars). ` +
-        `Choose fewer lines, or raise the limit with --max-chars ${part.length}.`,
+        `Choose fewer lines${part.length <= MAX_TEXT_LENGTH ? `, or raise the limit with --max-chars ${part.length}` : ''}.`,
     );
   }
   return { text, part, offset };

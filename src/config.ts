@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { TASKS, type DevicePreference, type EngineOptions, type Precision, type Task } from './protocol';
+import { MAX_TEXT_LENGTH, TASKS, type DevicePreference, type EngineOptions, type Precision, type Task } from './protocol';
 
 const SECTION = 'textAnalytics';
 
@@ -48,7 +48,7 @@ export class Config {
   }
 
   get maxDocumentSize(): number {
-    return Math.max(1000, this.raw.get<number>('maxDocumentSize', 2_000_000));
+    return Math.min(MAX_TEXT_LENGTH, Math.max(1000, this.raw.get<number>('maxDocumentSize', 2_000_000)));
   }
 
   get neutralBand(): number {

@@ -39,6 +39,14 @@ export interface EngineOptions {
   idleUnloadSeconds: number;
 }
 
+/**
+ * The longest text one request may carry, in UTF-16 units. The engine tokenizes a request's text
+ * before its first batch: 20 MB of text took 3–7 GB and 20–60 s before the first progress report,
+ * where 5,000,000 characters stay within about 1.5 GB. `textAnalytics.maxDocumentSize` and the
+ * CLI's `--max-chars` cannot go above it; a part of a longer document can always be analysed.
+ */
+export const MAX_TEXT_LENGTH = 5_000_000;
+
 export interface ModelInfo {
   task: Task;
   /** The Hub id, or the folder's name for a local folder. */

@@ -18,6 +18,7 @@ import type {
   WorkerActivity,
   WorkerInfo,
 } from '../protocol';
+import { MAX_TEXT_LENGTH } from '../protocol';
 import { entitySpans, type ParagraphEntity } from './entities';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
 import { silentLogger, type Logger } from './log';
@@ -26,6 +27,7 @@ import { ResultCache, type ResultCacheLimits } from './resultCache';
 import { sentenceSentiments, type SentenceScore } from './sentiment';
 import type { TaskContext } from './task';
 import { EXTENSION_VERSION } from './version';
+import { EngineError } from './errors';
 
 /**
  * What the result caches may hold. A sentence's score is one small object (about 64 bytes with its
@@ -73,21 +75,25 @@ export class Engine {
     this.models = new ModelStore(options, this.log);
   }
 
-  sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
+  async sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
+    checkLength(params.text);
     return this.withModel('sentiment', 'sentiment', context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
   }
 
   /** Answers a question from the text (extractive: every answer is a span of it). */
-  ask(params: AskParams, context: TaskContext = {}): Promise<AskResult> {
+  async ask(params: AskParams, context: TaskContext = {}): Promise<AskResult> {
+    checkLength(params.text);
     return this.withModel('qa', 'ask', context, (model) => answerSpans(model, params, context, this.limits));
   }
 
   /** Scores the text and each of its sections against the user's topic labels (zero-shot). */
-  topics(params: TopicsParams, context: TaskContext = {}): Promise<TopicsResult> {
+  async topics(params: TopicsParams, context: TaskContext = {}): Promise<TopicsResult> {
+    checkLength(params.text);
     return this.withModel('topics', 'topics', context, (model) => classifyTopics(model, params, context, this.limits));
   }
 
-  entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {
+  async entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {
+    checkLength(params.text);
     return this.withModel('entities', 'entities', context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
   }
 
@@ -133,4 +139,16 @@ export class Engine {
   async dispose(): Promise<void> {
     await this.models.dispose();
   }
+}
+
+/**
+ * Refuses a text longer than {@link MAX_TEXT_LENGTH} before any work: the worker would need
+ * gigabytes for it. The extension and the CLI refuse such documents first, offering a part.
+ */
+function checkLength(text: string): void {
+  if (text.length <= MAX_TEXT_LENGTH) return;
+  throw new EngineError(
+    'bad-input',
+    `The text has ${text.length.toLocaleString('en')} characters, more than the ${MAX_TEXT_LENGTH.toLocaleString('en')} one request can take. Analyse a part of it: a selection or the part in view (in the CLI, --lines).`,
+  );
 }

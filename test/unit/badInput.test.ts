@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EngineError } from '../../src/engine/errors';
-import type { Answer, AskResult, EntitiesResult, SentimentResult, TopicsParams, TopicsResult } from '../../src/protocol';
+import { MAX_TEXT_LENGTH, type Answer, type AskResult, type EntitiesResult, type SentimentResult, type TopicsParams, type TopicsResult } from '../../src/protocol';
 import { disposedAfterwards, fixtureOptions } from '../helpers';
 import { assertCovers, assertSortedApart, assertSpans, type Bounds, mergedRanges } from '../spans';
 
@@ -255,6 +255,35 @@ describe('hostile questions, labels and templates', () => {
     await assert.rejects(topics(['', ' \t', '\r\n']), (error: unknown) => isBadInput(error, /at least one topic label/));
     await assert.rejects(topics(['sports'], 'No placeholder here.'), (error: unknown) => isBadInput(error, /has no \{\} for the label/));
     await assert.rejects(topics(['word '.repeat(600)]), (error: unknown) => isBadInput(error, /topic label is too long/));
+  });
+});
+
+describe('a 20 MB document', () => {
+  // 20 MiB of ordinary sentences: tokenized whole it would take the worker gigabytes and most of a
+  // minute before the first progress report, so every task refuses it before any work.
+  const sentence = 'Angela Merkel had a wonderful day in Berlin in 1990. ';
+  const huge = sentence.repeat(Math.ceil((20 * 1024 * 1024) / sentence.length));
+  const tooLarge = new RegExp(`The text has ${huge.length.toLocaleString('en')} characters, more than the ${MAX_TEXT_LENGTH.toLocaleString('en')} one request can take\\. Analyse a part of it`);
+
+  test('is refused by every task at once with a message that says how to analyse a part', async () => {
+    const runs = {
+      sentiment: () => engine.sentiment({ text: huge, neutralBand: 0.1 }),
+      entities: () => engine.entities({ text: huge, minScore: 0.5 }),
+      ask: () => engine.ask({ text: huge, question: 'When was it?', top: 3, minScore: 0.1 }),
+      topics: () => engine.topics({ text: huge, labels: TOPIC_LABELS, multiLabel: false, hypothesisTemplate: TEMPLATE, format: 'plaintext' }),
+    };
+    for (const [task, run] of Object.entries(runs)) {
+      await assert.rejects(run(), (error: unknown) => isBadInput(error, tooLarge), task);
+    }
+  });
+
+  test('a part of it at the limit is analysed, with offsets into that part', async () => {
+    const part = huge.slice(0, MAX_TEXT_LENGTH - (MAX_TEXT_LENGTH % sentence.length));
+    const result = await engine.entities({ text: part, minScore: 0.5, offset: 1000, ranges: [[0, sentence.length * 2]] });
+    assert.deepEqual(
+      result.entities.map((e) => [e.text, e.start]),
+      [['Angela Merkel', 1000], ['Berlin', 1000 + sentence.indexOf('Berlin')], ['Angela Merkel', 1000 + sentence.length], ['Berlin', 1000 + sentence.length + sentence.indexOf('Berlin')]],
+    );
   });
 });
 
