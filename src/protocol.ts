@@ -41,9 +41,11 @@ export interface EngineOptions {
 
 /**
  * The longest text one request may carry, in UTF-16 units. The engine tokenizes a request's text
- * before its first batch: 20 MB of text took 3–7 GB and 20–60 s before the first progress report,
- * where 5,000,000 characters stay within about 1.5 GB. `textAnalytics.maxDocumentSize` and the
- * CLI's `--max-chars` cannot go above it; a part of a longer document can always be analysed.
+ * before its first batch (and cannot be cancelled during it): 20 MB of text took 3–7 GB and 20–60 s
+ * before the first progress report; 5,000,000 characters take up to about 1.8 GB and 3–6 s, the
+ * default limit of 2,000,000 up to 1 GB and 1–2.6 s (fixture models, 2-core machine).
+ * `textAnalytics.maxDocumentSize` and the CLI's `--max-chars` cannot go above it; a part of a
+ * longer document can always be analysed.
  */
 export const MAX_TEXT_LENGTH = 5_000_000;
 
