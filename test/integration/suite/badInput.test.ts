@@ -2,7 +2,7 @@
  * Bad input inside a real extension host: empty, whitespace-only and binary documents are refused
  * without a request reaching the worker and without touching the document, and a document of odd
  * Unicode (lone surrogates — which VS Code stores as U+FFFD —, emoji sequences, combining marks, right-to-left text, CJK, zero-width
- * characters, CRLF line ends, a long line without spaces) is analysed by all four commands with
+ * characters, CRLF and CR line ends, a 200,000-character line without spaces) is analysed by all four commands with
  * every reported span equal to the document's text at its offsets.
  *
  * Needs the fixture models (`npm run fixtures`) and a built extension (`npm run build`).
@@ -106,7 +106,8 @@ suite('Bad input in the extension host', () => {
       'Zero\u200bwidth\u200cjoiners\u200d and a BOM \ufeff around Google, Mozilla and UNESCO.\r',
       'A lone high \ud800 and a lone low \udc00 surrogate near Tokyo, sadly awful.\r',
       'e\u0301\u0302\u0303\u0304 Z\u0351\u0352\u0353a\u0354\u0355l\u0356g\u0357o terrible.\r',
-      'x'.repeat(20_000) + ' then Paris.\r',
+      'x'.repeat(200_000) + ' then Paris.\r',
+      'A line ending in a lone CR about Mozilla.\rAnd another one in Berlin.\r',
       '',
     ].join('\n');
     const document = await showUntitled(content);
