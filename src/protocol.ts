@@ -9,6 +9,8 @@
  * makes the worker stop that request as soon as it can and answer it with a `cancelled` error.
  */
 
+import { isFiniteNumber, isOffset, isRecord, oneOf } from './validate';
+
 export type Task = 'sentiment' | 'topics' | 'entities' | 'qa';
 export const TASKS: readonly Task[] = ['sentiment', 'topics', 'entities', 'qa'];
 
@@ -343,25 +345,9 @@ const MODEL_SOURCES = allOf<ModelInfo['source']>({ setting: true, bundled: true,
 type Problem = string | undefined;
 type Fields = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Request ids are positive integers, fresh per request (see WorkerClient). */
 function isRequestId(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) > 0;
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isOffset(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-function oneOf<T>(value: unknown, allowed: readonly T[]): value is T {
-  return allowed.includes(value as T);
 }
 
 /**
@@ -387,9 +373,9 @@ const must = {
   boolean: (value: unknown): Problem => (typeof value === 'boolean' ? undefined : 'is not a boolean'),
   offset: (value: unknown): Problem => (isOffset(value) ? undefined : 'is not a non-negative integer'),
   oneOf:
-    <T>(allowed: readonly T[]) =>
+    <T extends string>(allowed: readonly T[]) =>
     (value: unknown): Problem =>
-      oneOf(value, allowed) ? undefined : `is not one of ${allowed.join(', ')}`,
+      oneOf(value, allowed) !== undefined ? undefined : `is not one of ${allowed.join(', ')}`,
   optional:
     (check: (value: unknown) => Problem) =>
     (value: unknown): Problem =>
@@ -515,7 +501,7 @@ const ACTIVITIES: { [K in WorkerActivity['kind']]: Record<string, (value: unknow
 
 function activityProblem(value: unknown): Problem {
   if (!isRecord(value)) return 'is not an object';
-  if (!oneOf(value.kind, Object.keys(ACTIVITIES))) return `has an unknown kind ${describe(value.kind)}`;
+  if (oneOf(value.kind, Object.keys(ACTIVITIES)) === undefined) return `has an unknown kind ${describe(value.kind)}`;
   return checkFields(value, ACTIVITIES[value.kind as WorkerActivity['kind']]);
 }
 
@@ -535,7 +521,7 @@ function requestIdProblem(value: unknown): Problem {
 /** Reads a message from the worker (the host's side). A `result`'s own fields are checked by {@link resultProblem}, which knows the method. */
 export function readWorkerMessage(value: unknown): MessageRead<WorkerMessage> {
   if (!isRecord(value)) return { ok: false, problem: 'the message is not an object' };
-  if (!oneOf(value.type, Object.keys(WORKER_MESSAGES))) return { ok: false, problem: `unknown message type ${describe(value.type)}` };
+  if (oneOf(value.type, Object.keys(WORKER_MESSAGES)) === undefined) return { ok: false, problem: `unknown message type ${describe(value.type)}` };
   const type = value.type as WorkerMessage['type'];
   const problem = checkFields(value, WORKER_MESSAGES[type]);
   if (!problem) return { ok: true, message: value as WorkerMessage };
@@ -556,9 +542,10 @@ export function readHostMessage(value: unknown): MessageRead<HostMessage> {
   if (value.type === 'cancel') return id === undefined ? { ok: false, problem: 'cancel message: id is not a request id' } : { ok: true, message: { type: 'cancel', id } };
   if (value.type !== 'request') return { ok: false, problem: `unknown message type ${describe(value.type)}` };
   if (id === undefined) return { ok: false, problem: 'request message: id is not a request id' };
-  if (!oneOf(value.method, METHODS)) return { ok: false, problem: `unknown request method ${describe(value.method)}`, id };
-  const problem = PARAMS[value.method](value.params);
-  if (problem) return { ok: false, problem: `${value.method} request: ${at('params', problem)}`, id };
+  const method = oneOf(value.method, METHODS);
+  if (method === undefined) return { ok: false, problem: `unknown request method ${describe(value.method)}`, id };
+  const problem = PARAMS[method](value.params);
+  if (problem) return { ok: false, problem: `${method} request: ${at('params', problem)}`, id };
   return { ok: true, message: value as HostMessage };
 }
 

@@ -10,7 +10,7 @@
  * markdown.isTrusted = { enabledCommands: hover.enabledCommands };
  */
 import type { Entity } from '../protocol';
-import { hasOnlyKeys, isOffset, isRecord, isUriString, oneOf } from '../webview/validate';
+import { hasOnlyKeys, isOffset, isRecord, isUriString, oneOf } from '../validate';
 import { ENTITY_KIND_INFO, ENTITY_KINDS, entityKind, type EntityKind } from './entityKinds';
 
 /** The commands behind the hover's links; they take one argument each, below. */

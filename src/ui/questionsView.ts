@@ -4,7 +4,7 @@ import type { AskResult } from '../protocol';
 import { selectionScope, type AskTarget, type QuestionAsker } from '../commands/askQuestion';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../webview/questionHistory';
 import { readQuestionsToHost, type HostToQuestions, type QuestionRun, type QuestionScope, type QuestionsState, type QuestionsToHost } from '../webview/questionsMessages';
-import { describeValue } from '../webview/validate';
+import { describeValue } from '../validate';
 import { inertMessageText } from './inertText';
 import type { WarningLog } from './resultsPanel';
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { Span } from '../protocol';
 import { topicsToCsv, topicsToJson } from './topicsExport';
-import { describeValue } from '../webview/validate';
+import { describeValue } from '../validate';
 import { inertMessageText, inertStatusText } from './inertText';
 import {
   contentUri,

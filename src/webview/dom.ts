@@ -1,5 +1,5 @@
 import type { DeviceInfo } from '../protocol';
-import { isSafeAttributeName } from './validate';
+import { isSafeAttributeName } from '../validate';
 /**
  * The one way the webview builds elements. Text only ever goes in through `textContent` or text
  * nodes, so document-derived strings can never become markup.

@@ -10,20 +10,19 @@
  * posts `ready` anew).
  */
 
-import type { DeviceInfo, EntitiesResult, ModelInfo, SentimentLabel, SentimentResult, TopicsResult } from '../protocol';
+import { resultProblem, type EntitiesResult, type Method, type SentimentResult, type TopicsResult } from '../protocol';
 import {
   hasOnlyKeys,
   isArrayOf,
   isFiniteNumber,
   isOffset,
   isRecord,
-  isSpan,
   isStringArray,
   isUriString,
   oneOf,
   readReveal,
   stringsOf,
-} from './validate';
+} from '../validate';
 
 /** One sentiment analysis, as the extension hands it to the panel. */
 export interface SentimentView {
@@ -316,53 +315,25 @@ function readContent(content: Record<string, unknown>): PanelContent | undefined
   }
 }
 
-const SENTIMENT_LABELS: readonly SentimentLabel[] = ['POSITIVE', 'NEGATIVE', 'NEUTRAL'];
 
-function isSentimentScore(value: Record<string, unknown>): boolean {
-  return oneOf(value.label, SENTIMENT_LABELS) !== undefined && isFiniteNumber(value.score) && isFiniteNumber(value.positive);
-}
+// The analyses' results are read by the same rules as when they came from the worker (protocol.ts);
+// the views add what the extension host put around them.
 
 function isSentimentView(view: unknown): view is SentimentView {
-  if (!isViewOf(view)) return false;
-  const { result, selection } = view;
-  return (
-    isRecord(result.document) &&
-    isSentimentScore(result.document) &&
-    isArrayOf(result.paragraphs, (p) => isSpan(p) && isSentimentScore(p)) &&
-    isArrayOf(result.sentences, (s) => isSpan(s) && isSentimentScore(s) && isOffset(s.paragraph)) &&
-    isFiniteNumber(result.cachedSentences) &&
-    isFiniteNumber(result.elapsedMs) &&
-    (selection === undefined || isRange(selection))
-  );
+  return isViewOf(view, 'sentiment') && (view.selection === undefined || isRange(view.selection));
 }
 
 function isEntitiesView(view: unknown): view is EntitiesView {
-  if (!isViewOf(view)) return false;
-  const { result } = view;
-  return (
-    isArrayOf(result.entities, (e) => isSpan(e) && typeof e.type === 'string' && isFiniteNumber(e.score)) &&
-    isFiniteNumber(result.paragraphsAnalysed) &&
-    isFiniteNumber(result.paragraphsCached) &&
-    isFiniteNumber(result.elapsedMs)
-  );
-}
-
-function isTopicScore(value: unknown): boolean {
-  return isRecord(value) && typeof value.label === 'string' && isFiniteNumber(value.score);
+  return isViewOf(view, 'entities');
 }
 
 function isTopicsView(view: unknown): view is TopicsView {
-  if (!isViewOf(view)) return false;
-  const { result, selection } = view;
   return (
+    isViewOf(view, 'topics') &&
     isStringArray(view.labels) &&
     typeof view.multiLabel === 'boolean' &&
     isArrayOf(view.sectionLines, isFiniteNumber) &&
-    isArrayOf(result.document, isTopicScore) &&
-    isArrayOf(result.sections, (s) => isSpan(s) && (s.heading === undefined || typeof s.heading === 'string') && isArrayOf(s.labels, isTopicScore)) &&
-    isFiniteNumber(result.pairs) &&
-    isFiniteNumber(result.elapsedMs) &&
-    (selection === undefined || isRange(selection))
+    (view.selection === undefined || isRange(view.selection))
   );
 }
 
@@ -371,29 +342,14 @@ function isRange(value: unknown): boolean {
 }
 
 /** What every view holds: the document it describes and a result with its model and device. */
-function isViewOf(view: unknown): view is Record<string, unknown> & { result: Record<string, unknown> } {
+/** What every view holds: the document it describes, and a well-formed result of `method`. */
+function isViewOf(view: unknown, method: Method): view is Record<string, unknown> {
   return (
     isRecord(view) &&
     isUriString(view.uri) &&
     isFiniteNumber(view.version) &&
     typeof view.fileName === 'string' &&
-    isRecord(view.result) &&
-    isModelInfo(view.result.model) &&
-    isDeviceInfo(view.result.device)
-  );
-}
-
-/** The fields the views show (`describeModel`, `describeDevice`, `factList`). */
-function isModelInfo(value: unknown): value is ModelInfo {
-  return isRecord(value) && typeof value.id === 'string' && typeof value.precision === 'string' && typeof value.source === 'string';
-}
-
-function isDeviceInfo(value: unknown): value is DeviceInfo {
-  return (
-    isRecord(value) &&
-    typeof value.used === 'string' &&
-    typeof value.requested === 'string' &&
-    (value.fallbackReason === undefined || typeof value.fallbackReason === 'string')
+    resultProblem(method, view.result) === undefined
   );
 }
 

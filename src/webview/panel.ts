@@ -20,7 +20,7 @@ import {
 } from './messages';
 import { renderSentimentView } from './sentimentView';
 import { renderTopicsView } from './topicsView';
-import { describeValue } from './validate';
+import { describeValue } from '../validate';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;

@@ -24,7 +24,7 @@ import {
   type QuestionScope,
   type QuestionsToHost,
 } from './questionsMessages';
-import { describeValue } from './validate';
+import { describeValue } from '../validate';
 
 interface VsCodeApi {
   postMessage(message: QuestionsToHost): void;

@@ -10,7 +10,7 @@
  */
 
 import type { Answer } from '../protocol';
-import { hasOnlyKeys, isArrayOf, isFiniteNumber, isOffset, isRecord, isSpan, isUriString, oneOf, readReveal, stringsOf } from './validate';
+import { hasOnlyKeys, isArrayOf, isFiniteNumber, isOffset, isRecord, isSpan, isUriString, oneOf, readReveal, stringsOf } from '../validate';
 
 /** What a question is about: a document, or a selection of it. */
 export interface QuestionScope {

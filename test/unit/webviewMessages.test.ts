@@ -25,7 +25,7 @@ import {
   type QuestionRun,
   type QuestionsToHost,
 } from '../../src/webview/questionsMessages';
-import { describeValue, isSafeAttributeName, MAX_OFFSET } from '../../src/webview/validate';
+import { describeValue, isSafeAttributeName, MAX_OFFSET } from '../../src/validate';
 
 const URI = 'file:///work/notes.md';
 const MODEL = { task: 'sentiment', id: 'sst2', source: 'bundled', dir: '/m', file: 'onnx/model.onnx', precision: 'int8' } as const;

@@ -1,7 +1,7 @@
 /**
- * Small checks for values that cross a trust boundary: messages between the extension host and a
- * webview, and state a webview persisted. Pure (no DOM, no `vscode`), so both sides and the unit
- * tests use the same rules.
+ * Small checks for values that cross a trust boundary: messages between the extension host and
+ * the worker (src/protocol.ts) or a webview, state a webview persisted, and command arguments.
+ * Pure (no DOM, no `vscode`, no Node), so every side and the unit tests use the same rules.
  *
  * The readers built on them never return the value they were given: they copy the fields they
  * know into a fresh object. An unexpected key (`__proto__` included) therefore never travels
