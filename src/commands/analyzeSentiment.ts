@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { SentimentResult } from '../protocol';
-import { analysisTarget } from './common';
+import { analysedPart, analysisTarget } from './common';
 import { PanelRun } from './panelRun';
 
 /**
@@ -32,7 +32,7 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
     const config = this.config();
     const target = await analysisTarget(editor, config);
     if (!target) return undefined;
-    const { range, text, offset, version } = target;
+    const { text, offset, version } = target;
     const result = await this.panelRun.run(
       'Analyzing sentiment',
       document.fileName,
@@ -43,7 +43,7 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
           version,
           fileName: document.fileName,
           result,
-          selection: range ? { start: offset, end: document.offsetAt(range.end) } : undefined,
+          selection: analysedPart(document, target),
         }),
     );
     if (result) {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { uniqueLabels, type Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { TopicsResult } from '../protocol';
-import { analysisTarget } from './common';
+import { analysedPart, analysisTarget } from './common';
 import { PanelRun } from './panelRun';
 
 /**
@@ -52,7 +52,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
     // (The context menu passes the document's bare Uri; its selection counts.)
     const target = await analysisTarget(editor, config, args.fromPanel);
     if (!target) return undefined;
-    const { range, text, offset, version } = target;
+    const { text, offset, version } = target;
     const result = await this.panelRun.run(
       'Classifying topics',
       document.fileName,
@@ -78,7 +78,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
           labels,
           multiLabel,
           sectionLines: result.sections.map((section) => document.positionAt(section.start).line + 1),
-          selection: range ? { start: offset, end: document.offsetAt(range.end) } : undefined,
+          selection: analysedPart(document, target),
         }),
     );
     if (result) {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { WorkerRequestError } from '../client/workerClient';
 import { inertMessageText } from '../ui/inertText';
+import type { AnalysedPart } from '../webview/messages';
 
 /** What a command analyses after the checks: `range` unset means the whole document. */
 export interface CheckedText {
@@ -9,6 +10,8 @@ export interface CheckedText {
   text: string;
   /** The document's version when `text` was read (the user may type while a question is up). */
   version: number;
+  /** `range` is the part in view, chosen because the document was over the size limit. */
+  inView?: boolean;
 }
 
 /**
@@ -32,7 +35,8 @@ export async function checkText(document: vscode.TextDocument, range: vscode.Ran
   }
   if (text.length > config.maxDocumentSize) {
     const part = await offerSmallerPart(document, range, text.length, config);
-    return part && checkText(document, part, config);
+    const checked = part && (await checkText(document, part.range, config));
+    return checked && { ...checked, inView: part.inView };
   }
   if (!(await languageAccepted(document, config))) return undefined;
   return { range, text, version };
@@ -40,14 +44,14 @@ export async function checkText(document: vscode.TextDocument, range: vscode.Ran
 
 /**
  * Over the size limit: says so, and offers what can be analysed instead — the part in view and,
- * when the whole document was asked for, a selection that fits. Returns the range chosen.
+ * when the whole document was asked for, a selection that fits. Returns the part chosen.
  */
 async function offerSmallerPart(
   document: vscode.TextDocument,
   range: vscode.Range | undefined,
   length: number,
   config: Config,
-): Promise<vscode.Range | undefined> {
+): Promise<{ range: vscode.Range; inView: boolean } | undefined> {
   const VISIBLE = 'Analyze Visible Part';
   const SELECTION = 'Analyze Selection';
   const SETTINGS = 'Open Settings';
@@ -63,8 +67,8 @@ async function offerSmallerPart(
       `${editor ? `Analyze the part in view${selectionFits ? ' or the selection' : ''}, or raise the limit.` : 'Show it in an editor to analyse the part in view, or raise the limit.'}`,
     ...choices,
   );
-  if (choice === VISIBLE && editor) return visiblePart(editor, limit);
-  if (choice === SELECTION && selection) return selection;
+  if (choice === VISIBLE && editor) return { range: visiblePart(editor, limit), inView: true };
+  if (choice === SELECTION && selection) return { range: selection, inView: false };
   if (choice === SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', 'textAnalytics.maxDocumentSize');
   return undefined;
 }
@@ -100,14 +104,16 @@ async function languageAccepted(document: vscode.TextDocument, config: Config): 
   return choice === 'Analyze Anyway' || choice === 'Add Language';
 }
 
-/** What a command analyses: the selection (when `range` is set) or the whole document, as it is now. */
-export interface AnalysisTarget {
-  range?: vscode.Range;
-  text: string;
+/** What a command analyses: a part (when `range` is set) or the whole document, as it is now. */
+export interface AnalysisTarget extends CheckedText {
   /** Where `text` starts in the document. */
   offset: number;
-  /** Taken now: if the user types while the worker runs, the panel must see the older version. */
-  version: number;
+}
+
+/** The part of the document a panel view says was analysed, or undefined for the whole document. */
+export function analysedPart(document: vscode.TextDocument, { range, offset, inView }: AnalysisTarget): AnalysedPart | undefined {
+  if (!range) return undefined;
+  return { start: offset, end: document.offsetAt(range.end), ...(inView ? { inView } : {}) };
 }
 
 /**

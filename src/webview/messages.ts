@@ -24,6 +24,14 @@ import {
   stringsOf,
 } from '../validate';
 
+/** The part of a document an analysis covered, when not the whole: document offsets. */
+export interface AnalysedPart {
+  start: number;
+  end: number;
+  /** The lines in view, which the user chose because the document was over the size limit. */
+  inView?: boolean;
+}
+
 /** One sentiment analysis, as the extension hands it to the panel. */
 export interface SentimentView {
   /** `document.uri.toString()` of the analysed document. */
@@ -34,7 +42,7 @@ export interface SentimentView {
   fileName: string;
   result: SentimentResult;
   /** Set when only a selection was analysed; offsets in `result` are document offsets either way. */
-  selection?: { start: number; end: number };
+  selection?: AnalysedPart;
 }
 
 /**
@@ -69,7 +77,7 @@ export interface TopicsView {
   /** Per section of `result.sections`, its first line (1-based) in the document when classified. */
   sectionLines: number[];
   /** Set when only a selection was classified. */
-  selection?: { start: number; end: number };
+  selection?: AnalysedPart;
 }
 
 /**
@@ -320,7 +328,7 @@ function readContent(content: Record<string, unknown>): PanelContent | undefined
 // the views add what the extension host put around them.
 
 function isSentimentView(view: unknown): view is SentimentView {
-  return isViewOf(view, 'sentiment') && (view.selection === undefined || isRange(view.selection));
+  return isViewOf(view, 'sentiment') && (view.selection === undefined || isPart(view.selection));
 }
 
 function isEntitiesView(view: unknown): view is EntitiesView {
@@ -333,15 +341,20 @@ function isTopicsView(view: unknown): view is TopicsView {
     isStringArray(view.labels) &&
     typeof view.multiLabel === 'boolean' &&
     isArrayOf(view.sectionLines, isFiniteNumber) &&
-    (view.selection === undefined || isRange(view.selection))
+    (view.selection === undefined || isPart(view.selection))
   );
 }
 
-function isRange(value: unknown): boolean {
-  return isRecord(value) && isOffset(value.start) && isOffset(value.end) && value.start <= value.end;
+function isPart(value: unknown): value is AnalysedPart {
+  return (
+    isRecord(value) &&
+    isOffset(value.start) &&
+    isOffset(value.end) &&
+    value.start <= value.end &&
+    (value.inView === undefined || typeof value.inView === 'boolean')
+  );
 }
 
-/** What every view holds: the document it describes and a result with its model and device. */
 /** What every view holds: the document it describes, and a well-formed result of `method`. */
 function isViewOf(view: unknown, method: Method): view is Record<string, unknown> {
   return (

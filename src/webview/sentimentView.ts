@@ -273,7 +273,7 @@ function renderSummary(view: SentimentView): HTMLElement {
   fill.style.width = percent(overall.score); // CSSOM, which the CSP allows (unlike style attributes).
 
   const scope = view.selection
-    ? `Selection, characters ${view.selection.start}–${view.selection.end}`
+    ? `${view.selection.inView ? 'Part in view' : 'Selection'}, characters ${view.selection.start}–${view.selection.end}`
     : 'Whole document';
   const labelCounts = (Object.keys(LABEL_ORDER) as SentimentLabel[])
     .map((label) => `${result.sentences.filter((s) => s.label === label).length} ${label.toLowerCase()}`)

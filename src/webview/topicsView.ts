@@ -34,7 +34,7 @@ export function renderTopicsView(view: TopicsView, callbacks: TopicsViewCallback
     summary(view),
     labelEditor(view, callbacks),
     exportToolbar(callbacks),
-    h('h2', { className: 'topics-heading', text: view.selection ? 'Selection' : 'Document' }),
+    h('h2', { className: 'topics-heading', text: view.selection ? (view.selection.inView ? 'Part in view' : 'Selection') : 'Document' }),
     documentBars(result.document),
     h('h2', { className: 'topics-heading', text: `Sections (${result.sections.length})` }),
     sectionList(view, callbacks),
@@ -55,7 +55,7 @@ function summary(view: TopicsView): HTMLElement {
       h('h1', { className: 'file-name', text: baseName(view.fileName), attrs: { title: view.fileName } }),
       h('span', {
         className: 'scope',
-        text: `${best ? `mostly ${best.label} · ` : ''}${plural(view.labels.length, 'label')} · ${plural(result.sections.length, 'section')}${view.selection ? ' · selection only' : ''}`,
+        text: `${best ? `mostly ${best.label} · ` : ''}${plural(view.labels.length, 'label')} · ${plural(result.sections.length, 'section')}${view.selection ? (view.selection.inView ? ' · part in view only' : ' · selection only') : ''}`,
       }),
     ]),
     h('div', { className: 'file-path', text: view.fileName }),

@@ -59,6 +59,9 @@ describe('a 20 MB document in VS Code', { skip: e2eSkipReason(), timeout: 300_00
     // The top of the file is in view: a few dozen lines, so a few dozen sentences, in file order.
     assert.ok(shown.length >= SAMPLE_SENTENCES.length && shown.length < 500, `${shown.length} sentences`);
     assert.ok(shown[shown.length - 1].end < 50_000, 'only the part in view was analysed');
+    const scope = await vscode.webview().locator('.document-summary .scope').innerText();
+    const [, partEnd] = /^Part in view, characters 0–(\d+)$/.exec(scope) ?? [];
+    assert.ok(Number(partEnd) >= shown[shown.length - 1].end && Number(partEnd) < 50_000, scope);
     shown.forEach((row, i) => {
       assert.equal(HUGE_TEXT.slice(row.start, row.end).trim(), row.text, `offsets of "${row.text}"`);
       assert.deepEqual([row.text, row.label], SAMPLE_SENTENCES[i % SAMPLE_SENTENCES.length]);
@@ -72,8 +75,8 @@ describe('a 20 MB document in VS Code', { skip: e2eSkipReason(), timeout: 300_00
     await vscode.runCommand('Text Analytics: Classify Topics');
     await vscode.clickNotificationButton(TOO_LARGE, 'Analyze Visible Part', 60_000);
     const panel = vscode.webview();
-    await panel.locator('.topics-heading', { hasText: 'Selection' }).waitFor({ timeout: 60_000 });
-    assert.match(await panel.locator('.topics-summary .scope').innerText(), /selection only/);
+    await panel.locator('.topics-heading', { hasText: 'Part in view' }).waitFor({ timeout: 60_000 });
+    assert.match(await panel.locator('.topics-summary .scope').innerText(), /part in view only/);
     assert.deepEqual(await vscode.errorNotifications(), []);
   });
 });
