@@ -474,14 +474,33 @@ const LABELS_NEEDED: Record<Exclude<Task, 'qa'>, string> = {
 function labelProblem(task: Task, id2label: string[] | undefined): string | undefined {
   if (task === 'qa') return undefined;
   if (id2label === undefined) return `has no id2label, so which output means what is unknown: ${LABELS_NEEDED[task]}`;
-  const names = id2label.map((label) => label.toLowerCase());
   const fits = {
-    // Two unnamed labels are read as negative, positive: the order of the binary sentiment models.
-    sentiment: (names.some((n) => n.startsWith('pos')) && names.some((n) => n.startsWith('neg'))) || names.length === 2,
-    entities: names.includes('o') && names.length > 1,
-    topics: names.includes('entailment') && (names.includes('contradiction') || names.includes('not_entailment')),
+    sentiment: sentimentOutputs(id2label) !== undefined,
+    entities: id2label.some((label) => label.toLowerCase() === 'o') && id2label.length > 1,
+    topics: nliOutputs(id2label) !== undefined,
   }[task];
   return fits ? undefined : `has the labels ${id2label.join(', ')}, but ${LABELS_NEEDED[task]}`;
+}
+
+/**
+ * Where a sentiment model's positive and negative outputs are: by name (POSITIVE/NEGATIVE, pos/neg…),
+ * or for two unnamed labels (LABEL_0, LABEL_1) negative then positive, the order of the binary
+ * sentiment models. Undefined when neither fits.
+ */
+export function sentimentOutputs(id2label: readonly string[]): { positiveIndex: number; negativeIndex: number } | undefined {
+  const names = id2label.map((label) => label.toLowerCase());
+  const positiveIndex = names.findIndex((n) => n.startsWith('pos'));
+  const negativeIndex = names.findIndex((n) => n.startsWith('neg'));
+  if (positiveIndex >= 0 && negativeIndex >= 0) return { positiveIndex, negativeIndex };
+  return names.length === 2 ? { positiveIndex: 1, negativeIndex: 0 } : undefined;
+}
+
+/** Where a zero-shot (NLI) model's entailment and contradiction outputs are, by name; undefined without them. */
+export function nliOutputs(id2label: readonly string[]): { entailment: number; contradiction: number } | undefined {
+  const byName = new Map(id2label.map((label, index) => [label.toLowerCase(), index]));
+  const entailment = byName.get('entailment');
+  const contradiction = byName.get('contradiction') ?? byName.get('not_entailment');
+  return entailment === undefined || contradiction === undefined ? undefined : { entailment, contradiction };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { SentenceSentiment, SentimentParams, SentimentResult, SentimentScor
 import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
 import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
+import { sentimentOutputs } from './models';
 import { ResultCache } from './resultCache';
 import { paragraphs } from './segment';
 import type { TokenWindow } from './tokenizer';
@@ -121,11 +122,9 @@ interface SentimentLabels {
 }
 
 function sentimentLabels(model: LoadedModel): SentimentLabels {
-  const names = model.config.id2label.map((label) => label.toLowerCase());
-  const positiveIndex = names.findIndex((n) => n.startsWith('pos'));
-  const negativeIndex = names.findIndex((n) => n.startsWith('neg'));
-  if (positiveIndex >= 0 && negativeIndex >= 0) return { positiveIndex, negativeIndex };
-  if (names.length === 2) return { positiveIndex: 1, negativeIndex: 0 };
+  const outputs = sentimentOutputs(model.config.id2label);
+  if (outputs) return outputs;
+  // Not reached for a model the store loaded: readModelConfig refused such labels then.
   throw new EngineError(
     'model-corrupt',
     `The sentiment model ${model.info.id} has labels ${model.config.id2label.join(', ')}; expected POSITIVE and NEGATIVE.`,

@@ -2,6 +2,7 @@ import type { Span, TopicScore, TopicSection, TopicsParams, TopicsResult } from 
 import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
 import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
+import { nliOutputs } from './models';
 import { paragraphSpans } from './segment';
 import type { TaskContext } from './task';
 import type { NliPair } from './tokenizer';
@@ -103,16 +104,13 @@ function cleanLabels(labels: readonly string[]): string[] {
 }
 
 function nliLabels(model: LoadedModel): { entailment: number; contradiction: number } {
-  const byName = new Map(model.config.id2label.map((label, index) => [label.toLowerCase(), index]));
-  const entailment = byName.get('entailment');
-  const contradiction = byName.get('contradiction') ?? byName.get('not_entailment');
-  if (entailment === undefined || contradiction === undefined) {
-    throw new EngineError(
-      'model-corrupt',
-      `The topics model ${model.info.id} has labels ${model.config.id2label.join(', ')}; a zero-shot (NLI) model names "entailment" and "contradiction".`,
-    );
-  }
-  return { entailment, contradiction };
+  const outputs = nliOutputs(model.config.id2label);
+  if (outputs) return outputs;
+  // Not reached for a model the store loaded: readModelConfig refused such labels then.
+  throw new EngineError(
+    'model-corrupt',
+    `The topics model ${model.info.id} has labels ${model.config.id2label.join(', ')}; a zero-shot (NLI) model names "entailment" and "contradiction".`,
+  );
 }
 
 function ranked(labels: readonly string[], scores: readonly number[]): TopicScore[] {
