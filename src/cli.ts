@@ -5,6 +5,7 @@
  *   text-analytics entities FILE [--models DIR] [--json] [--min-score S]
  *   text-analytics ask FILE --question "…" [--top N] [--models DIR] [--json]
  *   text-analytics topics FILE --labels "sports,business,…" [--multi-label] [--models DIR] [--json]
+ *   text-analytics eval sst2|squad|conll|agnews FILE [--limit N] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
  *
@@ -23,6 +24,8 @@ import { stderrLogger, silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
+import { DatasetError } from './eval/datasets';
+import { EVAL_TASKS, evaluate, type EvalReport, type EvalTask } from './eval/evaluate';
 import { MAX_TEXT_LENGTH, TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type TopicScore, type TopicsParams, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
 
 const USAGE = `Usage:
@@ -31,6 +34,10 @@ const USAGE = `Usage:
   text-analytics ask FILE --question Q      answers to Q found in the file (--top N, default 3)
   text-analytics topics FILE --labels L     the file's and each section's topics among the labels L
                                             (comma-separated; quote a label with a comma: 'a,"b, c"')
+  text-analytics eval TASK FILE [--limit N] scores a task on a standard data set file:
+                                            sst2 (SST-2 dev.tsv), squad (SQuAD v1.1 dev-v1.1.json),
+                                            conll (CoNLL-2003 columns), agnews (AG News test.csv;
+                                            --labels names classes 1-4, default World,Sports,Business,Sci/Tech)
   text-analytics info [options]             versions, device and where each model comes from
   text-analytics --version
 
@@ -80,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       template: { type: 'string', default: 'This text is about {}.' },
       format: { type: 'string' },
       lines: { type: 'string' },
+      limit: { type: 'string' },
       'max-chars': { type: 'string', default: String(DEFAULT_MAX_CHARS) },
       download: { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
@@ -97,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`text-analytics ${EXTENSION_VERSION} (onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}, device: ${deviceSummary(options.device)})\n`);
     return 0;
   }
+  if (positionals[0] === 'eval') return await evalCommand(positionals.slice(1), values, options);
   const [command, file, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
   const maxChars = numberOption(values['max-chars'], 'max-chars');
@@ -128,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       case 'info':
         return await info(engine, options, values.json);
       case undefined:
-        throw new UsageError('Say what to do: sentiment FILE, entities FILE, ask FILE --question "…", topics FILE --labels "…", or info.');
+        throw new UsageError('Say what to do: sentiment FILE, entities FILE, ask FILE --question "…", topics FILE --labels "…", eval TASK FILE, or info.');
       default:
         throw new UsageError(`Unknown command: ${command}`);
     }
@@ -216,6 +225,56 @@ async function topics(engine: Engine, { text, part, offset }: TextDocument, opti
   ];
   process.stdout.write(lines.join('\n'));
   return 0;
+}
+
+/**
+ * `eval TASK FILE`: runs the task over the data set and prints its standard metrics beside the
+ * published ones. Progress goes to stderr, and only to a terminal, about every 5%.
+ */
+async function evalCommand(args: string[], values: { json: boolean; limit?: string; labels?: string; template: string; verbose: boolean }, options: EngineOptions): Promise<number> {
+  const [task, file, ...rest] = args;
+  if (!(EVAL_TASKS as readonly string[]).includes(task)) {
+    throw new UsageError(task ? `Unknown eval task: ${task} (use ${EVAL_TASKS.join(', ')}).` : `Say which task to evaluate: ${EVAL_TASKS.join(', ')}.`);
+  }
+  if (!file) throw new UsageError('Give the data set file to evaluate on.');
+  if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
+  const limit = values.limit === undefined ? undefined : numberOption(values.limit, 'limit');
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a whole number, at least 1.');
+  const labels = values.labels === undefined ? undefined : parseLabels(values.labels);
+  const engine = new Engine(options, { log: values.verbose ? stderrLogger : silentLogger });
+  let shown = -1;
+  const onProgress = (done: number, total: number) => {
+    const step = Math.floor((done / total) * 20);
+    if (!process.stderr.isTTY || (step === shown && done !== total)) return;
+    shown = step;
+    process.stderr.write(`\r${task}: ${done}/${total} (${Math.floor((100 * done) / total)}%)${done === total ? '\n' : ''}`);
+  };
+  try {
+    const report = await evaluate(engine, task as EvalTask, file, { limit, labels, hypothesisTemplate: values.template, onProgress });
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : evalTable(report));
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+const METRIC_NAMES: Record<string, string> = { accuracy: 'accuracy', exactMatch: 'exact match', f1: 'F1', precision: 'precision', recall: 'recall' };
+
+function evalTable(report: EvalReport): string {
+  const row = (name: string, value: number, published?: string) =>
+    `  ${name.padEnd(12)} ${value.toFixed(1).padStart(5)}${published ? `   (published: ${published})` : ''}`;
+  const lines = [
+    `${report.name}: ${report.examples} example${report.examples === 1 ? '' : 's'} evaluated`,
+    ...Object.entries(report.metrics).map(([metric, value]) => row(METRIC_NAMES[metric] ?? metric, value, report.published?.[metric])),
+  ];
+  if (report.byType) {
+    lines.push('', `  ${'type'.padEnd(6)} ${'P'.padStart(5)} ${'R'.padStart(5)} ${'F1'.padStart(5)}  gold  predicted`);
+    for (const [type, m] of Object.entries(report.byType)) {
+      lines.push(`  ${printable(type).padEnd(6)} ${[m.precision, m.recall, m.f1].map((v) => v.toFixed(1).padStart(5)).join(' ')}  ${String(m.gold).padStart(4)}  ${String(m.predicted).padStart(9)}`);
+    }
+  }
+  lines.push('', `Model: ${modelLine(report)}`, '');
+  return lines.join('\n');
 }
 
 /** Comma-separated labels; a label holding a comma is quoted: `sports,"mergers, acquisitions"`. */
@@ -462,7 +521,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`text-analytics: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
-    } else if (error instanceof EngineError || error instanceof InputError) {
+    } else if (error instanceof EngineError || error instanceof InputError || error instanceof DatasetError) {
       const hint =
         error instanceof EngineError && error.code === 'model-missing'
           ? '\nOn the command line, give --models DIR (a folder with one subfolder per task), or allow --download.'
