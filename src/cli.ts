@@ -13,7 +13,7 @@
  * is binary, not valid text, blank, or longer than --max-chars; --lines analyses part of it.
  * Offsets in the JSON output are UTF-16 code units into the decoded file, as in VS Code.
  */
-import { readFileSync } from 'node:fs';
+import { readBytes } from './readBytes';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -377,14 +377,7 @@ interface TextDocument {
  * measured without being decoded, so even a very large one is refused at once.
  */
 function readDocument(file: string, { maxChars, lines }: ReadOptions): TextDocument {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new InputError(`Cannot read ${file}: ${why}.`);
-  }
+  const bytes = readBytes(file, (message) => new InputError(message));
   const encoding = bomEncoding(bytes);
   if (encoding === 'utf-8' && bytes.includes(0)) throw new InputError(`${file} looks like a binary file (it contains NUL bytes); give a text file.`);
   if (!lines) {

@@ -4,8 +4,8 @@
  * numbers. Examples run one after another: the engine batches within a request, and one request
  * at a time keeps the memory flat on a laptop.
  */
-import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine/engine';
+import { readBytes } from '../readBytes';
 import type { DeviceInfo, ModelInfo } from '../protocol';
 import { DatasetError, readAgNews, readConll, readSquad, readSst2 } from './datasets';
 import { countEntities, entitySpans, percent, precisionRecallF1, squadScores, tokensCovered, type PrecisionRecallF1, type TokenSpan } from './metrics';
@@ -98,14 +98,7 @@ export async function evaluate(engine: Engine, task: EvalTask, file: string, opt
 
 /** The file's text; a zipped file (as SQuAD is shipped) is refused with what to do. */
 function readDataset(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new DatasetError(`Cannot read ${file}: ${why}.`);
-  }
+  const bytes = readBytes(file, (message) => new DatasetError(message));
   if (/\.zip$/i.test(file) || (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)) {
     throw new DatasetError(`${file} is a zip archive: unzip it first (for example \`unzip ${file}\`) and give the file inside.`);
   }
