@@ -1,0 +1,155 @@
+// `npm run package`: one production build, then one VSIX per VS Code target platform
+// (`vsce package --target`), each holding only that platform's native binaries, so that a user
+// downloads ~1/5 of the binaries and never a CUDA/TensorRT library. Prints target, files and size.
+//
+//   node scripts/package.mjs [--target linux-x64[,win32-x64]]... [--out dir] [--no-build]
+//
+// `.vscodeignore` is the shared allow-list; per target this script writes a copy of it with that
+// platform's binaries put back and hands it to vsce as `--ignoreFile`. vsce includes a file when any
+// `!` line matches it, whatever the order, so binaries are put back file by file, never by a glob.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
+
+/**
+ * What each target loads: onnxruntime-node requires `bin/napi-v6/${process.platform}/${process.arch}/
+ * onnxruntime_binding.node` (dist/binding.js) and tokenizers requires `tokenizers.<suffix>.node`
+ * (its index.js; on macOS it tries darwin-universal first and falls back to the per-arch file).
+ * Linux targets are glibc: the onnxruntime binaries are glibc builds, so there is no alpine target.
+ */
+const TARGETS = {
+  'linux-x64': { ort: 'linux/x64', tokenizers: 'linux-x64-gnu' },
+  'linux-arm64': { ort: 'linux/arm64', tokenizers: 'linux-arm64-gnu' },
+  'win32-x64': { ort: 'win32/x64', tokenizers: 'win32-x64-msvc' },
+  'win32-arm64': { ort: 'win32/arm64', tokenizers: 'win32-arm64-msvc' },
+  'darwin-arm64': { ort: 'darwin/arm64', tokenizers: 'darwin-arm64' },
+  'darwin-x64': { ort: 'darwin/x64', tokenizers: 'darwin-x64' },
+};
+
+/** GPU libraries that only the CUDA/TensorRT execution providers load: never shipped (users install them). */
+const GPU_ONLY = /cuda|cudnn|cublas|tensorrt|nvinfer|providers_shared/i;
+
+const BUNDLES = ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/webview/panel.js', 'dist/webview/questions.js'];
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      target: { type: 'string', multiple: true },
+      out: { type: 'string', default: 'dist' },
+      'no-build': { type: 'boolean', default: false },
+    },
+  });
+  const requested = (values.target ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  for (const target of requested) {
+    if (!(target in TARGETS)) {
+      fail(`Unknown target '${target}'. Known targets: ${Object.keys(TARGETS).join(', ')}.`);
+    }
+  }
+  return { targets: requested.length ? [...new Set(requested)] : Object.keys(TARGETS), explicit: requested.length > 0, out: resolve(root, values.out), build: !values['no-build'] };
+}
+
+function fail(message) {
+  console.error(`package: ${message}`);
+  process.exit(1);
+}
+
+/**
+ * The files (relative to the repository) that `target` needs on top of the shared allow-list, or
+ * the reason it cannot be built from the installed packages (a VSIX without them could not run).
+ */
+function nativeFiles(target) {
+  const { ort, tokenizers } = TARGETS[target];
+  const ortDir = `${ORT_BIN}/${ort}`;
+  const tokenizersFile = `node_modules/tokenizers/tokenizers.${tokenizers}.node`;
+  const { version } = JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8'));
+  if (!existsSync(join(root, ortDir, 'onnxruntime_binding.node'))) {
+    return { missing: `onnxruntime-node ${version} ships no ${ortDir}/onnxruntime_binding.node, which it requires on ${ort.replace('/', ' ')}` };
+  }
+  if (!existsSync(join(root, tokenizersFile))) {
+    return { missing: `the tokenizers package has no ${tokenizersFile}` };
+  }
+  const ortFiles = readdirSync(join(root, ortDir), { withFileTypes: true })
+    .filter((entry) => entry.isFile() && !GPU_ONLY.test(entry.name))
+    .map((entry) => `${ortDir}/${entry.name}`);
+  return { files: [...ortFiles, tokenizersFile] };
+}
+
+/** Entries in a zip, from its end-of-central-directory record (a VSIX is a zip without zip64). */
+function zipEntryCount(file) {
+  const size = statSync(file).size;
+  const tail = Buffer.alloc(Math.min(size, 22 + 0xffff));
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+  } finally {
+    closeSync(fd);
+  }
+  const end = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  return end < 0 ? NaN : tail.readUInt16LE(end + 10);
+}
+
+function packageTarget(target, files, outFile, scratch) {
+  const base = readFileSync(join(root, '.vscodeignore'), 'utf8');
+  const ignoreFile = join(scratch, `${target}.vscodeignore`);
+  writeFileSync(ignoreFile, `${base.trimEnd()}\n# ${target} binaries (scripts/package.mjs)\n${files.map((f) => `!${f}`).join('\n')}\n`);
+  const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
+  const args = [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--out', outFile];
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    return { error: `vsce failed (${result.error?.message ?? `exit ${result.status}`})` };
+  }
+  return { files: zipEntryCount(outFile), bytes: statSync(outFile).size };
+}
+
+function main() {
+  const options = parseOptions();
+  if (!existsSync(join(root, 'node_modules/@vscode/vsce/vsce'))) {
+    fail('@vscode/vsce is not installed: run `npm install` first.');
+  }
+  if (options.build) {
+    const build = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) fail('the production build failed (see above).');
+  }
+  const absent = BUNDLES.filter((bundle) => !existsSync(join(root, bundle)));
+  if (absent.length) fail(`missing ${absent.join(', ')}: run without --no-build, or \`npm run build\` first.`);
+
+  const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  mkdirSync(options.out, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'lta-package-'));
+  const rows = [];
+  try {
+    for (const target of options.targets) {
+      const native = nativeFiles(target);
+      if (native.missing) {
+        rows.push({ target, error: `NOT BUILT: ${native.missing}` });
+        continue;
+      }
+      const outFile = join(options.out, `${name}-${target}-${version}.vsix`);
+      console.log(`packaging ${target}…`);
+      rows.push({ target, outFile, ...packageTarget(target, native.files, outFile, scratch) });
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  console.log('\ntarget        files      size  package');
+  for (const row of rows) {
+    const cells = row.error
+      ? `${'-'.padStart(5)}  ${'-'.padStart(8)}  ${row.error}`
+      : `${String(row.files).padStart(5)}  ${`${(row.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(8)}  ${relative(process.cwd(), row.outFile)}`;
+    console.log(`${row.target.padEnd(12)}  ${cells}`);
+  }
+  // A target that cannot be built is a failure when asked for by name; in the default set it is
+  // reported above (the Marketplace then offers the extension on no such machine, which is honest).
+  const failed = rows.filter((row) => row.error && (options.explicit || !row.error.startsWith('NOT BUILT')));
+  if (failed.length) fail(`${failed.map((row) => row.target).join(', ')} not packaged.`);
+}
+
+main();

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { REPO, tempDir } from '../helpers';
+import { zipEntries } from '../zipEntries';
+
+// `npm run package` (scripts/package.mjs) builds one VSIX per platform. These tests build the
+// linux-x64 one into a temporary folder, as a release would, and read what a user would download.
+const SCRIPT = join(REPO, 'scripts', 'package.mjs');
+const VSCE = join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
+const BUNDLES = ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/webview/panel.js', 'dist/webview/questions.js'];
+const noVsce = existsSync(VSCE) ? false : '@vscode/vsce is not installed (npm install): cannot build a VSIX';
+const { name, version } = require(join(REPO, 'package.json')) as { name: string; version: string };
+
+/** Runs the package script; `--no-build` when the bundles exist, so the test does not rewrite dist/ under other tests. */
+function packageScript(...args: string[]) {
+  const built = BUNDLES.every((bundle) => existsSync(join(REPO, bundle)));
+  return spawnSync(process.execPath, [SCRIPT, ...args, ...(built ? ['--no-build'] : [])], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+}
+
+/** Every file a linux-x64 VSIX may hold: the allow-list of .vscodeignore plus linux-x64 binaries. */
+const ALLOWED = [
+  /^extension\.vsixmanifest$/,
+  /^\[Content_Types\]\.xml$/,
+  /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
+  /^extension\/media\/.+/,
+  /^extension\/dist\/(extension|worker|cli)\.js$/,
+  /^extension\/dist\/webview\/(panel|questions)\.js$/,
+  /^extension\/models\/.+/,
+  /^extension\/node_modules\/onnxruntime-node\/(package\.json|dist\/[^/]+)$/,
+  /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\/[^/]+$/,
+  /^extension\/node_modules\/onnxruntime-common\/(package\.json|dist\/cjs\/.+)$/,
+  /^extension\/node_modules\/tokenizers\/(package\.json|index\.js|tokenizers\.linux-x64-gnu\.node)$/,
+];
+const NATIVE = /\.(node|so(\.\d+)*|dylib|dll|exe)$/i;
+const LINUX_X64_NATIVE = [
+  'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+  'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
+  'extension/node_modules/tokenizers/tokenizers.linux-x64-gnu.node',
+];
+const OTHER_PLATFORM = /darwin|win32|arm64|aarch64|musl|android|ia32|gnueabihf|freebsd|universal/i;
+const GPU_ONLY = /cuda|cudnn|cublas|tensorrt|nvinfer|providers_shared/i;
+
+test('the linux-x64 VSIX holds only allow-listed files and linux-x64 binaries, no CUDA/TensorRT', { skip: noVsce, timeout: 360_000 }, (t) => {
+  const out = tempDir(t, 'text-analytics-vsix-');
+  const run = packageScript('--target', 'linux-x64', '--out', out);
+  assert.equal(run.signal, null, `the package script was killed (${run.signal}): it hung`);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+
+  const vsix = join(out, `${name}-linux-x64-${version}.vsix`);
+  assert.ok(existsSync(vsix), `no ${vsix}; the script said:\n${run.stdout}`);
+  const entries = zipEntries(vsix);
+  const names = entries.map((entry) => entry.name);
+
+  const unexpected = names.filter((file) => !ALLOWED.some((pattern) => pattern.test(file)));
+  assert.deepEqual(unexpected, [], 'files outside the allow-list');
+  for (const file of [...LINUX_X64_NATIVE, 'extension/package.json', ...BUNDLES.map((bundle) => `extension/${bundle}`)]) {
+    assert.ok(names.includes(file), `${file} is missing from the VSIX`);
+  }
+  const native = names.filter((file) => NATIVE.test(file));
+  assert.deepEqual(native.filter((file) => !file.includes('/linux/x64/') && !file.endsWith('linux-x64-gnu.node')), [], 'native files for another platform');
+  assert.deepEqual(native.filter((file) => OTHER_PLATFORM.test(file)), [], 'binaries for another platform or libc');
+  assert.deepEqual(names.filter((file) => GPU_ONLY.test(file)), [], 'CUDA/TensorRT libraries');
+  assert.ok(entries.find((e) => e.name === LINUX_X64_NATIVE[1])!.size > 1_000_000, 'libonnxruntime.so.1 is not the real library');
+
+  const manifest = entries.find((entry) => entry.name === 'extension.vsixmanifest');
+  assert.ok(manifest, 'no extension.vsixmanifest');
+  assert.match(manifest.read().toString('utf8'), /<Identity [^>]*TargetPlatform="linux-x64"/);
+
+  // The script's table tells the truth about what it built.
+  const row = run.stdout.split('\n').find((line) => line.startsWith('linux-x64 '));
+  assert.ok(row, `no linux-x64 row in:\n${run.stdout}`);
+  assert.match(row, new RegExp(`^linux-x64\\s+${entries.length}\\s+${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MB\\s`));
+});
+
+test('a target whose onnxruntime binary is not installed is refused by name, not packaged', { skip: noVsce, timeout: 120_000 }, (t) => {
+  // onnxruntime-node 1.30.0 ships no darwin/x64 binary (it would throw on require on an Intel Mac).
+  if (existsSync(join(REPO, 'node_modules/onnxruntime-node/bin/napi-v6/darwin/x64/onnxruntime_binding.node'))) {
+    t.skip('this onnxruntime-node ships a darwin/x64 binary, so darwin-x64 can be packaged');
+    return;
+  }
+  const out = tempDir(t, 'text-analytics-vsix-');
+  const run = packageScript('--target', 'darwin-x64', '--out', out);
+  assert.equal(run.status, 1, run.stdout + run.stderr);
+  assert.match(run.stdout, /^darwin-x64\s.*NOT BUILT: onnxruntime-node \S+ ships no .*darwin\/x64\/onnxruntime_binding\.node/m);
+  assert.match(run.stderr, /darwin-x64 not packaged/);
+  assert.equal(existsSync(join(out, `${name}-darwin-x64-${version}.vsix`)), false, 'a darwin-x64 VSIX that cannot load onnxruntime was written');
+});
