@@ -698,6 +698,8 @@ describe('Hostile text in a real VS Code: webviews and hovers', { skip: e2eSkipR
     await vscode.focusFirstEditorGroup();
     await vscode.runCommand('Text Analytics: Ask a Question About This Document');
     const view = vscode.webview(await webviewIndex('#question'));
+    // The view asks about the document it is bound to: wait until its script has been told which.
+    await view.locator('.answering-about', { hasText: FILE }).waitFor({ timeout: 30_000 });
     await view.locator('#question').fill(QUESTION);
     await view.locator('#question').press('Enter');
     await view.locator('.answer').first().waitFor({ timeout: 60_000 });
