@@ -130,6 +130,8 @@ export class Config {
       bundledModelsDir: vscode.Uri.joinPath(this.context.extensionUri, 'models').fsPath,
       cacheDir: this.modelCacheDir,
       allowDownloads: this.allowDownloads,
+      // The extension asks before the first download of a model (see commands/models.ts).
+      askBeforeDownload: true,
       idleUnloadSeconds: this.idleUnloadSeconds,
     };
   }

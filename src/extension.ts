@@ -4,12 +4,14 @@ import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
 import { ClassifyTopicsCommand } from './commands/classifyTopics';
 import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
+import { ModelCommands } from './commands/models';
 import { Config, RESTART_SETTINGS } from './config';
 import { EntityHighlighter } from './ui/entityHighlighter';
 import { inertMessageText } from './ui/inertText';
 import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
+import { TASKS, type Task } from './protocol';
 import type { PanelState } from './webview/messages';
 
 /**
@@ -52,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
 
   const asker = new QuestionAsker(client, config, log);
+  const models = new ModelCommands(client, config, log);
+  const taskArg = (value: unknown) => (TASKS.includes(value as Task) ? (value as Task) : undefined);
   const questions = new QuestionsView(context, asker, log);
 
   context.subscriptions.push(
@@ -84,6 +88,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       }
     }),
     vscode.commands.registerCommand('textAnalytics.showLogs', () => log.show()),
+    // With a task (from a request's download question): that task's model, without asking again.
+    vscode.commands.registerCommand('textAnalytics.downloadModels', (task?: unknown) => models.downloadModels(taskArg(task))),
+    vscode.commands.registerCommand('textAnalytics.useLocalModelFolder', (task?: unknown) => models.useLocalFolder(taskArg(task))),
     vscode.commands.registerCommand('textAnalytics.openSettings', () =>
       vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-text-analytics.local-text-analytics'),
     ),

@@ -37,6 +37,12 @@ export interface EngineOptions {
   /** Where downloaded models are kept. */
   cacheDir: string;
   allowDownloads: boolean;
+  /**
+   * A request whose model must first be downloaded fails with `download-needed` (naming the model
+   * and its size) instead of downloading: the extension asks the user, then sends `download`.
+   * Absent or false (the CLI, whose `--download` is the consent): download without asking.
+   */
+  askBeforeDownload?: boolean;
   /** Unload a model's session after this many seconds unused; 0 keeps it loaded. */
   idleUnloadSeconds: number;
 }
@@ -242,6 +248,26 @@ export interface Methods {
   ask: { params: AskParams; result: AskResult };
   topics: { params: TopicsParams; result: TopicsResult };
   info: { params: Record<string, never>; result: WorkerInfo };
+  download: { params: DownloadParams; result: DownloadResult };
+}
+
+export interface DownloadParams {
+  task: Task;
+  /** Only say what a download would fetch (`bytes`); fetch nothing. */
+  plan?: boolean;
+}
+
+/** The task's model after a `download` (or, with `plan`, what one would fetch). */
+export interface DownloadResult {
+  task: Task;
+  /** The Hub id, or the folder's name for a local folder. */
+  repo: string;
+  /** Bytes a download fetches (fetched, without `plan`): 0 when the model is present, null when unknown (unpinned files). */
+  bytes: number | null;
+  /** Files were fetched by this request. */
+  downloaded: boolean;
+  /** The model found or downloaded; absent when `plan` found it missing. */
+  model?: ModelInfo;
 }
 export type Method = keyof Methods;
 
@@ -254,6 +280,8 @@ export type ErrorCode =
   | 'model-missing'
   | 'model-corrupt'
   | 'download-failed'
+  /** The model must be downloaded and the user has not said yes yet (see {@link EngineOptions.askBeforeDownload}). */
+  | 'download-needed'
   | 'worker-crashed'
   | 'worker-unavailable'
   | 'timeout'
@@ -264,6 +292,8 @@ export interface WorkerError {
   message: string;
   /** A stack or other detail for the log, never shown as the headline. */
   detail?: string;
+  /** `download-needed`: the task whose model is missing, so the host can offer the download. */
+  task?: Task;
 }
 
 export interface Progress {
@@ -323,13 +353,14 @@ function allOf<T extends string>(members: Record<T, true>): readonly T[] {
   return Object.keys(members) as T[];
 }
 
-const METHODS = allOf<Method>({ sentiment: true, entities: true, ask: true, topics: true, info: true });
+const METHODS = allOf<Method>({ sentiment: true, entities: true, ask: true, topics: true, info: true, download: true });
 const ERROR_CODES = allOf<ErrorCode>({
   cancelled: true,
   'bad-input': true,
   'model-missing': true,
   'model-corrupt': true,
   'download-failed': true,
+  'download-needed': true,
   'worker-crashed': true,
   'worker-unavailable': true,
   timeout: true,
@@ -461,6 +492,13 @@ const RESULTS: { [M in Method]: (value: unknown) => Problem } = {
     ...resultFields,
   }),
   info: workerInfo,
+  download: must.record({
+    task: must.oneOf(TASKS),
+    repo: must.string,
+    bytes: (value) => (value === null ? undefined : must.offset(value)),
+    downloaded: must.boolean,
+    model: must.optional(modelInfo),
+  }),
 };
 
 const PARAMS: { [M in Method]: (value: unknown) => Problem } = {
@@ -488,6 +526,7 @@ const PARAMS: { [M in Method]: (value: unknown) => Problem } = {
     offset: must.optional(must.offset),
   }),
   info: must.record(),
+  download: must.record({ task: must.oneOf(TASKS), plan: must.optional(must.boolean) }),
 };
 
 const progress = must.record({ done: must.number, total: must.number, message: must.optional(must.string), answers: must.optional(must.array(answer)) });
@@ -508,7 +547,7 @@ function activityProblem(value: unknown): Problem {
 const WORKER_MESSAGES: Record<WorkerMessage['type'], Record<string, (value: unknown) => Problem>> = {
   ready: { info: workerInfo },
   result: { id: requestIdProblem, result: must.record() },
-  error: { id: requestIdProblem, error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string) }) },
+  error: { id: requestIdProblem, error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string), task: must.optional(must.oneOf(TASKS)) }) },
   progress: { id: requestIdProblem, progress },
   activity: { activity: activityProblem, device: must.optional(deviceInfo) },
   log: { level: must.oneOf(LOG_LEVELS), message: must.string },

@@ -11,6 +11,7 @@ import {
   type Method,
   type Methods,
   type Progress,
+  type Task,
   type WorkerActivity,
   type WorkerInfo,
   type WorkerMessage,
@@ -23,6 +24,8 @@ export class WorkerRequestError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly detail?: string,
+    /** `download-needed`: the task whose model must be downloaded first. */
+    readonly task?: Task,
   ) {
     super(message);
     this.name = 'WorkerRequestError';
@@ -345,7 +348,7 @@ export class WorkerClient {
       }
       case 'error':
         if (!this.pending.has(message.id)) return this.unexpectedReply(message.id);
-        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail));
+        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail, message.error.task));
         break;
       case 'progress':
         this.pending.get(message.id)?.onProgress?.(message.progress);

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { WorkerRequestError } from '../client/workerClient';
 import { inertMessageText } from '../ui/inertText';
+import type { Task } from '../protocol';
 import type { AnalysedPart } from '../webview/messages';
 
 /** What a command analyses after the checks: `range` unset means the whole document. */
@@ -131,6 +132,11 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
   const code = error instanceof WorkerRequestError ? error.code : 'internal';
   if (code === 'cancelled') return;
   const message = error instanceof Error ? error.message : String(error);
+  if (code === 'download-needed' && error instanceof WorkerRequestError && error.task) {
+    log.info(message);
+    void offerDownload(error.task, message);
+    return;
+  }
   log.error(message + (error instanceof WorkerRequestError && error.detail ? `\n${error.detail}` : ''));
   const RESTART = 'Restart Worker';
   const actions =
@@ -145,4 +151,26 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
     if (choice === RESTART) void vscode.commands.executeCommand('textAnalytics.restartWorker');
     if (choice === 'Show Logs') log.show();
   });
+}
+
+/** Tasks whose download question is showing: typing in a highlighted document must not stack more. */
+const asking = new Set<Task>();
+
+/**
+ * A request needs a model that is not on the machine yet: asks before downloading it (the message
+ * names the model and its size), or offers a local folder instead. The download runs in a
+ * cancellable notification; the user runs the command again afterwards.
+ */
+async function offerDownload(task: Task, message: string): Promise<void> {
+  if (asking.has(task)) return;
+  asking.add(task);
+  try {
+    const DOWNLOAD = 'Download';
+    const LOCAL = 'Use Local Folder…';
+    const choice = await vscode.window.showInformationMessage(`${inertMessageText(message)} Download it now?`, DOWNLOAD, LOCAL, 'Cancel');
+    if (choice === DOWNLOAD) await vscode.commands.executeCommand('textAnalytics.downloadModels', task);
+    if (choice === LOCAL) await vscode.commands.executeCommand('textAnalytics.useLocalModelFolder', task);
+  } finally {
+    asking.delete(task);
+  }
 }

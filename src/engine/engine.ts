@@ -5,6 +5,8 @@ import type {
   AskParams,
   AskResult,
   DeviceInfo,
+  DownloadParams,
+  DownloadResult,
   EngineOptions,
   EntitiesParams,
   EntitiesResult,
@@ -28,6 +30,8 @@ import { sentenceSentiments, type SentenceScore } from './sentiment';
 import type { TaskContext } from './task';
 import { EXTENSION_VERSION } from './version';
 import { EngineError } from './errors';
+import { gpuUnavailableReason } from './device';
+import { DownloadNeededError, resolveModel, type ModelPrecision } from './models';
 
 /**
  * What the result caches may hold. A sentence's score is one small object (about 64 bytes with its
@@ -110,6 +114,49 @@ export class Engine {
       const result = await work(model);
       return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
     });
+  }
+
+  /**
+   * Makes the task's model available (the user said yes to the download), reporting the bytes
+   * received over all its files as progress; with `plan`, only says what a download would fetch.
+   * The files go where requests look for them (the cache), so later requests need no network.
+   */
+  async download(params: DownloadParams, context: TaskContext = {}): Promise<DownloadResult> {
+    const { task } = params;
+    const precision = this.downloadPrecision();
+    const ctx = { signal: context.signal, log: this.log };
+    let bytes: number | null;
+    try {
+      const model = await resolveModel(task, { ...this.options, askBeforeDownload: true }, precision, ctx);
+      return { task, repo: model.id, bytes: 0, downloaded: false, model };
+    } catch (error) {
+      if (!(error instanceof DownloadNeededError)) throw error;
+      if (params.plan) return { task, repo: error.repo, bytes: error.bytes, downloaded: false };
+      bytes = error.bytes;
+    }
+    // Bytes of the files finished so far, so that progress runs over the whole model.
+    let finished = 0;
+    let current = { file: '', total: 0 };
+    const model = await resolveModel(task, { ...this.options, askBeforeDownload: false }, precision, {
+      ...ctx,
+      onDownload: (p) => {
+        if (p.file !== current.file) {
+          finished += current.total;
+          current = { file: p.file, total: p.total };
+        }
+        current.total = Math.max(current.total, p.total, p.received);
+        const done = finished + p.received;
+        context.onProgress?.({ done, total: Math.max(bytes ?? 0, done), message: p.file });
+        this.hooks.onActivity?.({ kind: 'downloading', task, received: done, total: bytes ?? 0 });
+      },
+    });
+    return { task, repo: model.id, bytes, downloaded: model.source === 'download', model };
+  }
+
+  /** The weights a download fetches: those a request would load (see ModelStore). */
+  private downloadPrecision(): ModelPrecision {
+    if (this.options.precision !== 'auto') return this.options.precision;
+    return this.options.device !== 'cpu' && !gpuUnavailableReason() ? 'fp32' : 'int8';
   }
 
   /** Where models run, once one has loaded. */

@@ -82,6 +82,28 @@ export interface ModelConfig {
   modelType?: string;
 }
 
+/**
+ * A request needs a download the user has not agreed to (`askBeforeDownload`): says which model,
+ * from where, and how big, so the extension can ask. `bytes` is null when the manifest does not
+ * pin the sizes.
+ */
+export class DownloadNeededError extends EngineError {
+  constructor(
+    readonly task: Task,
+    readonly repo: string,
+    readonly bytes: number | null,
+  ) {
+    super('download-needed', `Text Analytics needs the ${task} model ${repo} (${formatSize(bytes)}) from the Hugging Face Hub.`);
+    this.name = 'DownloadNeededError';
+  }
+}
+
+/** "67.6 MB" (decimal megabytes, as download sizes are usually given), or "size unknown". */
+export function formatSize(bytes: number | null): string {
+  if (bytes === null) return 'size unknown';
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 const TASK_SETTING = (task: Task) => `textAnalytics.models.${task}`;
 const DOWNLOADS_SETTING = 'textAnalytics.allowDownloads';
 const DOWNLOADS_DIR = '.downloads';
@@ -211,6 +233,12 @@ async function fromCacheOrHub(
     );
   }
 
+  if (options.askBeforeDownload) {
+    // Other weights already here beat a question: they work now, and offline.
+    if (cached.kind === 'model') return chosen(ctx.log, task, cacheInfo, cached, precision);
+    throw new DownloadNeededError(task, spec.repo, await downloadBytes(dir, spec, precision));
+  }
+
   try {
     const got = await downloadIntoCache(task, spec, precision, options.cacheDir, ctx);
     return chosen(ctx.log, task, { id: spec.repo, source: got.downloaded ? 'download' : 'cache', dir }, got, precision);
@@ -222,6 +250,56 @@ async function fromCacheOrHub(
     );
     return chosen(ctx.log, task, cacheInfo, cached, precision);
   }
+}
+
+/**
+ * The bytes a download of `spec` with `precision`'s weights fetches into `dir` (files already
+ * there are skipped), by the manifest's sizes; null when one of them is not pinned.
+ */
+async function downloadBytes(dir: string, spec: ModelSpec, precision: ModelPrecision): Promise<number | null> {
+  const otherWeights = new Set(Object.values(spec.onnx).filter((file) => file !== spec.onnx[precision]));
+  let total = 0;
+  for (const file of spec.files) {
+    if (otherWeights.has(file.path) || (await isFile(path.join(dir, file.path)))) continue;
+    if (file.size === null) return null;
+    total += file.size;
+  }
+  return total;
+}
+
+/**
+ * Downloads the task's default model with `precision`'s weights (verified as any download) into
+ * `<modelsDir>/<task>/`, the bundled-models layout, replacing what was there: for `npm run
+ * models:bundle`. The download goes through the cache machinery in `<modelsDir>/.cache` (resumable
+ * if interrupted), and the finished folder is moved into place.
+ */
+export async function bundleModel(
+  task: Task,
+  precision: ModelPrecision,
+  modelsDir: string,
+  ctx: ResolveContext,
+  manifest: Manifest = loadManifest(),
+): Promise<ModelInfo> {
+  const spec = manifest.models[task];
+  const cacheDir = path.join(modelsDir, '.cache');
+  const got = await downloadIntoCache(task, spec, precision, cacheDir, ctx);
+  const target = path.join(modelsDir, task);
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.rename(modelCacheDir(cacheDir, spec.repo, spec.revision), target);
+  await fs.rm(cacheDir, { recursive: true, force: true });
+  return { task, id: spec.repo, source: 'bundled', dir: target, file: got.file, precision: got.precision };
+}
+
+/**
+ * What `dir` lacks to be used as a model folder (the files {@link resolveModel} looks for), or an
+ * empty list when it can be used: for the command that points a task's setting at a folder.
+ */
+export async function missingModelFiles(dir: string): Promise<string[]> {
+  if (!(await isDirectory(dir))) return [`the folder itself (${dir} is not a folder)`];
+  const found = await inspectFolder(dir, 'int8', undefined);
+  if (found.kind === 'model') return [];
+  if (found.kind === 'incomplete') return found.missing;
+  return ['config.json', 'tokenizer.json', `${USUAL_ONNX.fp32[0]} (or ${USUAL_ONNX.int8[0]})`];
 }
 
 type FolderState =

@@ -5,6 +5,7 @@
  */
 import { Engine } from '../engine/engine';
 import { toWorkerError } from '../engine/errors';
+import { DownloadNeededError } from '../engine/models';
 import type { Logger } from '../engine/log';
 import {
   readHostMessage,
@@ -46,6 +47,7 @@ const handlers: { [M in Method]: Handler<M> } = {
   ask: (params, context) => engine.ask(params, context),
   topics: (params, context) => engine.topics(params, context),
   info: () => engine.info(),
+  download: (params, context) => engine.download(params, context),
 };
 
 const running = new Map<number, AbortController>();
@@ -63,7 +65,9 @@ async function serve(message: Extract<HostMessage, { type: 'request' }>): Promis
     });
     send({ type: 'result', id: message.id, result });
   } catch (error) {
-    send({ type: 'error', id: message.id, error: toWorkerError(error) });
+    // A download that needs the user's yes names its task, so the host can offer it.
+    const task = error instanceof DownloadNeededError ? { task: error.task } : {};
+    send({ type: 'error', id: message.id, error: { ...toWorkerError(error), ...task } });
   } finally {
     running.delete(message.id);
     if (running.size === 0) send({ type: 'activity', activity: { kind: 'idle' }, device: engine.device });
