@@ -85,6 +85,14 @@ export interface LaunchOptions {
   /** Load this repo as the extension under development (default true). */
   loadExtension?: boolean;
   /**
+   * A .vsix to install with `code-server --install-extension` into this session's extensions
+   * folder before the server starts, as a user installs a release; pair it with
+   * `loadExtension: false` so that the installed copy is the one that runs.
+   */
+  installVsix?: string;
+  /** Called after {@link installVsix} installed it and before the server starts, with the extensions folder. */
+  afterInstall?: (extensionsDir: string) => Promise<void>;
+  /**
    * A compiled mocha entry (a .js file exporting `run()`) for the extension host to run as
    * `extensionTestsPath`; the window's exit code is then reported by {@link VSCode.waitForTestsExit}.
    */
@@ -221,9 +229,59 @@ export class VSCode {
     await mkdir(join(this.dirs.userData, 'User'), { recursive: true });
     await writeFile(join(this.dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
+    if (this.options.installVsix) {
+      await this.installVsix(this.options.installVsix, deadline);
+      await this.options.afterInstall?.(this.dirs.extensions);
+    }
     this.port = await freePort();
     await this.startServer(deadline);
     await this.startBrowser(deadline);
+  }
+
+  /** The folder code-server installs extensions into (and loads them from) in this session. */
+  get extensionsDir(): string {
+    return this.dirs.extensions;
+  }
+
+  /** Runs code-server's own CLI with this session's profile folders; resolves with its output. */
+  async codeServerCli(args: string[], timeoutMs: number): Promise<string> {
+    const entry = join(codeServerDir(), 'package', 'out', 'node', 'entry.js');
+    const cli = spawn(
+      process.execPath,
+      [entry, '--user-data-dir', this.dirs.userData, '--extensions-dir', this.dirs.extensions, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: this.serverEnv() },
+    );
+    let output = '';
+    cli.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(cli, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const result = await settleWithin(exited, Math.max(1_000, timeoutMs), undefined);
+    if (!result) {
+      cli.kill('SIGKILL');
+      throw new Error(`code-server ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${output}`);
+    }
+    const [code, signal] = result;
+    if (code !== 0) throw new Error(`code-server ${args.join(' ')} failed (${code ?? signal}):\n${output}`);
+    return output;
+  }
+
+  private async installVsix(vsix: string, deadline: number): Promise<void> {
+    const output = await this.codeServerCli(['--install-extension', vsix], deadline - Date.now());
+    await writeFile(join(this.artifacts, 'install-extension.log'), output);
+  }
+
+  private serverEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      XDG_CONFIG_HOME: this.dirs.config,
+      XDG_DATA_HOME: this.dirs.data,
+      XDG_CACHE_HOME: this.dirs.cache,
+      TMPDIR: this.dirs.tmp,
+      // Marketplace queries go to a closed loopback port instead of open-vsx.org, so a run is
+      // the same with and without a network.
+      EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }),
+      ...this.options.env,
+    };
   }
 
   private async startServer(deadline: number): Promise<void> {
@@ -246,17 +304,7 @@ export class VSCode {
       // (extension host, file watcher, our inference worker) at once.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: this.dirs.config,
-        XDG_DATA_HOME: this.dirs.data,
-        XDG_CACHE_HOME: this.dirs.cache,
-        TMPDIR: this.dirs.tmp,
-        // Marketplace queries go to a closed loopback port instead of open-vsx.org, so a run is
-        // the same with and without a network.
-        EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }),
-        ...this.options.env,
-      },
+      env: this.serverEnv(),
     });
     this.server.stdout?.pipe(log);
     this.server.stderr?.pipe(log);
