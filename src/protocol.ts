@@ -13,6 +13,13 @@ import { isFiniteNumber, isOffset, isRecord, oneOf } from './validate';
 
 export type Task = 'sentiment' | 'topics' | 'entities' | 'qa';
 export const TASKS: readonly Task[] = ['sentiment', 'topics', 'entities', 'qa'];
+/** How messages name a task's model: "the ${TASK_MODEL_NAMES[task]} model". */
+export const TASK_MODEL_NAMES: Record<Task, string> = {
+  sentiment: 'sentiment',
+  topics: 'topic (zero-shot)',
+  entities: 'named-entity',
+  qa: 'question-answering',
+};
 
 /** What the user asked for (`textAnalytics.device`). */
 export type DevicePreference = 'auto' | 'cpu' | 'gpu';

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EngineOptions, ModelInfo, Task } from '../protocol';
+import { TASK_MODEL_NAMES, type EngineOptions, type ModelInfo, type Task } from '../protocol';
 import {
   acquireLock,
   downloadFile,
@@ -93,7 +93,7 @@ export class DownloadNeededError extends EngineError {
     readonly repo: string,
     readonly bytes: number | null,
   ) {
-    super('download-needed', `Text Analytics needs the ${task} model ${repo} (${formatSize(bytes)}) from the Hugging Face Hub.`);
+    super('download-needed', `Text Analytics needs the ${TASK_MODEL_NAMES[task]} model ${repo} (${formatSize(bytes)}) from the Hugging Face Hub.`);
     this.name = 'DownloadNeededError';
   }
 }
@@ -228,7 +228,7 @@ async function fromCacheOrHub(
     const lacking = cached.kind === 'incomplete' ? ` (it lacks ${cached.missing.join(', ')})` : '';
     throw new EngineError(
       'model-missing',
-      `No ${task} model is available and downloads are off. Put ${files} of https://huggingface.co/${spec.repo} in ` +
+      `No ${TASK_MODEL_NAMES[task]} model is available and downloads are off. Put ${files} of https://huggingface.co/${spec.repo} in ` +
         `${dir}${lacking}, or set ${TASK_SETTING(task)} to a folder that holds them, or turn on ${DOWNLOADS_SETTING}.`,
     );
   }

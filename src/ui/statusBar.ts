@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DeviceInfo, Task, WorkerInfo } from '../protocol';
+import { TASK_MODEL_NAMES, type DeviceInfo, type WorkerInfo } from '../protocol';
 import type { EngineStatus } from '../client/status';
 
 /** What clicking the item runs; register it with {@link showEngineActions}. */
@@ -25,12 +25,6 @@ const DEVICE_NAMES: Record<DeviceInfo['used'], string> = {
   coreml: 'GPU (CoreML)',
 };
 
-const TASK_NAMES: Record<Task, string> = {
-  sentiment: 'sentiment',
-  topics: 'topics',
-  entities: 'named-entity',
-  qa: 'question-answering',
-};
 
 /** Pure: how `status` reads. */
 export function presentStatus(status: EngineStatus): StatusPresentation {
@@ -47,7 +41,7 @@ export function presentStatus(status: EngineStatus): StatusPresentation {
     case 'loading-model':
       return {
         text: `$(loading~spin) ${NAME}: loading model`,
-        summary: `Loading the ${TASK_NAMES[status.task]} model…`,
+        summary: `Loading the ${TASK_MODEL_NAMES[status.task]} model…`,
         details: status.message ? [status.message] : [],
         severity: 'normal',
       };
@@ -55,7 +49,7 @@ export function presentStatus(status: EngineStatus): StatusPresentation {
       const progress = downloadProgress(status.received, status.total);
       return {
         text: `$(loading~spin) ${NAME}: downloading ${progress}`,
-        summary: `Downloading the ${TASK_NAMES[status.task]} model (${progress})…`,
+        summary: `Downloading the ${TASK_MODEL_NAMES[status.task]} model (${progress})…`,
         details: [],
         severity: 'normal',
       };
@@ -214,7 +208,7 @@ export async function showEngineActions(
 }
 
 function workerDetails(info: WorkerInfo): string[] {
-  const loaded = info.loaded.map((model) => `${TASK_NAMES[model.task]}: ${model.id} (${model.precision})`);
+  const loaded = info.loaded.map((model) => `${TASK_MODEL_NAMES[model.task]}: ${model.id} (${model.precision})`);
   return [
     `Worker ${info.pid}: Node ${info.node}, onnxruntime ${info.onnxruntime}, ${info.platform}`,
     loaded.length > 0 ? `Loaded: ${loaded.join('; ')}` : 'No model loaded',
