@@ -28,6 +28,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { HUB_URL_ENV } from '../../src/engine/download';
 
 /** How long after the last byte of a `cutAfter` fault the connection is cut. */
 export const CUT_AFTER_MS = 100;
@@ -240,4 +241,20 @@ function matches(match: HubFileMatch, request: HubRequest): boolean {
   if (typeof match === 'string') return request.file === match;
   if (match instanceof RegExp) return match.test(request.file);
   return match(request);
+}
+
+/**
+ * {@link startLoopbackHub} for one test: the downloader is pointed at it (`TEXT_ANALYTICS_HUB_URL`)
+ * until the test ends, when the old address comes back and the server stops.
+ */
+export async function startTestHub(t: { after(fn: () => Promise<void>): void }, repos: Record<string, HubRepoFiles>): Promise<LoopbackHub> {
+  const hub = await startLoopbackHub(repos);
+  const previous = process.env[HUB_URL_ENV];
+  process.env[HUB_URL_ENV] = hub.url;
+  t.after(async () => {
+    if (previous === undefined) delete process.env[HUB_URL_ENV];
+    else process.env[HUB_URL_ENV] = previous;
+    await hub.close();
+  });
+  return hub;
 }

@@ -11,12 +11,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { HUB_URL_ENV } from '../../src/engine/download';
 import { silentLogger } from '../../src/engine/log';
 import { DownloadNeededError, loadManifest, type Manifest, missingModelFiles, resolveModel } from '../../src/engine/models';
 import { defaultEngineOptions } from '../../src/engine/options';
 import type { Task } from '../../src/protocol';
-import { startLoopbackHub, type LoopbackHub } from '../support/hubServer';
+import { startTestHub, type LoopbackHub } from '../support/hubServer';
 import { tempDir } from '../helpers';
 
 const REPO = 'test-owner/tiny-model';
@@ -45,17 +44,7 @@ function manifestFor(files: Record<string, Buffer>, pinned = true): Manifest {
   return loadManifest({ models: Object.fromEntries(TASKS.map((t) => [t, spec])) });
 }
 
-async function startHub(t: TestContext, files: Record<string, Buffer>): Promise<LoopbackHub> {
-  const hub = await startLoopbackHub({ [REPO]: files });
-  const previous = process.env[HUB_URL_ENV];
-  process.env[HUB_URL_ENV] = hub.url;
-  t.after(async () => {
-    if (previous === undefined) delete process.env[HUB_URL_ENV];
-    else process.env[HUB_URL_ENV] = previous;
-    await hub.close();
-  });
-  return hub;
-}
+const startHub = (t: TestContext, files: Record<string, Buffer>): Promise<LoopbackHub> => startTestHub(t, { [REPO]: files });
 
 const options = (cacheDir: string, askBeforeDownload: boolean) =>
   defaultEngineOptions({ cacheDir, allowDownloads: true, askBeforeDownload, bundledModelsDir: path.join(cacheDir, 'no-bundled') });

@@ -27,7 +27,7 @@ import {
   resolveModel,
   type ResolveContext,
 } from '../../src/engine/models';
-import { type LoopbackHub, startLoopbackHub } from '../support/hubServer';
+import { startTestHub } from '../support/hubServer';
 
 const REPO = 'test-owner/tiny-model';
 const TIMEOUT = { timeout: 30_000 };
@@ -140,20 +140,7 @@ async function assertRejectsWith(promise: Promise<unknown>, code: string, ...men
 }
 
 // ---------------------------------------------------------------------------------------------
-// A loopback "Hub" (test/support/hubServer.ts)
-
-/** Serves `repos` on loopback, points the downloader at it, and stops it when the test ends. */
-async function startHub(t: TestContext, repos: Record<string, Record<string, Buffer>>): Promise<LoopbackHub> {
-  const hub = await startLoopbackHub(repos);
-  const previous = process.env[HUB_URL_ENV];
-  process.env[HUB_URL_ENV] = hub.url;
-  t.after(async () => {
-    if (previous === undefined) delete process.env[HUB_URL_ENV];
-    else process.env[HUB_URL_ENV] = previous;
-    await hub.close();
-  });
-  return hub;
-}
+// A loopback "Hub" (test/support/hubServer.ts: startTestHub)
 
 const downloadsDir = (cacheDir: string) => path.join(cacheDir, '.downloads', ...REPO.split('/'));
 
@@ -340,7 +327,7 @@ test('readModelConfig returns labels and limits, and names config.json when it i
 test('a download follows the redirect, verifies sha256, and is then found in the cache', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   const cacheDir = path.join(root, 'cache');
   const progress: { file: string; received: number; total: number }[] = [];
   const ctx = context({ onDownload: (p) => progress.push(p) });
@@ -382,7 +369,7 @@ test('a download follows the redirect, verifies sha256, and is then found in the
 test('a connection cut mid-body is resumed with a Range request across the redirect', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('onnx/model.onnx', { cutAfter: 120_000 });
   const cacheDir = path.join(root, 'cache');
   const ctx = context();
@@ -401,7 +388,7 @@ test('a connection cut mid-body is resumed with a Range request across the redir
 test('a download cut on every attempt keeps what arrived, and the next attempt resumes it', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   // Each of the 1 + retries attempts gets 50 kB further, then the connection drops again.
   hub.inject('onnx/model.onnx', { cutAfter: 50_000 }, { times: 1 + TUNING.retries });
   const cacheDir = path.join(root, 'cache');
@@ -431,7 +418,7 @@ test('a download cut on every attempt keeps what arrived, and the next attempt r
 test('a connection that stalls is given up, and the download resumes on a new one', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('onnx/model_quantized.onnx', { stallAfter: 80_000 });
   hub.inject('config.json', { holdUntil: new Promise(() => {}) }); // no answer at all
   const ctx = context({ tuning: { ...TUNING, stallTimeoutMs: 300 } });
@@ -449,7 +436,7 @@ test('a connection that stalls is given up, and the download resumes on a new on
 test('a partial that is already whole is finished without fetching it again', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   const cacheDir = path.join(root, 'cache');
   // As left by a process that died between the last byte and the rename.
   const partial = path.join(downloadsDir(cacheDir), 'main', 'onnx', 'model_quantized.onnx.partial');
@@ -466,7 +453,7 @@ test('a partial that is already whole is finished without fetching it again', TI
 test('a server that answers a Range request with 200 gets the file from the start', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('onnx/model.onnx', { cutAfter: 100_000 });
   hub.inject('onnx/model.onnx', { ignoreRange: true }, { times: Infinity });
   const cacheDir = path.join(root, 'cache');
@@ -479,7 +466,7 @@ test('a server that answers a Range request with 200 gets the file from the star
 test('a cancelled download keeps its partial, and the next attempt resumes it', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('onnx/model.onnx', { stallAfter: 150_000 });
   const cacheDir = path.join(root, 'cache');
   const abort = new AbortController();
@@ -504,7 +491,7 @@ test('a cancelled download keeps its partial, and the next attempt resumes it', 
 test('a partial that does not belong to the file is dropped and the file fetched whole', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   const cacheDir = path.join(root, 'cache');
   const partial = path.join(downloadsDir(cacheDir), 'main', 'onnx', 'model_quantized.onnx.partial');
   await fs.mkdir(path.dirname(partial), { recursive: true });
@@ -520,7 +507,7 @@ test('a partial that does not belong to the file is dropped and the file fetched
 test('a wrong sha256 deletes the partial and names the file and both hashes', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  await startHub(t, { [REPO]: files });
+  await startTestHub(t, { [REPO]: files });
   const pinned = sha256(Buffer.from('some other weights'));
   const manifest = manifestFor(files, (f) => (f.path === 'onnx/model_quantized.onnx' ? { ...f, sha256: pinned } : f));
   const cacheDir = path.join(root, 'cache');
@@ -539,7 +526,7 @@ test('a wrong sha256 deletes the partial and names the file and both hashes', TI
 test('bytes damaged on the way fail the sha256 check, are deleted, and the next attempt works', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('tokenizer.json', { wrongBytes: true });
   const cacheDir = path.join(root, 'cache');
   const opts = options({ cacheDir, allowDownloads: true });
@@ -560,7 +547,7 @@ test('bytes damaged on the way fail the sha256 check, are deleted, and the next 
 test('a server error leaves nothing half-written in the cache', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('onnx/model_quantized.onnx', { status: 500 }, { times: Infinity });
   const cacheDir = path.join(root, 'cache');
   const opts = options({ cacheDir, allowDownloads: true });
@@ -580,7 +567,7 @@ test('a server error on any file of a model leaves no model behind, and the next
   assert.deepEqual(order.at(-1), 'onnx/model_quantized.onnx');
   for (const [nth, failing] of order.entries()) {
     const root = await tempDir(t);
-    const hub = await startHub(t, { [REPO]: files });
+    const hub = await startTestHub(t, { [REPO]: files });
     hub.inject(failing, { status: 503 }, { times: 1 + TUNING.retries });
     const cacheDir = path.join(root, 'cache');
     const opts = options({ cacheDir, allowDownloads: true });
@@ -603,7 +590,7 @@ test('a server error on any file of a model leaves no model behind, and the next
 test('a failed download of the other precision leaves the cached model as it was', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   const cacheDir = path.join(root, 'cache');
   const opts = options({ cacheDir, allowDownloads: true });
   const manifest = manifestFor(files);
@@ -620,7 +607,7 @@ test('a failed download of the other precision leaves the cached model as it was
 test('a 503 that passes is retried within the same download', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   hub.inject('config.json', { status: 503 }, { times: 2 });
   hub.inject('onnx/model_quantized.onnx', { status: 429 });
   const ctx = context();
@@ -644,7 +631,7 @@ function waitingForLock(): { seen: Promise<void>; watch(line: string): void; giv
 test('two downloads of one model at once: one download, one correct cache', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   // The first download is held on its first file until the second is seen waiting for the lock.
   const waiting = waitingForLock();
   hub.inject('config.json', { holdUntil: waiting.seen });
@@ -667,7 +654,7 @@ test('two downloads of one model at once: one download, one correct cache', TIME
 test('two processes downloading one model at once share one cache', { timeout: 60_000 }, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  const hub = await startHub(t, { [REPO]: files });
+  const hub = await startTestHub(t, { [REPO]: files });
   // Whichever process takes the lock is held on its first file until the other one is waiting
   // for the lock: the two really overlap, every run.
   const waiting = waitingForLock();
@@ -722,7 +709,7 @@ test('two processes downloading one model at once share one cache', { timeout: 6
 test('a lock left by a dead process is taken over; a live one is waited for', TIMEOUT, async (t) => {
   const root = await tempDir(t);
   const files = tinyModelFiles();
-  await startHub(t, { [REPO]: files });
+  await startTestHub(t, { [REPO]: files });
   const cacheDir = path.join(root, 'cache');
   const opts = options({ cacheDir, allowDownloads: true });
   const lockPath = path.join(downloadsDir(cacheDir), 'main.lock');
@@ -751,7 +738,7 @@ test('unpinned files are checked for what is known, and logged', TIMEOUT, async 
   const files = tinyModelFiles();
   const served = { ...files };
   delete served['special_tokens_map.json'];
-  await startHub(t, { [REPO]: served });
+  await startTestHub(t, { [REPO]: served });
   const manifest = manifestFor(files, (f) => ({
     ...f,
     sha256: null,
@@ -786,7 +773,7 @@ test('a Hub id in the setting is looked up in the cache and downloaded, unpinned
   const other = 'someone/custom-sst2';
   const otherFiles = { ...files };
   delete otherFiles['onnx/model_quantized.onnx']; // only fp32 there: falls back when asked for int8
-  await startHub(t, { [other]: otherFiles });
+  await startTestHub(t, { [other]: otherFiles });
   const cacheDir = path.join(root, 'cache');
   const bundled = path.join(root, 'bundled');
   await writeModel(path.join(bundled, 'sentiment'), files); // ignored: the setting wins
