@@ -2,13 +2,17 @@
 // (`vsce package --target`), each holding only that platform's native binaries, so that a user
 // downloads ~1/5 of the binaries and never a CUDA/TensorRT library. Prints target, files and size.
 //
-//   node scripts/package.mjs [--target linux-x64[,win32-x64]]... [--out dir] [--no-build]
+//   node scripts/package.mjs [--target linux-x64[,win32-x64]]... [--out dir] [--no-build] [--onnxruntime VERSION]
 //
 // `.vscodeignore` is the shared allow-list; per target this script writes a copy of it with that
 // platform's binaries put back and hands it to vsce as `--ignoreFile`. vsce includes a file when any
 // `!` line matches it, whatever the order, so binaries are put back file by file, never by a glob.
+//
+// A target that needs another onnxruntime-node release than the one installed (darwin-x64, or any
+// target given `--onnxruntime VERSION`) is packaged from a staging folder: the allow-listed files
+// copied there and a production `npm install` of that release (from the npm registry, scripts off).
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +26,8 @@ const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
  * onnxruntime_binding.node` (dist/binding.js) and tokenizers requires `tokenizers.<suffix>.node`
  * (its index.js; on macOS it tries darwin-universal first and falls back to the per-arch file).
  * Linux targets are glibc: the onnxruntime binaries are glibc builds, so there is no alpine target.
+ * `onnxruntime` pins another onnxruntime-node release for a target: 1.23.2 is the last one with a
+ * macOS x64 build (1.24 dropped it); our engine runs on it unchanged (test/unit/package.test.ts).
  */
 const TARGETS = {
   'linux-x64': { ort: 'linux/x64', tokenizers: 'linux-x64-gnu' },
@@ -29,7 +35,7 @@ const TARGETS = {
   'win32-x64': { ort: 'win32/x64', tokenizers: 'win32-x64-msvc' },
   'win32-arm64': { ort: 'win32/arm64', tokenizers: 'win32-arm64-msvc' },
   'darwin-arm64': { ort: 'darwin/arm64', tokenizers: 'darwin-arm64' },
-  'darwin-x64': { ort: 'darwin/x64', tokenizers: 'darwin-x64' },
+  'darwin-x64': { ort: 'darwin/x64', tokenizers: 'darwin-x64', onnxruntime: '1.23.2' },
 };
 
 /** GPU libraries that only the CUDA/TensorRT execution providers load: never shipped (users install them). */
@@ -43,15 +49,25 @@ function parseOptions() {
       target: { type: 'string', multiple: true },
       out: { type: 'string', default: 'dist' },
       'no-build': { type: 'boolean', default: false },
+      onnxruntime: { type: 'string' },
     },
   });
+  if (values.onnxruntime !== undefined && !/^\d+\.\d+\.\d+(-[\w.-]+)?$/.test(values.onnxruntime)) {
+    fail(`--onnxruntime wants an exact onnxruntime-node version such as 1.23.2, not '${values.onnxruntime}'.`);
+  }
   const requested = (values.target ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
   for (const target of requested) {
     if (!(target in TARGETS)) {
       fail(`Unknown target '${target}'. Known targets: ${Object.keys(TARGETS).join(', ')}.`);
     }
   }
-  return { targets: requested.length ? [...new Set(requested)] : Object.keys(TARGETS), explicit: requested.length > 0, out: resolve(root, values.out), build: !values['no-build'] };
+  return {
+    targets: requested.length ? [...new Set(requested)] : Object.keys(TARGETS),
+    explicit: requested.length > 0,
+    out: resolve(root, values.out),
+    build: !values['no-build'],
+    onnxruntime: values.onnxruntime,
+  };
 }
 
 function fail(message) {
@@ -60,24 +76,75 @@ function fail(message) {
 }
 
 /**
- * The files (relative to the repository) that `target` needs on top of the shared allow-list, or
- * the reason it cannot be built from the installed packages (a VSIX without them could not run).
+ * The files (relative to `base`, the repository or a staging folder) that `target` needs on top of
+ * the shared allow-list, or the reason it cannot be built from the packages installed there (a
+ * VSIX without them could not run).
  */
-function nativeFiles(target) {
+function nativeFiles(target, base) {
   const { ort, tokenizers } = TARGETS[target];
   const ortDir = `${ORT_BIN}/${ort}`;
   const tokenizersFile = `node_modules/tokenizers/tokenizers.${tokenizers}.node`;
-  const { version } = JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8'));
-  if (!existsSync(join(root, ortDir, 'onnxruntime_binding.node'))) {
+  const version = installedOnnxruntime(base);
+  if (!existsSync(join(base, ortDir, 'onnxruntime_binding.node'))) {
     return { missing: `onnxruntime-node ${version} ships no ${ortDir}/onnxruntime_binding.node, which it requires on ${ort.replace('/', ' ')}` };
   }
-  if (!existsSync(join(root, tokenizersFile))) {
+  if (!existsSync(join(base, tokenizersFile))) {
     return { missing: `the tokenizers package has no ${tokenizersFile}` };
   }
-  const ortFiles = readdirSync(join(root, ortDir), { withFileTypes: true })
+  const ortFiles = readdirSync(join(base, ortDir), { withFileTypes: true })
     .filter((entry) => entry.isFile() && !GPU_ONLY.test(entry.name))
     .map((entry) => `${ortDir}/${entry.name}`);
   return { files: [...ortFiles, tokenizersFile] };
+}
+
+function installedOnnxruntime(base) {
+  return JSON.parse(readFileSync(join(base, 'node_modules/onnxruntime-node/package.json'), 'utf8')).version;
+}
+
+/**
+ * A folder to package from with onnxruntime-node `version` instead of the installed one: what the
+ * allow-list puts back outside node_modules is copied (package.json with the dependency changed, so
+ * the VSIX says what it holds), then `npm install --omit=dev` installs the production dependencies
+ * without their install scripts (onnxruntime-node's would fetch CUDA libraries). One per version.
+ */
+function stage(version, scratch, staged) {
+  if (staged.has(version)) return staged.get(version);
+  const dir = join(scratch, `onnxruntime-${version}`);
+  mkdirSync(dir);
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  manifest.dependencies = { ...manifest.dependencies, 'onnxruntime-node': version };
+  delete manifest.devDependencies;
+  delete manifest.scripts;
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const pattern of allowListed()) {
+    if (pattern === 'package.json' || pattern.startsWith('node_modules/')) continue;
+    const path = pattern.replace(/\/\*\*$/, '');
+    if (path.includes('*')) fail(`.vscodeignore: cannot stage '!${pattern}' (only files and folder/** are supported)`);
+    if (!existsSync(join(root, path))) continue;
+    cpSync(join(root, path), join(dir, path), { recursive: true, filter: (source) => !source.endsWith('.vsix') });
+  }
+  console.log(`installing onnxruntime-node ${version} for packaging…`);
+  const install = spawnSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    shell: process.platform === 'win32',
+  });
+  const result =
+    install.status === 0 && existsSync(join(dir, 'node_modules/onnxruntime-node/package.json'))
+      ? { base: dir }
+      : { missing: `npm could not install onnxruntime-node ${version}: ${(install.stderr || install.error?.message || `exit ${install.status}`).trim().split('\n').slice(-3).join(' ')}` };
+  staged.set(version, result);
+  return result;
+}
+
+/** The `!` lines of .vscodeignore: what a VSIX may hold. */
+function allowListed() {
+  return readFileSync(join(root, '.vscodeignore'), 'utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('!'))
+    .map((line) => line.slice(1));
 }
 
 /** Entries in a zip, from its end-of-central-directory record (a VSIX is a zip without zip64). */
@@ -94,13 +161,13 @@ function zipEntryCount(file) {
   return end < 0 ? NaN : tail.readUInt16LE(end + 10);
 }
 
-function packageTarget(target, files, outFile, scratch) {
-  const base = readFileSync(join(root, '.vscodeignore'), 'utf8');
+function packageTarget(target, base, files, outFile, scratch) {
+  const allowList = readFileSync(join(root, '.vscodeignore'), 'utf8');
   const ignoreFile = join(scratch, `${target}.vscodeignore`);
-  writeFileSync(ignoreFile, `${base.trimEnd()}\n# ${target} binaries (scripts/package.mjs)\n${files.map((f) => `!${f}`).join('\n')}\n`);
+  writeFileSync(ignoreFile, `${allowList.trimEnd()}\n# ${target} binaries (scripts/package.mjs)\n${files.map((f) => `!${f}`).join('\n')}\n`);
   const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
   const args = [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--out', outFile];
-  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, args, { cwd: base, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
     return { error: `vsce failed (${result.error?.message ?? `exit ${result.status}`})` };
@@ -124,26 +191,29 @@ function main() {
   mkdirSync(options.out, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), 'lta-package-'));
   const rows = [];
+  const staged = new Map();
   try {
     for (const target of options.targets) {
-      const native = nativeFiles(target);
+      const onnxruntime = options.onnxruntime ?? TARGETS[target].onnxruntime ?? installedOnnxruntime(root);
+      const source = onnxruntime === installedOnnxruntime(root) ? { base: root } : stage(onnxruntime, scratch, staged);
+      const native = source.missing ? source : nativeFiles(target, source.base);
       if (native.missing) {
         rows.push({ target, error: `NOT BUILT: ${native.missing}` });
         continue;
       }
       const outFile = join(options.out, `${name}-${target}-${version}.vsix`);
-      console.log(`packaging ${target}…`);
-      rows.push({ target, outFile, ...packageTarget(target, native.files, outFile, scratch) });
+      console.log(`packaging ${target} (onnxruntime-node ${onnxruntime})…`);
+      rows.push({ target, outFile, onnxruntime, ...packageTarget(target, source.base, native.files, outFile, scratch) });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  console.log('\ntarget        files      size  package');
+  console.log('\ntarget        files      size  onnxruntime  package');
   for (const row of rows) {
     const cells = row.error
-      ? `${'-'.padStart(5)}  ${'-'.padStart(8)}  ${row.error}`
-      : `${String(row.files).padStart(5)}  ${`${(row.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(8)}  ${relative(process.cwd(), row.outFile)}`;
+      ? `${'-'.padStart(5)}  ${'-'.padStart(8)}  ${'-'.padEnd(11)}  ${row.error}`
+      : `${String(row.files).padStart(5)}  ${`${(row.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(8)}  ${row.onnxruntime.padEnd(11)}  ${relative(process.cwd(), row.outFile)}`;
     console.log(`${row.target.padEnd(12)}  ${cells}`);
   }
   // A target that cannot be built is a failure when asked for by name; in the default set it is

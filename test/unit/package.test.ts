@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { REPO, tempDir } from '../helpers';
+import { REPO, fixtureModels, tempDir } from '../helpers';
 import { zipEntries } from '../zipEntries';
 
 // `npm run package` (scripts/package.mjs) builds one VSIX per platform. These tests build the
@@ -13,6 +13,7 @@ const VSCE = join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
 const BUNDLES = ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/webview/panel.js', 'dist/webview/questions.js'];
 const noVsce = existsSync(VSCE) ? false : '@vscode/vsce is not installed (npm install): cannot build a VSIX';
 const { name, version } = require(join(REPO, 'package.json')) as { name: string; version: string };
+const INSTALLED_ORT = (require(join(REPO, 'node_modules', 'onnxruntime-node', 'package.json')) as { version: string }).version;
 
 /** Runs the package script; `--no-build` when the bundles exist, so the test does not rewrite dist/ under other tests. */
 function packageScript(...args: string[]) {
@@ -79,16 +80,82 @@ test('the linux-x64 VSIX holds only allow-listed files and linux-x64 binaries, n
   assert.match(row, new RegExp(`^linux-x64\\s+${entries.length}\\s+${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MB\\s`));
 });
 
-test('a target whose onnxruntime binary is not installed is refused by name, not packaged', { skip: noVsce, timeout: 120_000 }, (t) => {
-  // onnxruntime-node 1.30.0 ships no darwin/x64 binary (it would throw on require on an Intel Mac).
+test('a target whose onnxruntime binary is missing is refused by name, not packaged', { skip: noVsce, timeout: 120_000 }, (t) => {
+  // The installed onnxruntime-node ships no darwin/x64 binary (1.24 dropped it): asked to package
+  // darwin-x64 with it, the script must refuse rather than write a VSIX that throws on first use.
   if (existsSync(join(REPO, 'node_modules/onnxruntime-node/bin/napi-v6/darwin/x64/onnxruntime_binding.node'))) {
-    t.skip('this onnxruntime-node ships a darwin/x64 binary, so darwin-x64 can be packaged');
+    t.skip('this onnxruntime-node ships a darwin/x64 binary');
     return;
   }
   const out = tempDir(t, 'text-analytics-vsix-');
-  const run = packageScript('--target', 'darwin-x64', '--out', out);
+  const run = packageScript('--target', 'darwin-x64', '--onnxruntime', INSTALLED_ORT, '--out', out);
   assert.equal(run.status, 1, run.stdout + run.stderr);
   assert.match(run.stdout, /^darwin-x64\s.*NOT BUILT: onnxruntime-node \S+ ships no .*darwin\/x64\/onnxruntime_binding\.node/m);
   assert.match(run.stderr, /darwin-x64 not packaged/);
   assert.equal(existsSync(join(out, `${name}-darwin-x64-${version}.vsix`)), false, 'a darwin-x64 VSIX that cannot load onnxruntime was written');
+});
+
+// darwin-x64 is packaged with onnxruntime-node 1.23.2, the last release with a macOS x64 build
+// (npm install from the registry into a staging folder). These machines cannot run a Mac binary,
+// so the second test builds a linux-x64 VSIX the same way and runs the engine from it.
+const DARWIN_X64_ORT = '1.23.2';
+
+test('the darwin-x64 VSIX carries onnxruntime-node 1.23.2 with its macOS x64 binaries and nothing else native', { skip: noVsce, timeout: 360_000 }, (t) => {
+  const out = tempDir(t, 'text-analytics-vsix-');
+  const run = packageScript('--target', 'darwin-x64', '--out', out);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, new RegExp(`^darwin-x64\\s+\\d+\\s+[\\d.]+ MB\\s+${DARWIN_X64_ORT.replace(/\./g, '\\.')}\\s`, 'm'));
+
+  const entries = zipEntries(join(out, `${name}-darwin-x64-${version}.vsix`));
+  const names = entries.map((entry) => entry.name);
+  const read = (file: string) => JSON.parse(entries.find((entry) => entry.name === file)!.read().toString('utf8'));
+  assert.equal(read('extension/node_modules/onnxruntime-node/package.json').version, DARWIN_X64_ORT);
+  assert.equal(read('extension/node_modules/onnxruntime-common/package.json').version, DARWIN_X64_ORT);
+  assert.equal(read('extension/package.json').dependencies['onnxruntime-node'], DARWIN_X64_ORT, 'the manifest says which onnxruntime it holds');
+  for (const file of [
+    'extension/node_modules/onnxruntime-node/bin/napi-v6/darwin/x64/onnxruntime_binding.node',
+    `extension/node_modules/onnxruntime-node/bin/napi-v6/darwin/x64/libonnxruntime.${DARWIN_X64_ORT}.dylib`,
+    'extension/node_modules/tokenizers/tokenizers.darwin-x64.node',
+  ]) {
+    assert.ok(names.includes(file), `${file} is missing`);
+  }
+  const native = names.filter((file) => NATIVE.test(file));
+  assert.deepEqual(native.filter((file) => !file.includes('/darwin/x64/') && !file.endsWith('tokenizers.darwin-x64.node')), [], 'native files for another platform');
+  // Only the allow-list: the staged install's other packages (adm-zip, global-agent, …) stay out.
+  const outside = names.filter((file) => file.startsWith('extension/node_modules/') && !/^extension\/node_modules\/(onnxruntime-node|onnxruntime-common|tokenizers)\//.test(file));
+  assert.deepEqual(outside, [], 'packages outside the allow-list');
+  assert.match(entries.find((entry) => entry.name === 'extension.vsixmanifest')!.read().toString('utf8'), /<Identity [^>]*TargetPlatform="darwin-x64"/);
+});
+
+test('a VSIX built with onnxruntime-node 1.23.2 runs all four tasks from its own files, with the same results', { skip: noVsce, timeout: 360_000 }, (t) => {
+  const out = tempDir(t, 'text-analytics-vsix-');
+  const run = packageScript('--target', 'linux-x64', '--onnxruntime', DARWIN_X64_ORT, '--out', out);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const installed = tempDir(t, 'text-analytics-unzipped-');
+  for (const entry of zipEntries(join(out, `${name}-linux-x64-${version}.vsix`))) {
+    const target = join(installed, entry.name);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, entry.read());
+  }
+  const cli = (script: string, ...args: string[]) => {
+    const result = spawnSync(process.execPath, [script, ...args, '--models', fixtureModels(), '--json'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 0, `${args[0]}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
+  };
+  const fromVsix = join(installed, 'extension', 'dist', 'cli.js');
+  assert.equal(cli(fromVsix, 'info').onnxruntime, DARWIN_X64_ORT, 'the CLI did not load the onnxruntime the VSIX carries');
+
+  const document = join(installed, 'document.txt');
+  writeFileSync(document, 'Angela Merkel visited Paris in 1958. It was a wonderful day. The food was awful.\n');
+  const tasks = [
+    ['sentiment', document],
+    ['entities', document],
+    ['ask', document, '--question', 'When?'],
+    ['topics', document, '--labels', 'sports,food,politics'],
+  ];
+  for (const args of tasks) {
+    const expected = cli(join(REPO, 'dist', 'cli.js'), ...args);
+    const actual = cli(fromVsix, ...args);
+    assert.deepEqual(actual, expected, `${args[0]} differs under onnxruntime-node ${DARWIN_X64_ORT}`);
+  }
 });
