@@ -26,6 +26,7 @@ const RECORDER = join(REPO, 'test', 'support', 'recordConnections.js');
 const NET_LOG_ENV = 'TEXT_ANALYTICS_NET_LOG';
 const TASKS: Task[] = ['sentiment', 'topics', 'entities', 'qa'];
 const TIMEOUT = { timeout: 60_000 };
+const UNPINNED_TOPICS = 'example/zero-shot-topics';
 
 interface Attempt {
   pid: number;
@@ -52,7 +53,10 @@ function fixtureFiles(task: Task): HubRepoFiles {
  */
 async function watchedNetwork(t: TestContext): Promise<{ hub: LoopbackHub; attempts(): Attempt[] }> {
   const manifest = loadManifest();
-  const hub = await startLoopbackHub(Object.fromEntries(TASKS.map((task) => [manifest.models[task].repo, fixtureFiles(task)])));
+  const hub = await startLoopbackHub({
+    ...Object.fromEntries(TASKS.map((task) => [manifest.models[task].repo, fixtureFiles(task)])),
+    [UNPINNED_TOPICS]: fixtureFiles('topics'),
+  });
   const logFile = join(tempDir(t, 'text-analytics-offline-'), 'connections.jsonl');
   const previous = { hub: process.env[HUB_URL_ENV], log: process.env[NET_LOG_ENV] };
   process.env[HUB_URL_ENV] = hub.url;
@@ -150,8 +154,17 @@ test('downloads on, the models in the download cache: no connection at all', TIM
 test('control: a missing model with downloads on is fetched, and the recorder and the Hub see it', TIMEOUT, async (t) => {
   const network = await watchedNetwork(t);
   const root = tempDir(t);
-  const worker = recordedWorker(t, defaultEngineOptions({ allowDownloads: true, bundledModelsDir: join(root, 'none'), cacheDir: join(root, 'cache') }));
-  // The topics default is not pinned in the manifest, so the fixture model served in its place is accepted.
+  // A Hub repo the manifest does not know is fetched unpinned, so the fixture model it serves is accepted
+  // (the shipped defaults are pinned by sha256, which a fixture cannot match).
+  const worker = recordedWorker(
+    t,
+    defaultEngineOptions({
+      allowDownloads: true,
+      modelSources: { topics: UNPINNED_TOPICS },
+      bundledModelsDir: join(root, 'none'),
+      cacheDir: join(root, 'cache'),
+    }),
+  );
   const topics = await worker.request('topics', {
     text: 'The team scored a goal in the match.',
     labels: ['sports', 'business'],
