@@ -54,8 +54,9 @@ export class ModelCommands {
       void vscode.window.showInformationMessage('Text Analytics: the models of all tasks are already present; nothing to download.');
       return undefined;
     }
-    const known = missing.reduce((sum, plan) => sum + (plan.bytes ?? 0), 0);
-    const total = missing.some((plan) => plan.bytes === null) ? `at least ${formatSize(known)}` : formatSize(known);
+    const known = missing.filter((plan) => plan.bytes !== null);
+    const knownBytes = known.reduce((sum, plan) => sum + (plan.bytes ?? 0), 0);
+    const total = known.length === 0 ? 'size unknown' : known.length < missing.length ? `at least ${formatSize(knownBytes)}` : formatSize(knownBytes);
     const list = missing.map((plan) => `${plan.task}: ${plan.repo} (${formatSize(plan.bytes)})`).join('\n');
     const DOWNLOAD = 'Download';
     const choice = await vscode.window.showInformationMessage(

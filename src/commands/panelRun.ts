@@ -48,7 +48,8 @@ export class PanelRun implements vscode.Disposable {
       return result;
     } catch (error) {
       if (this.current === controller) {
-        if (error instanceof WorkerRequestError && error.code === 'cancelled') ResultsPanel.current?.clearNotice();
+        // A cancelled run, or one waiting for the user to allow a download (`reportFailure` asks), did not fail.
+        if (error instanceof WorkerRequestError && (error.code === 'cancelled' || error.code === 'download-needed')) ResultsPanel.current?.clearNotice();
         else ResultsPanel.current?.showError(error instanceof Error ? error.message : String(error));
       }
       reportFailure(error, this.log);

@@ -146,7 +146,8 @@ export class Engine {
         }
         current.total = Math.max(current.total, p.total, p.received);
         const done = finished + p.received;
-        context.onProgress?.({ done, total: Math.max(bytes ?? 0, done), message: p.file });
+        // An unpinned model's size is unknown: total 0 says so (the UI shows "of an unknown size").
+        context.onProgress?.({ done, total: bytes === null ? 0 : Math.max(bytes, done), message: p.file });
         this.hooks.onActivity?.({ kind: 'downloading', task, received: done, total: bytes ?? 0 });
       },
     });
