@@ -3,6 +3,7 @@
 // downloads ~1/5 of the binaries and never a CUDA/TensorRT library. Prints target, files and size.
 //
 //   node scripts/package.mjs [--target linux-x64[,win32-x64]]... [--out dir] [--no-build] [--onnxruntime VERSION]
+//                            [--base-url URL]
 //
 // `.vscodeignore` is the shared allow-list; per target this script writes a copy of it with that
 // platform's binaries put back and hands it to vsce as `--ignoreFile`. vsce includes a file when any
@@ -50,8 +51,12 @@ function parseOptions() {
       out: { type: 'string', default: 'dist' },
       'no-build': { type: 'boolean', default: false },
       onnxruntime: { type: 'string' },
+      'base-url': { type: 'string' },
     },
   });
+  if (values['base-url'] !== undefined && !/^https:\/\/\S+\/$/.test(values['base-url'])) {
+    fail(`--base-url wants the https address the repository's files are served from, ending in '/', not '${values['base-url']}'.`);
+  }
   if (values.onnxruntime !== undefined && !/^\d+\.\d+\.\d+(-[\w.-]+)?$/.test(values.onnxruntime)) {
     fail(`--onnxruntime wants an exact onnxruntime-node version such as 1.23.2, not '${values.onnxruntime}'.`);
   }
@@ -67,6 +72,7 @@ function parseOptions() {
     out: resolve(root, values.out),
     build: !values['no-build'],
     onnxruntime: values.onnxruntime,
+    baseUrl: values['base-url'],
   };
 }
 
@@ -161,12 +167,17 @@ function zipEntryCount(file) {
   return end < 0 ? NaN : tail.readUInt16LE(end + 10);
 }
 
-function packageTarget(target, base, files, outFile, scratch) {
+function packageTarget(target, base, files, outFile, scratch, baseUrl) {
   const allowList = readFileSync(join(root, '.vscodeignore'), 'utf8');
   const ignoreFile = join(scratch, `${target}.vscodeignore`);
   writeFileSync(ignoreFile, `${allowList.trimEnd()}\n# ${target} binaries (scripts/package.mjs)\n${files.map((f) => `!${f}`).join('\n')}\n`);
   const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
   const args = [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--out', outFile];
+  // The extension page (VS Code's and the Marketplace's) shows the README's pictures and follows its
+  // links only from absolute https addresses: from --base-url, or where vsce infers them from the
+  // manifest's repository. Without either they stay relative (vsce would refuse).
+  if (baseUrl) args.push('--baseContentUrl', baseUrl, '--baseImagesUrl', baseUrl);
+  else if (!JSON.parse(readFileSync(join(base, 'package.json'), 'utf8')).repository) args.push('--no-rewrite-relative-links');
   const result = spawnSync(process.execPath, args, { cwd: base, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
@@ -203,7 +214,7 @@ function main() {
       }
       const outFile = join(options.out, `${name}-${target}-${version}.vsix`);
       console.log(`packaging ${target} (onnxruntime-node ${onnxruntime})…`);
-      rows.push({ target, outFile, onnxruntime, ...packageTarget(target, source.base, native.files, outFile, scratch) });
+      rows.push({ target, outFile, onnxruntime, ...packageTarget(target, source.base, native.files, outFile, scratch, options.baseUrl) });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -218,6 +229,9 @@ function main() {
   }
   // A target that cannot be built is a failure when asked for by name; in the default set it is
   // reported above (the Marketplace then offers the extension on no such machine, which is honest).
+  if (!options.baseUrl && rows.some((row) => !row.error)) {
+    console.log("\nThe README's pictures and links stay relative: give --base-url (or a repository in package.json) when publishing.");
+  }
   const failed = rows.filter((row) => row.error && (options.explicit || !row.error.startsWith('NOT BUILT')));
   if (failed.length) fail(`${failed.map((row) => row.target).join(', ')} not packaged.`);
 }

@@ -371,7 +371,7 @@ describe('Highlight Entities in VS Code', { skip: e2eSkipReason(), timeout: 300_
       }
     }
     await delay(300); // the hover fades in
-    await vscode.screenshot('hover');
+    await vscode.screenshot('hover', { readme: 'entities' });
 
     const markdown = hover.locator('.rendered-markdown');
     const shown = (await markdown.innerText()).replace(/\s+/g, ' ').trim();

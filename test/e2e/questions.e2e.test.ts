@@ -170,7 +170,7 @@ describe('The Questions view in VS Code', { skip: e2eSkipReason(), timeout: 400_
     await answer.click();
     await vscode.focusFirstEditorGroup();
     const selection = await vscode.editorSelection();
-    await vscode.screenshot('answer-selected');
+    await vscode.screenshot('answer-selected', { readme: 'questions' });
     const from = lineAndColumn(BRIDGE_TEXT, start);
     assert.equal(selection.selected, 4, selection.text);
     assert.equal(selection.line, from.line, selection.text);

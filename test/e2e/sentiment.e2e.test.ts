@@ -82,7 +82,7 @@ describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_0
     await row.click();
     await vscode.focusFirstEditorGroup();
     const selection = await vscode.editorSelection();
-    await vscode.screenshot('sentence-selected');
+    await vscode.screenshot('sentence-selected', { readme: 'sentiment' });
 
     const from = lineAndColumn(SAMPLE_TEXT, start);
     const to = lineAndColumn(SAMPLE_TEXT, end);

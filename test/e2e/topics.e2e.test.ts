@@ -104,7 +104,7 @@ describe('Classify Topics in VS Code', { skip: e2eSkipReason(), timeout: 300_000
     await section.click();
     await vscode.focusFirstEditorGroup();
     const selection = await vscode.editorSelection();
-    await vscode.screenshot('section-selected');
+    await vscode.screenshot('section-selected', { readme: 'topics' });
     assert.equal(selection.selected, end - start, selection.text);
     // The cursor is at whichever end of the selection the extension made active.
     const lineOf = (offset: number): number => TEXT.slice(0, offset).split('\n').length;

@@ -32,6 +32,8 @@ export const CODE_SERVER_VERSION = '4.100.3';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Screenshots and logs of every run, git-ignored. */
 export const RUNS_DIR = join(REPO_ROOT, '.test-runs');
+/** Set by `npm run screenshots` (scripts/screenshots.mjs): README pictures are copied into media/screenshots/. */
+export const README_SHOTS_ENV = 'TEXT_ANALYTICS_README_SCREENSHOTS';
 
 /** The same convention as scripts/setup-code-server.sh. */
 export function codeServerDir(): string {
@@ -497,11 +499,19 @@ export class VSCode {
     return { line: Number(match[1]), column: Number(match[2]), selected: Number(match[3] ?? 0), text };
   }
 
-  /** Saves a full-page PNG into this run's folder under .test-runs/ and returns its path. */
-  async screenshot(name: string): Promise<string> {
+  /**
+   * Saves a full-page PNG into this run's folder under .test-runs/ and returns its path. With
+   * `readme`, the picture is one the README shows: under `npm run screenshots` it is also copied to
+   * media/screenshots/<readme>.png.
+   */
+  async screenshot(name: string, options: { readme?: string } = {}): Promise<string> {
     this.shots += 1;
     const file = join(this.artifacts, `${String(this.shots).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '_')}.png`);
     await this.page.screenshot({ path: file, timeout: 15_000 });
+    if (options.readme && process.env[README_SHOTS_ENV]) {
+      await mkdir(join(REPO_ROOT, 'media', 'screenshots'), { recursive: true });
+      await cp(file, join(REPO_ROOT, 'media', 'screenshots', `${options.readme}.png`));
+    }
     return file;
   }
 

@@ -30,7 +30,7 @@ const ALLOWED = [
   /^extension\.vsixmanifest$/,
   /^\[Content_Types\]\.xml$/,
   /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
-  /^extension\/media\/.+/,
+  /^extension\/media\/[^/]+$/,
   /^extension\/dist\/(extension|worker|cli)\.js$/,
   /^extension\/dist\/webview\/(panel|questions)\.js$/,
   /^extension\/models\/.+/,
@@ -78,6 +78,34 @@ test('the linux-x64 VSIX holds only allow-listed files and linux-x64 binaries, n
   const row = run.stdout.split('\n').find((line) => line.startsWith('linux-x64 '));
   assert.ok(row, `no linux-x64 row in:\n${run.stdout}`);
   assert.match(row, new RegExp(`^linux-x64\\s+${entries.length}\\s+${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MB\\s`));
+});
+
+test("--base-url makes the README's screenshots and links absolute, so that an extension page can show them", { skip: noVsce, timeout: 360_000 }, (t) => {
+  const base = 'https://example.org/local-text-analytics/main/';
+  const readmeOf = (out: string) =>
+    zipEntries(join(out, `${name}-linux-x64-${version}.vsix`))
+      .find((entry) => entry.name === 'extension/readme.md')!
+      .read()
+      .toString('utf8');
+  const images = (readme: string) => [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]!);
+
+  const published = tempDir(t, 'text-analytics-vsix-');
+  const run = packageScript('--target', 'linux-x64', '--base-url', base, '--out', published);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const shown = images(readmeOf(published));
+  assert.ok(shown.length >= 4, `the README shows screenshots: ${shown.join(', ')}`);
+  for (const image of shown) {
+    assert.match(image, new RegExp(`^${base.replace(/[.]/g, '\\.')}media/screenshots/\\w+\\.png$`));
+    assert.ok(existsSync(join(REPO, image.slice(base.length))), `${image} names no file of the repository`);
+  }
+
+  // Without it the links stay as they are (and the script says so); vsce would otherwise refuse.
+  const local = tempDir(t, 'text-analytics-vsix-');
+  const plain = packageScript('--target', 'linux-x64', '--out', local);
+  assert.equal(plain.status, 0, plain.stdout + plain.stderr);
+  assert.deepEqual(images(readmeOf(local)), shown.map((image) => image.slice(base.length)));
+  assert.match(plain.stdout, /stay relative: give --base-url/);
+  assert.equal(packageScript('--target', 'linux-x64', '--base-url', 'http://example.org/', '--out', local).status, 1, 'an http base is refused');
 });
 
 test('a target whose onnxruntime binary is missing is refused by name, not packaged', { skip: noVsce, timeout: 120_000 }, (t) => {
