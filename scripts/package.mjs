@@ -124,10 +124,9 @@ function stage(version, scratch, staged) {
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const pattern of allowListed()) {
     if (pattern === 'package.json' || pattern.startsWith('node_modules/')) continue;
-    const path = pattern.replace(/\/\*\*$/, '');
-    if (path.includes('*')) fail(`.vscodeignore: cannot stage '!${pattern}' (only files and folder/** are supported)`);
-    if (!existsSync(join(root, path))) continue;
-    cpSync(join(root, path), join(dir, path), { recursive: true, filter: (source) => !source.endsWith('.vsix') });
+    for (const path of stagedPaths(pattern)) {
+      cpSync(join(root, path), join(dir, path), { recursive: true, filter: (source) => !source.endsWith('.vsix') });
+    }
   }
   console.log(`installing onnxruntime-node ${version} for packaging…`);
   const install = spawnSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], {
@@ -142,6 +141,17 @@ function stage(version, scratch, staged) {
       : { missing: `npm could not install onnxruntime-node ${version}: ${(install.stderr || install.error?.message || `exit ${install.status}`).trim().split('\n').slice(-3).join(' ')}` };
   staged.set(version, result);
   return result;
+}
+
+/** What an allow-list line puts back, relative to the repository: a file, `folder/**` or `folder/*` (its files). */
+function stagedPaths(pattern) {
+  const folder = pattern.replace(/\/\*\*?$/, '');
+  if (folder.includes('*')) fail(`.vscodeignore: cannot stage '!${pattern}' (only files, folder/** and folder/* are supported)`);
+  if (!existsSync(join(root, folder))) return [];
+  if (!pattern.endsWith('/*')) return [folder];
+  return readdirSync(join(root, folder), { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => `${folder}/${entry.name}`);
 }
 
 /** The `!` lines of .vscodeignore: what a VSIX may hold. */
