@@ -98,10 +98,10 @@ export class DownloadNeededError extends EngineError {
   }
 }
 
-/** "67.6 MB" (decimal megabytes, as download sizes are usually given), or "size unknown". */
+/** "67.6 MB" or "712 KB" (decimal units, as download sizes are usually given), or "size unknown". */
 export function formatSize(bytes: number | null): string {
   if (bytes === null) return 'size unknown';
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+  return bytes < 999_500 ? `${Math.round(bytes / 1e3)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 const TASK_SETTING = (task: Task) => `textAnalytics.models.${task}`;

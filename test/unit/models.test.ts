@@ -19,6 +19,7 @@ import { HUB_URL_ENV } from '../../src/engine/download';
 import { EngineError } from '../../src/engine/errors';
 import type { Logger } from '../../src/engine/log';
 import {
+  formatSize,
   loadManifest,
   type Manifest,
   type ManifestFile,
@@ -172,6 +173,15 @@ test('the shipped manifest pins each default model to a commit, and its weights 
     assert.ok(manifest.models[task].files.every((f) => f.sha256 !== null && f.size !== null), `${task} not pinned`);
   }
   assert.throws(() => loadManifest({ models: {} }), /malformed/);
+});
+
+test('download sizes read as a download dialog gives them: MB, KB under a megabyte, or unknown', () => {
+  assert.equal(formatSize(67_581_197), '67.6 MB');
+  assert.equal(formatSize(711_396), '711 KB');
+  assert.equal(formatSize(999_499), '999 KB');
+  assert.equal(formatSize(999_500), '1.0 MB');
+  assert.equal(formatSize(0), '0 KB');
+  assert.equal(formatSize(null), 'size unknown');
 });
 
 // ---------------------------------------------------------------------------------------------
