@@ -21,11 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import type { FrameLocator, Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { HUB_URL_ENV } from '../../src/engine/download';
-import { SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
-import { startLoopbackHub, type HubRepoFiles, type LoopbackHub } from '../support/hubServer';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { SAMPLE_SENTENCES } from '../integration/sample';
+import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
+import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
+import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
 
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
 type Task = (typeof TASKS)[number];
@@ -38,30 +39,9 @@ const REPO_OF: Record<Task, string> = {
   qa: 'lta-test/qa',
 };
 
-const SENTIMENT_FILE = 'notes.md';
-const TOPICS_FILE = 'match.md';
-const TOPICS_TEXT = '# Match report\nThe football team scored a late goal to win the match.\n';
-const TOPIC_LABELS = ['sports', 'business', 'science', 'politics'];
-const ENTITIES_FILE = 'meeting.md';
-const ENTITIES_TEXT = 'Angela Merkel met Barack Obama in Buenos Aires.\n\nGoogle opened an office in Paris.\n';
-/** The planted names of ENTITIES_TEXT (test/fixtures/planted.ts). */
-const ENTITY_NAMES = ['Angela Merkel', 'Barack Obama', 'Buenos Aires', 'Google', 'Paris'];
-const BRIDGE_FILE = 'bridge.md';
-const BRIDGE_TEXT = '# The old bridge\n\nThe bridge opened in 1932 after four years of work.\n';
 /** A model folder copied only in part: config.json but no tokenizer and no weights. */
 const HALF_COPIED = 'half-copied-model';
 
-/** Every file of the fixture model of `task`, as the Hub would serve it. */
-function fixtureFiles(task: Task): HubRepoFiles {
-  const dir = join(FIXTURE_MODELS, task);
-  const files: HubRepoFiles = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = join(entry.parentPath, entry.name);
-    files[full.slice(dir.length + 1).split('\\').join('/')] = readFileSync(full);
-  }
-  return files;
-}
 
 /** Files under `dir`, relative, with `/`; empty when it does not exist. */
 function filesUnder(dir: string): string[] {
@@ -139,22 +119,6 @@ function analysisProgressToast(vscode: VSCode): Locator {
   return vscode.page.locator('.notifications-toasts .notification-list-item-message', { hasText: /^Analyzing sentiment/ });
 }
 
-/** The webview (panel or view) whose content has `selector`, polling until one does. */
-async function webviewWith(vscode: VSCode, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const count = await vscode.page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < count; i++) {
-      const frame = vscode.webview(i);
-      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
-    }
-    if (Date.now() > deadline) {
-      await vscode.screenshot(`no-${selector.replace(/\W+/g, '')}`).catch(() => undefined);
-      throw new Error(`no webview shows ${selector} (notifications: ${JSON.stringify(await vscode.notifications())})`);
-    }
-    await delay(200);
-  }
-}
 
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -184,15 +148,12 @@ describe('Getting the models in VS Code: download with consent, offline, a local
       assert.ok(existsSync(join(FIXTURE_MODELS, task, 'config.json')), `no fixture model ${task}: run \`npm run fixtures\``);
     }
     assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
-    hub = await startLoopbackHub(Object.fromEntries(TASKS.map((task) => [REPO_OF[task], fixtureFiles(task)])));
+    hub = await startLoopbackHub(Object.fromEntries(TASKS.map((task) => [REPO_OF[task], folderFiles(join(FIXTURE_MODELS, task))])));
     cacheDir = await mkdtemp(join(tmpdir(), 'lta-e2e-model-cache-'));
     vscode = await launchVSCode({
       name: 'models',
       files: {
-        [SENTIMENT_FILE]: SAMPLE_TEXT,
-        [TOPICS_FILE]: TOPICS_TEXT,
-        [ENTITIES_FILE]: ENTITIES_TEXT,
-        [BRIDGE_FILE]: BRIDGE_TEXT,
+        ...WORKSPACE_FILES,
         [`${HALF_COPIED}/config.json`]: readFileSync(join(FIXTURE_MODELS, 'qa', 'config.json'), 'utf8'),
       },
       settings: {
@@ -264,7 +225,7 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     assert.deepEqual(weightsServed(hub, REPO_OF.sentiment), weights);
 
     await vscode.runCommand('Text Analytics: Analyze Sentiment');
-    const panel = await webviewWith(vscode, '.sentence-row');
+    const panel = await vscode.webviewWith('.sentence-row');
     await panel.locator('.sentence-row').nth(SAMPLE_SENTENCES.length - 1).waitFor({ timeout: 60_000 });
     await vscode.screenshot('sentiment-results');
     const shown = await shownSentences(panel);
@@ -306,7 +267,7 @@ describe('Getting the models in VS Code: download with consent, offline, a local
 
     await vscode.openFile(TOPICS_FILE);
     await vscode.runCommand('Text Analytics: Classify Topics');
-    const topics = await webviewWith(vscode, '.topic-bar');
+    const topics = await vscode.webviewWith('.topic-bar');
     await vscode.screenshot('offline-topics');
     const bars = await topics.locator('.topic-bar').evaluateAll((elements) =>
       elements.map((bar) => ({ label: bar.getAttribute('data-label') ?? '', score: bar.querySelector('.score')?.textContent?.trim() ?? '' })),
@@ -317,7 +278,7 @@ describe('Getting the models in VS Code: download with consent, offline, a local
 
     await vscode.openFile(ENTITIES_FILE);
     await vscode.runCommand('Text Analytics: Highlight Entities');
-    const entities = await webviewWith(vscode, '.entity-row');
+    const entities = await vscode.webviewWith('.entity-row');
     const names = entities.locator('.entity-row .entity-text');
     await names.nth(ENTITY_NAMES.length - 1).waitFor({ timeout: 60_000 });
     await vscode.screenshot('offline-entities');
@@ -349,22 +310,8 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     const userSettings = JSON.parse(readFileSync(join(vscode.root, 'user-data', 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(userSettings['textAnalytics.models.qa'], folder);
 
-    await vscode.openFile(BRIDGE_FILE);
-    await vscode.runCommand('Text Analytics: Ask a Question About This Document');
-    const view = await webviewWith(vscode, '#question');
-    await view.locator('.answering-about', { hasText: BRIDGE_FILE }).waitFor({ timeout: 30_000 });
-    const box = view.locator('#question');
-    await box.fill('When did the bridge open?');
-    await box.press('Enter');
-    const answer = view.locator('.answer .answer-text').first();
-    try {
-      await answer.waitFor({ timeout: 60_000 });
-    } catch (error) {
-      await vscode.screenshot('no-answer');
-      throw new Error(`no answer in the Questions view (notifications: ${JSON.stringify(await vscode.notifications())})`, { cause: error });
-    }
+    assert.equal(await askQuestion(vscode, BRIDGE_FILE, BRIDGE_QUESTION), '1932');
     await vscode.screenshot('answer-from-folder');
-    assert.equal((await answer.innerText()).trim(), '1932');
     assert.deepEqual(await vscode.errorNotifications(), []);
   });
 });

@@ -446,6 +446,23 @@ export class VSCode {
     return this.page.locator('iframe.webview.ready').nth(index).contentFrame().locator('#active-frame').contentFrame();
   }
 
+  /** The webview (panel or view) whose content has `selector`, polling until one does. */
+  async webviewWith(selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const count = await this.page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < count; i++) {
+        const frame = this.webview(i);
+        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      }
+      if (Date.now() > deadline) {
+        await this.screenshot(`no-${selector.replace(/\W+/g, '')}`).catch(() => undefined);
+        throw new Error(`no webview shows ${selector} (notifications: ${JSON.stringify(await this.notifications())})`);
+      }
+      await delay(200);
+    }
+  }
+
   /** The messages of the notification toasts now showing. */
   async notifications(): Promise<string[]> {
     return this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
@@ -723,4 +740,26 @@ function safeRead(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Asks `question` about the open `fileName` in the Questions view (through *Ask a Question About
+ * This Document*) and returns the best answer's text.
+ */
+export async function askQuestion(vscode: VSCode, fileName: string, question: string): Promise<string> {
+  await vscode.openFile(fileName);
+  await vscode.runCommand('Text Analytics: Ask a Question About This Document');
+  const view = await vscode.webviewWith('#question');
+  await view.locator('.answering-about', { hasText: fileName }).waitFor({ timeout: 30_000 });
+  const box = view.locator('#question');
+  await box.fill(question);
+  await box.press('Enter');
+  const answer = view.locator('.answer .answer-text').first();
+  try {
+    await answer.waitFor({ timeout: 60_000 });
+  } catch (error) {
+    await vscode.screenshot('no-answer');
+    throw new Error(`no answer in the Questions view (notifications: ${JSON.stringify(await vscode.notifications())})`, { cause: error });
+  }
+  return (await answer.innerText()).trim();
 }

@@ -12,11 +12,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import type { FrameLocator } from 'playwright-core';
-import { SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { SAMPLE_SENTENCES } from '../integration/sample';
+import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
+import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
 
 const { name, version, publisher } = require(join(REPO_ROOT, 'package.json')) as { name: string; version: string; publisher: string };
 const EXTENSION_ID = `${publisher}.${name}`;
@@ -24,16 +23,6 @@ const FIXTURE_MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
 const VSCE = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 
-const SENTIMENT_FILE = 'notes.md';
-const ENTITIES_FILE = 'meeting.md';
-const ENTITIES_TEXT = 'Angela Merkel met Barack Obama in Buenos Aires.\n\nGoogle opened an office in Paris.\n';
-/** The planted names of ENTITIES_TEXT (test/fixtures/planted.ts). */
-const ENTITY_NAMES = ['Angela Merkel', 'Barack Obama', 'Buenos Aires', 'Google', 'Paris'];
-const TOPICS_FILE = 'match.md';
-const TOPICS_TEXT = '# Match report\nThe football team scored a late goal to win the match.\n';
-const TOPIC_LABELS = ['sports', 'business', 'science', 'politics'];
-const BRIDGE_FILE = 'bridge.md';
-const BRIDGE_TEXT = '# The old bridge\n\nThe bridge opened in 1932 after four years of work.\n';
 
 /** The folder `--install-extension` made for the extension, e.g. `<publisher>.<name>-<version>-linux-x64`. */
 function installedFolder(extensionsDir: string): string {
@@ -42,22 +31,6 @@ function installedFolder(extensionsDir: string): string {
   return join(extensionsDir, folders[0]!);
 }
 
-/** The webview (panel or view) whose content has `selector`, polling until one does. */
-async function webviewWith(vscode: VSCode, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const count = await vscode.page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < count; i++) {
-      const frame = vscode.webview(i);
-      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
-    }
-    if (Date.now() > deadline) {
-      await vscode.screenshot(`no-${selector.replace(/\W+/g, '')}`).catch(() => undefined);
-      throw new Error(`no webview shows ${selector} (notifications: ${JSON.stringify(await vscode.notifications())})`);
-    }
-    await delay(200);
-  }
-}
 
 describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSync(VSCE) ? false : '@vscode/vsce is not installed'), timeout: 300_000 }, () => {
   let vscode: VSCode;
@@ -87,12 +60,7 @@ describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSy
         // The bundled-models folder: where a release carries its models.
         for (const task of TASKS) await cp(join(FIXTURE_MODELS, task), join(extensionDir, 'models', task), { recursive: true });
       },
-      files: {
-        [SENTIMENT_FILE]: SAMPLE_TEXT,
-        [ENTITIES_FILE]: ENTITIES_TEXT,
-        [TOPICS_FILE]: TOPICS_TEXT,
-        [BRIDGE_FILE]: BRIDGE_TEXT,
-      },
+      files: WORKSPACE_FILES,
       // No textAnalytics.models.* settings: the models must come from the installed extension.
       settings: { 'textAnalytics.allowDownloads': false, 'textAnalytics.topics.labels': TOPIC_LABELS },
       startTimeoutMs: 150_000,
@@ -114,7 +82,7 @@ describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSy
   test('Analyze Sentiment shows every sentence with its planted label, from the installed extension', { timeout: 120_000 }, async () => {
     await vscode.openFile(SENTIMENT_FILE);
     await vscode.runCommand('Text Analytics: Analyze Sentiment');
-    const panel = await webviewWith(vscode, '.sentence-row');
+    const panel = await vscode.webviewWith('.sentence-row');
     await panel.locator('.sentence-row').nth(SAMPLE_SENTENCES.length - 1).waitFor({ timeout: 60_000 });
     await vscode.screenshot('sentiment');
     const shown = await shownSentences(panel);
@@ -132,7 +100,7 @@ describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSy
   test('Highlight Entities lists the planted names', { timeout: 120_000 }, async () => {
     await vscode.openFile(ENTITIES_FILE);
     await vscode.runCommand('Text Analytics: Highlight Entities');
-    const panel = await webviewWith(vscode, '.entity-row');
+    const panel = await vscode.webviewWith('.entity-row');
     const texts = panel.locator('.entity-row .entity-text');
     await texts.nth(ENTITY_NAMES.length - 1).waitFor({ timeout: 60_000 });
     await vscode.screenshot('entities');
@@ -144,7 +112,7 @@ describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSy
   test('Classify Topics shows a bar per label, sports first for a match report', { timeout: 120_000 }, async () => {
     await vscode.openFile(TOPICS_FILE);
     await vscode.runCommand('Text Analytics: Classify Topics');
-    const panel = await webviewWith(vscode, '.topic-bar');
+    const panel = await vscode.webviewWith('.topic-bar');
     await vscode.screenshot('topics');
     const bars = await panel.locator('.topic-bar').evaluateAll((elements) =>
       elements.map((bar) => ({ label: bar.getAttribute('data-label') ?? '', score: bar.querySelector('.score')?.textContent?.trim() ?? '' })),
@@ -157,22 +125,8 @@ describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSy
   });
 
   test('a question about the bridge is answered "1932"', { timeout: 120_000 }, async () => {
-    await vscode.openFile(BRIDGE_FILE);
-    await vscode.runCommand('Text Analytics: Ask a Question About This Document');
-    const view = await webviewWith(vscode, '#question');
-    await view.locator('.answering-about', { hasText: BRIDGE_FILE }).waitFor({ timeout: 30_000 });
-    const box = view.locator('#question');
-    await box.fill('When did the bridge open?');
-    await box.press('Enter');
-    const answer = view.locator('.answer .answer-text').first();
-    try {
-      await answer.waitFor({ timeout: 60_000 });
-    } catch (error) {
-      await vscode.screenshot('no-answer');
-      throw new Error(`no answer in the Questions view (notifications: ${JSON.stringify(await vscode.notifications())})`, { cause: error });
-    }
+    assert.equal(await askQuestion(vscode, BRIDGE_FILE, BRIDGE_QUESTION), '1932');
     await vscode.screenshot('answer');
-    assert.equal((await answer.innerText()).trim(), '1932');
     assert.deepEqual(await vscode.errorNotifications(), []);
   });
 });

@@ -26,6 +26,8 @@
  * await hub.close();
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { HUB_URL_ENV } from '../../src/engine/download';
@@ -35,6 +37,17 @@ export const CUT_AFTER_MS = 100;
 
 /** Files of one repo: path relative to the repo root (with `/`) → contents. */
 export type HubRepoFiles = Record<string, Buffer>;
+
+/** Every file of a model folder (a fixture model, say), as the Hub would serve it as a repo. */
+export function folderFiles(dir: string): HubRepoFiles {
+  const files: HubRepoFiles = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = join(entry.parentPath, entry.name);
+    files[full.slice(dir.length + 1).split('\\').join('/')] = readFileSync(full);
+  }
+  return files;
+}
 
 /** What goes wrong with one request. Several fields combine: delay first, then the rest. */
 export interface HubFault {

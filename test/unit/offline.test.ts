@@ -10,7 +10,7 @@
  * Run: npm run build && npx tsx --test test/unit/offline.test.ts
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { WorkerClient } from '../../src/client/workerClient';
@@ -19,7 +19,7 @@ import { loadManifest, modelCacheDir } from '../../src/engine/models';
 import { defaultEngineOptions } from '../../src/engine/options';
 import type { EngineOptions, Task } from '../../src/protocol';
 import { fixtureModels, REPO, tempDir } from '../helpers';
-import { startLoopbackHub, type HubRepoFiles, type LoopbackHub } from '../support/hubServer';
+import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
 
 const WORKER = join(REPO, 'dist', 'worker.js');
 const RECORDER = join(REPO, 'test', 'support', 'recordConnections.js');
@@ -34,17 +34,6 @@ interface Attempt {
   target: string;
 }
 
-/** Every file of the fixture model of `task`, as the Hub would serve it. */
-function fixtureFiles(task: Task): HubRepoFiles {
-  const dir = join(fixtureModels(), task);
-  const files: HubRepoFiles = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = join(entry.parentPath, entry.name);
-    files[full.slice(dir.length + 1).split('\\').join('/')] = readFileSync(full);
-  }
-  return files;
-}
 
 /**
  * A loopback Hub serving the fixture models under the shipped manifest's repo ids, the Hub
@@ -54,8 +43,8 @@ function fixtureFiles(task: Task): HubRepoFiles {
 async function watchedNetwork(t: TestContext): Promise<{ hub: LoopbackHub; attempts(): Attempt[] }> {
   const manifest = loadManifest();
   const hub = await startLoopbackHub({
-    ...Object.fromEntries(TASKS.map((task) => [manifest.models[task].repo, fixtureFiles(task)])),
-    [UNPINNED_TOPICS]: fixtureFiles('topics'),
+    ...Object.fromEntries(TASKS.map((task) => [manifest.models[task].repo, folderFiles(join(fixtureModels(), task))])),
+    [UNPINNED_TOPICS]: folderFiles(join(fixtureModels(), 'topics')),
   });
   const logFile = join(tempDir(t, 'text-analytics-offline-'), 'connections.jsonl');
   const previous = { hub: process.env[HUB_URL_ENV], log: process.env[NET_LOG_ENV] };
