@@ -26,7 +26,7 @@ import { HUB_URL_ENV } from '../../src/engine/download';
 import { SAMPLE_SENTENCES } from '../integration/sample';
 import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
 import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
-import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, shownTopicBars, type VSCode } from './vscode';
 
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
 type Task = (typeof TASKS)[number];
@@ -269,9 +269,7 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     await vscode.runCommand('Text Analytics: Classify Topics');
     const topics = await vscode.webviewWith('.topic-bar');
     await vscode.screenshot('offline-topics');
-    const bars = await topics.locator('.topic-bar').evaluateAll((elements) =>
-      elements.map((bar) => ({ label: bar.getAttribute('data-label') ?? '', score: bar.querySelector('.score')?.textContent?.trim() ?? '' })),
-    );
+    const bars = await shownTopicBars(topics);
     assert.deepEqual(bars.map((bar) => bar.label).sort(), [...TOPIC_LABELS].sort());
     const top = bars.reduce((best, bar) => (Number.parseInt(bar.score, 10) > Number.parseInt(best.score, 10) ? bar : best));
     assert.equal(top.label, 'sports', JSON.stringify(bars));

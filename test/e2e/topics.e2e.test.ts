@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, REPO_ROOT, shownTopicBars, type VSCode } from './vscode';
 
 const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'topics');
 const FILE = 'report.md';
@@ -66,13 +66,7 @@ describe('Classify Topics in VS Code', { skip: e2eSkipReason(), timeout: 300_000
     }
     await vscode.screenshot('results');
 
-    const bars = await panel.locator('.topic-bar').evaluateAll((elements) =>
-      elements.map((bar) => ({
-        label: bar.getAttribute('data-label') ?? '',
-        score: bar.querySelector('.score')?.textContent?.trim() ?? '',
-        valueNow: bar.querySelector('[role="meter"]')?.getAttribute('aria-valuenow'),
-      })),
-    );
+    const bars = await shownTopicBars(panel);
     assert.deepEqual(bars.map((bar) => bar.label).sort(), [...LABELS].sort());
     for (const bar of bars) {
       assert.match(bar.score, /^\d{1,3}%$/, `score of ${bar.label}`);

@@ -652,6 +652,24 @@ export async function shownSentences(panel: FrameLocator): Promise<ShownSentence
   );
 }
 
+/** One bar of the topics view: its label, the score it shows ("87%") and its meter's aria-valuenow. */
+export interface ShownTopicBar {
+  label: string;
+  score: string;
+  valueNow: string | null | undefined;
+}
+
+/** The topics view's label bars in `panel` (the document's, then each section's), in order. */
+export async function shownTopicBars(panel: FrameLocator): Promise<ShownTopicBar[]> {
+  return panel.locator('.topic-bar').evaluateAll((elements) =>
+    elements.map((bar) => ({
+      label: bar.getAttribute('data-label') ?? '',
+      score: bar.querySelector('.score')?.textContent?.trim() ?? '',
+      valueNow: bar.querySelector('[role="meter"]')?.getAttribute('aria-valuenow'),
+    })),
+  );
+}
+
 function exactly(text: string): RegExp {
   return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
 }

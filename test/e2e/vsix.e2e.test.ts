@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_SENTENCES } from '../integration/sample';
 import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
-import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, shownTopicBars, type VSCode } from './vscode';
 
 const { name, version, publisher } = require(join(REPO_ROOT, 'package.json')) as { name: string; version: string; publisher: string };
 const EXTENSION_ID = `${publisher}.${name}`;
@@ -114,9 +114,7 @@ describe('The VSIX installed into VS Code', { skip: e2eSkipReason() || (existsSy
     await vscode.runCommand('Text Analytics: Classify Topics');
     const panel = await vscode.webviewWith('.topic-bar');
     await vscode.screenshot('topics');
-    const bars = await panel.locator('.topic-bar').evaluateAll((elements) =>
-      elements.map((bar) => ({ label: bar.getAttribute('data-label') ?? '', score: bar.querySelector('.score')?.textContent?.trim() ?? '' })),
-    );
+    const bars = await shownTopicBars(panel);
     assert.deepEqual(bars.map((bar) => bar.label).sort(), [...TOPIC_LABELS].sort());
     const top = bars.reduce((best, bar) => (Number.parseInt(bar.score, 10) > Number.parseInt(best.score, 10) ? bar : best));
     assert.equal(top.label, 'sports', JSON.stringify(bars));
