@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { fixtureModels, REPO, tempDir } from '../helpers';
 
@@ -155,21 +155,25 @@ function runEach(file: string, ...options: string[]) {
   return COMMANDS.map(([command, ...args]) => ({ command, result: run(command, file, ...args, '--models', fixtureModels(), ...options) }));
 }
 
+/** Every command refuses `file`: exit code 1, nothing on stdout, and `message` on stderr. */
+function refusedByEveryCommand(file: string, message: RegExp): void {
+  for (const { command, result } of runEach(file)) {
+    finished(result, 1);
+    assert.equal(result.stdout, '', `${command} ${basename(file)}`);
+    assert.match(result.stderr, message, `${command} ${basename(file)}`);
+  }
+}
+
 test('a 20 MB file is refused at once, with its size, the limit, and how to analyse part of it or raise the limit', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'big.txt');
   const line = 'Angela Merkel was good in Berlin.\n';
   const text = line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
   writeFileSync(file, text);
-  for (const { command, result } of runEach(file)) {
-    finished(result, 1);
-    assert.equal(result.stdout, '', command);
-    assert.match(
-      result.stderr,
-      new RegExp(`big\\.txt has ${text.length.toLocaleString('en')} characters, more than the limit of 2,000,000 \\(--max-chars\\)\\. Analyse part of it with --lines FROM:TO\\.`),
-      command,
-    );
-  }
+  refusedByEveryCommand(
+    file,
+    new RegExp(`big\\.txt has ${text.length.toLocaleString('en')} characters, more than the limit of 2,000,000 \\(--max-chars\\)\\. Analyse part of it with --lines FROM:TO\\.`),
+  );
 
   // The part asked for is analysed, with offsets and line numbers of the whole file.
   const part = run('entities', file, '--lines', '1000:1001', '--json', '--models', fixtureModels());
@@ -208,11 +212,7 @@ test('empty and whitespace-only files are refused by every command, with a messa
   for (const [name, content] of files) {
     const file = join(dir, name);
     writeFileSync(file, content);
-    for (const { command, result } of runEach(file)) {
-      finished(result, 1);
-      assert.equal(result.stdout, '', `${command} ${name}`);
-      assert.match(result.stderr, new RegExp(`${name.replace('.', '\\.')} has no text to analyse: it is empty or only whitespace\\.`), `${command} ${name}`);
-    }
+    refusedByEveryCommand(file, new RegExp(`${name.replace('.', '\\.')} has no text to analyse: it is empty or only whitespace\\.`));
   }
 });
 
@@ -226,11 +226,7 @@ test('binary files and files with NUL bytes are refused by every command, with a
   for (const [name, content] of files) {
     const file = join(dir, name);
     writeFileSync(file, content);
-    for (const { command, result } of runEach(file)) {
-      finished(result, 1);
-      assert.equal(result.stdout, '', `${command} ${name}`);
-      assert.match(result.stderr, /looks like a binary file \(it contains NUL (bytes|characters)\); give a text file\./, `${command} ${name}`);
-    }
+    refusedByEveryCommand(file, /looks like a binary file \(it contains NUL (bytes|characters)\); give a text file\./);
   }
 });
 
@@ -246,11 +242,7 @@ test('invalid UTF-8 is refused with how to fix it; UTF-16 with a byte-order mark
   for (const [name, content] of invalid) {
     const file = join(dir, name);
     writeFileSync(file, content);
-    for (const { command, result } of runEach(file)) {
-      finished(result, 1);
-      assert.equal(result.stdout, '', `${command} ${name}`);
-      assert.match(result.stderr, /is not valid UTF-(8|16LE) text\. Save it as UTF-8 \(or convert it, for example with iconv\) and try again\./, `${command} ${name}`);
-    }
+    refusedByEveryCommand(file, /is not valid UTF-(8|16LE) text\. Save it as UTF-8 \(or convert it, for example with iconv\) and try again\./);
   }
 
   const text = 'Angela Merkel 😀 visited Berlin\r\nin 1958.';
