@@ -92,7 +92,10 @@ async function runAllTasks(worker: WorkerClient): Promise<Record<Task, string>> 
   return { sentiment: sentiment.model.source, entities: entities.model.source, qa: answers.model.source, topics: topics.model.source };
 }
 
-function assertNoNetwork(network: { hub: LoopbackHub; attempts(): Attempt[] }): void {
+/** Every task answers from a model found in `source`, and nothing tried to reach the network. */
+async function assertAllFromWithNoNetwork(worker: WorkerClient, network: { hub: LoopbackHub; attempts(): Attempt[] }, source: string): Promise<void> {
+  const sources = await runAllTasks(worker);
+  assert.deepEqual(sources, { sentiment: source, entities: source, qa: source, topics: source });
   assert.deepEqual(network.attempts(), [], 'no attempt to connect, resolve a name or fetch');
   assert.equal(network.hub.connections, 0, 'the Hub was never contacted');
 }
@@ -109,9 +112,7 @@ test('downloads off, every model from its setting folder: no connection at all',
       cacheDir: join(empty, 'cache'),
     }),
   );
-  const sources = await runAllTasks(worker);
-  assert.deepEqual(sources, { sentiment: 'setting', entities: 'setting', qa: 'setting', topics: 'setting' });
-  assertNoNetwork(network);
+  await assertAllFromWithNoNetwork(worker, network, 'setting');
 });
 
 test('downloads on, the models bundled: no connection at all', TIMEOUT, async (t) => {
@@ -120,9 +121,7 @@ test('downloads on, the models bundled: no connection at all', TIMEOUT, async (t
     t,
     defaultEngineOptions({ allowDownloads: true, bundledModelsDir: fixtureModels(), cacheDir: join(tempDir(t), 'cache') }),
   );
-  const sources = await runAllTasks(worker);
-  assert.deepEqual(sources, { sentiment: 'bundled', entities: 'bundled', qa: 'bundled', topics: 'bundled' });
-  assertNoNetwork(network);
+  await assertAllFromWithNoNetwork(worker, network, 'bundled');
 });
 
 test('downloads on, the models in the download cache: no connection at all', TIMEOUT, async (t) => {
@@ -135,9 +134,7 @@ test('downloads on, the models in the download cache: no connection at all', TIM
     cpSync(join(fixtureModels(), task), modelCacheDir(cacheDir, spec.repo, spec.revision), { recursive: true });
   }
   const worker = recordedWorker(t, defaultEngineOptions({ allowDownloads: true, bundledModelsDir: join(root, 'none'), cacheDir }));
-  const sources = await runAllTasks(worker);
-  assert.deepEqual(sources, { sentiment: 'cache', entities: 'cache', qa: 'cache', topics: 'cache' });
-  assertNoNetwork(network);
+  await assertAllFromWithNoNetwork(worker, network, 'cache');
 });
 
 test('control: a missing model with downloads on is fetched, and the recorder and the Hub see it', TIMEOUT, async (t) => {
