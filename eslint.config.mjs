@@ -19,6 +19,13 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
+      // onnxruntime's telemetry must be off before the library loads: src/engine/onnxruntime.ts
+      // does that, so it is the only way in.
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'onnxruntime-node', message: "Import * as ort from src/engine/onnxruntime.ts, which turns onnxruntime's telemetry off before loading it." }] },
+      ],
     },
   },
+  { files: ['src/engine/onnxruntime.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

@@ -5,7 +5,7 @@
  * found). Each round runs all three one after the other and the best of the rounds counts, so
  * the noise of a shared machine falls on all three alike.
  */
-import * as ort from 'onnxruntime-node';
+import * as ort from '../src/engine/onnxruntime';
 import { join } from 'node:path';
 import type { AskParams, EngineOptions, EntitiesParams, SentimentParams, Task, TopicsParams } from '../src/protocol';
 import { Engine } from '../src/engine/engine';

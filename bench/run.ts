@@ -8,7 +8,7 @@
  *
  * A benchmark, not a test: nothing in `npm test` times anything.
  */
-import * as ort from 'onnxruntime-node';
+import * as ort from '../src/engine/onnxruntime';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDocument } from './documents';

@@ -13,10 +13,12 @@
  * is binary, not valid text, blank, or longer than --max-chars; --lines analyses part of it.
  * Offsets in the JSON output are UTF-16 code units into the decoded file, as in VS Code.
  */
+// First: onnxruntime's telemetry is off before anything can load it.
+import './engine/telemetry';
 import { readBytes } from './readBytes';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
+import * as ort from './engine/onnxruntime';
 import { Engine } from './engine/engine';
 import { EngineError } from './engine/errors';
 import { gpuProviderFor, gpuUnavailableReason } from './engine/device';

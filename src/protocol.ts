@@ -335,6 +335,12 @@ export type WorkerMessage =
 /** The environment variable that carries the JSON {@link EngineOptions} to a forked worker. */
 export const WORKER_OPTIONS_ENV = 'TEXT_ANALYTICS_ENGINE_OPTIONS';
 
+/**
+ * What turns onnxruntime's telemetry off (src/engine/telemetry.ts says what it would do): set in
+ * every process that loads onnxruntime before it loads, and in the environment of a forked worker.
+ */
+export const ONNXRUNTIME_TELEMETRY_OFF = { ORT_DISABLE_TELEMETRY: '1' } as const;
+
 // ---------------------------------------------------------------------------------------------
 // Reading messages. IPC hands over whatever the other process sent — a bug, a worker from another
 // version, a crash half-way through a reply — so each end reads what arrives through these before

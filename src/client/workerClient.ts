@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import {
   readWorkerMessage,
   resultProblem,
+  ONNXRUNTIME_TELEMETRY_OFF,
   WORKER_OPTIONS_ENV,
   type DeviceInfo,
   type EngineOptions,
@@ -193,7 +194,7 @@ export class WorkerClient {
     clearTimeout(this.restartTimer);
     this.setStatus({ state: 'starting' });
     const child = fork(this.options.workerPath, [], {
-      env: { ...process.env, ...RETURN_FREED_MEMORY, [WORKER_OPTIONS_ENV]: JSON.stringify(this.options.engineOptions) },
+      env: { ...process.env, ...RETURN_FREED_MEMORY, ...ONNXRUNTIME_TELEMETRY_OFF, [WORKER_OPTIONS_ENV]: JSON.stringify(this.options.engineOptions) },
       execArgv: ['--expose-gc', ...(this.options.execArgv ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

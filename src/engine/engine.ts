@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from './onnxruntime';
 import { answerSpans } from './answers';
 import { classifyTopics } from './topics';
 import type {

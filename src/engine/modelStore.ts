@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from './onnxruntime';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeviceInfo, EngineOptions, ModelInfo, Task, WorkerActivity } from '../protocol';

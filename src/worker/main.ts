@@ -3,6 +3,8 @@
  * models and does all inference, so the editor never waits on a forward pass. It speaks the
  * protocol in src/protocol.ts over the IPC channel and exits when its parent goes away.
  */
+// First: onnxruntime's telemetry is off before anything can load it.
+import '../engine/telemetry';
 import { Engine } from '../engine/engine';
 import { toWorkerError } from '../engine/errors';
 import { DownloadNeededError } from '../engine/models';

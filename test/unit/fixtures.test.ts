@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../../src/engine/onnxruntime';
 import { onnx } from 'onnx-proto';
 import { Tokenizer, type JsEncoding } from 'tokenizers';
 
