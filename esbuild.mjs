@@ -13,7 +13,7 @@ const node = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', 'onnxruntime-node', 'tokenizers', '@huggingface/transformers'],
+  external: ['vscode', 'onnxruntime-node', 'tokenizers', 'koffi', '@huggingface/transformers'],
   logLevel: 'info',
 };
 

@@ -29,12 +29,15 @@ const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
  * Linux targets are glibc: the onnxruntime binaries are glibc builds, so there is no alpine target.
  * `onnxruntime` pins another onnxruntime-node release for a target: 1.23.2 is the last one with a
  * macOS x64 build (1.24 dropped it); our engine runs on it unchanged (test/unit/package.test.ts).
+ * `koffi`: the Windows packages carry koffi (its index.js and that platform's koffi.node), through
+ * which the worker turns onnxruntime's telemetry events off (src/engine/telemetryEvents.ts); the
+ * other platforms' onnxruntime builds are switched off by an environment variable and need none.
  */
 const TARGETS = {
   'linux-x64': { ort: 'linux/x64', tokenizers: 'linux-x64-gnu' },
   'linux-arm64': { ort: 'linux/arm64', tokenizers: 'linux-arm64-gnu' },
-  'win32-x64': { ort: 'win32/x64', tokenizers: 'win32-x64-msvc' },
-  'win32-arm64': { ort: 'win32/arm64', tokenizers: 'win32-arm64-msvc' },
+  'win32-x64': { ort: 'win32/x64', tokenizers: 'win32-x64-msvc', koffi: 'win32_x64' },
+  'win32-arm64': { ort: 'win32/arm64', tokenizers: 'win32-arm64-msvc', koffi: 'win32_arm64' },
   'darwin-arm64': { ort: 'darwin/arm64', tokenizers: 'darwin-arm64' },
   'darwin-x64': { ort: 'darwin/x64', tokenizers: 'darwin-x64', onnxruntime: '1.23.2' },
 };
@@ -87,7 +90,7 @@ function fail(message) {
  * VSIX without them could not run).
  */
 function nativeFiles(target, base) {
-  const { ort, tokenizers } = TARGETS[target];
+  const { ort, tokenizers, koffi } = TARGETS[target];
   const ortDir = `${ORT_BIN}/${ort}`;
   const tokenizersFile = `node_modules/tokenizers/tokenizers.${tokenizers}.node`;
   const version = installedOnnxruntime(base);
@@ -97,10 +100,13 @@ function nativeFiles(target, base) {
   if (!existsSync(join(base, tokenizersFile))) {
     return { missing: `the tokenizers package has no ${tokenizersFile}` };
   }
+  const koffiFiles = koffi ? ['node_modules/koffi/package.json', 'node_modules/koffi/index.js', `node_modules/koffi/build/koffi/${koffi}/koffi.node`] : [];
+  const absent = koffiFiles.find((file) => !existsSync(join(base, file)));
+  if (absent) return { missing: `the koffi package has no ${absent}` };
   const ortFiles = readdirSync(join(base, ortDir), { withFileTypes: true })
     .filter((entry) => entry.isFile() && !GPU_ONLY.test(entry.name))
     .map((entry) => `${ortDir}/${entry.name}`);
-  return { files: [...ortFiles, tokenizersFile] };
+  return { files: [...ortFiles, tokenizersFile, ...koffiFiles] };
 }
 
 function installedOnnxruntime(base) {

@@ -80,6 +80,22 @@ test('the linux-x64 VSIX holds only allow-listed files and linux-x64 binaries, n
   assert.match(row, new RegExp(`^linux-x64\\s+${entries.length}\\s+${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MB\\s`));
 });
 
+test('the win32-x64 VSIX carries koffi for its platform only, which the worker needs to turn telemetry events off', { skip: noVsce, timeout: 360_000 }, (t) => {
+  const out = tempDir(t, 'text-analytics-vsix-');
+  const run = packageScript('--target', 'win32-x64', '--out', out);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const names = zipEntries(join(out, `${name}-win32-x64-${version}.vsix`)).map((entry) => entry.name);
+  // What src/engine/telemetryEvents.ts loads, and what koffi's index.js requires on win32 x64.
+  assert.deepEqual(names.filter((file) => file.startsWith('extension/node_modules/koffi/')).sort(), [
+    'extension/node_modules/koffi/build/koffi/win32_x64/koffi.node',
+    'extension/node_modules/koffi/index.js',
+    'extension/node_modules/koffi/package.json',
+  ]);
+  assert.ok(names.includes('extension/node_modules/onnxruntime-node/bin/napi-v6/win32/x64/onnxruntime.dll'));
+  const native = names.filter((file) => NATIVE.test(file));
+  assert.deepEqual(native.filter((file) => !/\/win32[/_]x64\/|tokenizers\.win32-x64-msvc\.node$/.test(file)), [], 'native files for another platform');
+});
+
 test("--base-url makes the README's screenshots and links absolute, so that an extension page can show them", { skip: noVsce, timeout: 360_000 }, (t) => {
   const base = 'https://example.org/local-text-analytics/main/';
   const readmeOf = (out: string) =>
