@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Span } from '../src/protocol';
+import { isWhiteSpace } from '../src/engine/unicode';
 
 // Checks on the spans the engine reports (sentences, paragraphs, entities, answers and their
 // sentences, topic sections), shared by the hostile-input tests (test/unit/badInput.test.ts) and
@@ -65,7 +66,7 @@ export function assertCovers({ document, from, to }: Bounds, spans: readonly Spa
   let s = 0;
   for (let i = from; i < to; i++) {
     while (s < spans.length && spans[s].end <= i) s++;
-    if (/\s/.test(document[i])) continue;
+    if (isWhiteSpace(document.charCodeAt(i))) continue;
     assert.ok(s < spans.length && spans[s].start <= i, `${what} leave out ${JSON.stringify(document[i])} at ${i}`);
   }
 }

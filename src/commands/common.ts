@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Config } from '../config';
+import { isBlank } from '../engine/unicode';
 import { WorkerRequestError } from '../client/workerClient';
 import { inertMessageText } from '../ui/inertText';
 import type { Task } from '../protocol';
@@ -26,7 +27,7 @@ export async function checkText(document: vscode.TextDocument, range: vscode.Ran
   const version = document.version;
   const text = document.getText(range);
   const what = range ? 'The selection' : 'The document';
-  if (text.trim().length === 0) {
+  if (isBlank(text)) {
     void vscode.window.showInformationMessage(`${what} has no text to analyse.`);
     return undefined;
   }

@@ -4,6 +4,7 @@ import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
 import { paragraphSpans, sentences } from './segment';
 import type { TaskContext } from './task';
+import { isBlank } from './unicode';
 import type { PairWindow } from './tokenizer';
 
 /** Context tokens shared by neighbouring windows; at least the longest answer, so none is cut. */
@@ -38,8 +39,8 @@ export async function answerSpans(
   limits: BatchLimits,
 ): Promise<Pick<AskResult, 'answers' | 'windows'>> {
   const { text, question } = params;
-  if (question.trim().length === 0) throw new EngineError('bad-input', 'The question is empty.');
-  if (text.trim().length === 0) throw new EngineError('bad-input', 'There is no text to search: the document is empty or only whitespace.');
+  if (isBlank(question)) throw new EngineError('bad-input', 'The question is empty.');
+  if (isBlank(text)) throw new EngineError('bad-input', 'There is no text to search: the document is empty or only whitespace.');
   const maxAnswerTokens = params.maxAnswerTokens ?? DEFAULT_MAX_ANSWER_TOKENS;
   const stride = Math.max(WINDOW_STRIDE, maxAnswerTokens);
   const windows = await model.tokenizer.pairWindows(question, text, stride, MAX_QUESTION_TOKENS);

@@ -1,10 +1,12 @@
 import type { Span } from '../protocol';
+import { isWhiteSpace, WHITE_SPACE_CLASS } from './unicode';
 
 /**
  * Splitting a document into paragraphs and sentences. Paragraphs are separated by blank lines
  * (LF, CRLF or CR line ends); sentences come from `Intl.Segmenter` (Unicode UAX #29), which also
  * ends a sentence at a line break, so Markdown list items and headings stand alone.
- * Every span is trimmed of surrounding whitespace, and `text === source.slice(start, end)`.
+ * Every span is trimmed of surrounding white space (Unicode's, NEL included: see `isWhiteSpace`),
+ * and `text === source.slice(start, end)`.
  */
 
 export interface ParagraphSpan extends Span {
@@ -13,8 +15,11 @@ export interface ParagraphSpan extends Span {
 
 const WORDLIKE = /[\p{L}\p{N}]/u;
 
+// A line break, then white space on the line that is not a line break; at least two such lines.
 // `\r(?!\n)`: a CRLF is one line break, never a CR and an LF making a "blank line".
-const BLANK_LINE = /(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*)+/g;
+const LINE_BREAK = String.raw`(?:\r\n|\r(?!\n)|\n)`;
+const SPACE_ON_LINE = String.raw`(?:(?![\r\n])[${WHITE_SPACE_CLASS}])*`;
+const BLANK_LINE = new RegExp(`${LINE_BREAK}${SPACE_ON_LINE}(?:${LINE_BREAK}${SPACE_ON_LINE})+`, 'gu');
 
 export function paragraphs(text: string, locale = 'en'): ParagraphSpan[] {
   return paragraphSpans(text).map((span) => ({ ...span, sentences: sentences(text, span.start, span.end, locale) }));
@@ -26,7 +31,7 @@ export function paragraphSpans(text: string, start = 0, end = text.length): Span
   const part = text.slice(start, end);
   let from = 0;
   const push = (to: number) => {
-    const span = trimmed(text, start + from, start + to);
+    const span = trimmedSpan(text, start + from, start + to);
     if (span) result.push(span);
   };
   for (const separator of part.matchAll(BLANK_LINE)) {
@@ -41,7 +46,7 @@ export function paragraphSpans(text: string, start = 0, end = text.length): Span
 export function sentences(text: string, start = 0, end = text.length, locale = 'en'): Span[] {
   const result: Span[] = [];
   for (const [from, to] of sentenceBounds(text, start, end, sentenceSegmenter(locale))) {
-    const span = trimmed(text, from, to);
+    const span = trimmedSpan(text, from, to);
     if (!span) continue;
     const previous = result.at(-1);
     // A "sentence" of only emoji or punctuation ("Great! 😀") belongs to the one before it.
@@ -92,21 +97,9 @@ function sentenceSegmenter(locale: string): Intl.Segmenter {
   return segmenter;
 }
 
-function trimmed(text: string, start: number, end: number): Span | undefined {
-  while (start < end && isSpace(text.charCodeAt(start))) start++;
-  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+/** `text.slice(start, end)` without the white space around it (see `isWhiteSpace`); undefined if nothing is left. */
+export function trimmedSpan(text: string, start: number, end: number): Span | undefined {
+  while (start < end && isWhiteSpace(text.charCodeAt(start))) start++;
+  while (end > start && isWhiteSpace(text.charCodeAt(end - 1))) end--;
   return start < end ? { start, end, text: text.slice(start, end) } : undefined;
-}
-
-/**
- * Whitespace as JavaScript's `\s` and `trim()` see it, so that a document the other tasks (and the
- * extension) call empty, such as one of em spaces, has no paragraphs here either.
- */
-function isSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
-    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
-  );
 }

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { Tokenizer, type Encoding } from 'tokenizers';
-import { codePointToUtf16, coverTrailingMarks } from './unicode';
+import { codePointToUtf16, coverTrailingMarks, whiteSpaceCharacters } from './unicode';
 import { EngineError } from './errors';
 
 /** One model input: at most the model's maximum length, special tokens included. */
@@ -126,7 +127,7 @@ export class TextTokenizer {
   static async load(file: string, maxLength: number): Promise<TextTokenizer> {
     let tokenizer: Tokenizer;
     try {
-      tokenizer = Tokenizer.fromFile(file);
+      tokenizer = await wordRevealing(Tokenizer.fromFile(file), file);
     } catch (error) {
       // The binding says "Error loading from file" and the parser's reason, run together.
       const reason = String((error as Error).message).replace(/^Error loading from file/, '');
@@ -175,4 +176,71 @@ export class TextTokenizer {
       });
     });
   }
+}
+
+/**
+ * The symbols and emoji that a pre-tokenizer may leave glued to a word, as an Oniguruma pattern
+ * (the `tokenizers` library's): a run of symbol characters (Unicode's S categories, and the
+ * pictographs that are letters or punctuation, such as ℹ), and keycaps (`1️⃣`: a digit, `#` or `*`
+ * with U+20E3), each with the marks, joiners and tag characters that extend it. A run is one
+ * piece, so that an emoji ZWJ sequence, a flag or a skin tone stays whole (the normaliser may have
+ * removed the joiners in between already).
+ */
+const SYMBOL_RUN = String.raw`(?:(?:[\p{S}\p{Extended_Pictographic}]|[0-9#*]\p{M}*\x{20E3})[\p{M}\x{200D}\x{E0020}-\x{E007F}]*)+`;
+
+/** Symbols the probe glues to a letter on either side: an emoji, ™, an arrow, a currency sign. */
+const SYMBOL_PROBES = ['😀', '™', '→', '€'];
+
+/** The parts of a tokenizer.json that are adapted; the rest is passed through unread. */
+interface TokenizerJson {
+  normalizer?: object | null;
+  pre_tokenizer?: object | null;
+  model?: { type?: string };
+}
+
+/**
+ * The model's tokenizer, adapted (from its own tokenizer.json, through the library, so that every
+ * offset is still the library's) where it would hide words:
+ * - White space that its normaliser deletes instead of reading as a space — BERT's deletes the
+ *   control characters form feed, vertical tab and NEL, so `Paris\fGoogle` was one unknown word —
+ *   is replaced by a space before that normaliser runs. Each character is replaced by one, so
+ *   offsets do not move.
+ * - A WordPiece model reads a word with any character it does not know as one `[UNK]`, and a
+ *   known symbol as the word's first piece (`→`, `##par`, `##is`), so where its pre-tokenizer
+ *   leaves symbols glued to words (BERT's splits only punctuation), runs of symbols are split off
+ *   first, as that pre-tokenizer splits punctuation. Tokenizers that keep the word apart already
+ *   (byte-level BPE, SentencePiece) are left alone.
+ * Which applies is asked of the tokenizer itself, by encoding a few probes, not guessed from the
+ * model's name; text without such characters tokenizes exactly as before.
+ */
+async function wordRevealing(tokenizer: Tokenizer, file: string): Promise<Tokenizer> {
+  const separators = whiteSpaceCharacters().filter((char) => char !== ' ');
+  const probes = [...separators.map((char) => `a${char}a`), ...SYMBOL_PROBES.map((symbol) => `a${symbol}a`)];
+  const oneWord = (await tokenizer.encodeBatch(probes, { addSpecialTokens: false })).map(isOneWord);
+  const deleted = separators.filter((_, i) => oneWord[i]);
+  const gluesSymbols = oneWord.slice(separators.length).some(Boolean);
+  if (deleted.length === 0 && !gluesSymbols) return tokenizer;
+
+  const json = JSON.parse(await readFile(file, 'utf8')) as TokenizerJson;
+  const splitsSymbols = gluesSymbols && json.model?.type === 'WordPiece';
+  if (deleted.length === 0 && !splitsSymbols) return tokenizer;
+  if (deleted.length > 0) {
+    const pattern = `[${deleted.map((char) => `\\x{${char.charCodeAt(0).toString(16)}}`).join('')}]`;
+    json.normalizer = inSequence('normalizers', { type: 'Replace', pattern: { Regex: pattern }, content: ' ' }, json.normalizer);
+  }
+  if (splitsSymbols) {
+    json.pre_tokenizer = inSequence('pretokenizers', { type: 'Split', pattern: { Regex: SYMBOL_RUN }, behavior: 'Isolated', invert: false }, json.pre_tokenizer);
+  }
+  return Tokenizer.fromString(JSON.stringify(json));
+}
+
+/** Whether every token of the encoding belongs to one word (the pre-tokenizer made one piece). */
+function isOneWord(encoding: Encoding): boolean {
+  const words = encoding.getWordIds();
+  return words.length > 0 && words.every((word) => word === words[0]);
+}
+
+/** `first`, then the tokenizer's own step (if it has one), as a `Sequence` of the library's. */
+function inSequence(key: 'normalizers' | 'pretokenizers', first: object, own: object | null | undefined): object {
+  return own ? { type: 'Sequence', [key]: [first, own] } : first;
 }

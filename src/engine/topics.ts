@@ -3,7 +3,7 @@ import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
 import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
 import { nliOutputs } from './models';
-import { paragraphSpans } from './segment';
+import { paragraphSpans, trimmedSpan } from './segment';
 import type { TaskContext } from './task';
 import type { NliPair } from './tokenizer';
 
@@ -163,11 +163,4 @@ function paragraphBlocks(text: string): Span[] {
   }
   if (block) blocks.push({ ...block, text: text.slice(block.start, block.end) });
   return blocks;
-}
-
-function trimmedSpan(text: string, start: number, end: number): Span | undefined {
-  const slice = text.slice(start, end);
-  const from = start + (slice.length - slice.trimStart().length);
-  const to = end - (slice.length - slice.trimEnd().length);
-  return from < to ? { start: from, end: to, text: text.slice(from, to) } : undefined;
 }

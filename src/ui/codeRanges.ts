@@ -15,6 +15,7 @@
  * Languages not listed here (Markdown, plain text, LaTeX, anything unknown) are prose: the caller
  * analyses all of their text.
  */
+import { isBlank } from '../engine/unicode';
 import type { OffsetRange } from './offsetRanges';
 
 interface Quote {
@@ -208,7 +209,7 @@ const RAW_TEXT = /^(script|style)$/i;
 function markupRanges(text: string): OffsetRange[] {
   const ranges: OffsetRange[] = [];
   const push = (start: number, end: number) => {
-    if (end > start && /\S/.test(text.slice(start, end))) ranges.push([start, end]);
+    if (end > start && !isBlank(text.slice(start, end))) ranges.push([start, end]);
   };
   let position = 0;
   while (position < text.length) {

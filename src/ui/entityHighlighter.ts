@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
 import { reportFailure } from '../commands/common';
 import type { Config } from '../config';
+import { isBlank } from '../engine/unicode';
 import type { EntitiesResult, Entity } from '../protocol';
 import { codeRanges, isCodeLanguage } from './codeRanges';
 import { EntityDecorations } from './entityDecorations';
@@ -442,7 +443,7 @@ export class EntityHighlighter implements vscode.Disposable {
       const text = textOf(document, slice.start, slice.end);
       const ranges = this.analysedRanges(entry, slice, text, config);
       const sliceLength = rangesLength(slice.ranges);
-      if (ranges.length === 0 || !/\S/.test(text)) {
+      if (ranges.length === 0 || isBlank(text)) {
         state.accept(slice.ranges, []);
         work.advance(sliceLength);
         continue;

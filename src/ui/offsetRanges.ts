@@ -9,6 +9,8 @@
  * discarding them as empty.
  */
 
+import { isBlank as isBlankText, WHITE_SPACE_CLASS } from '../engine/unicode';
+
 export type OffsetRange = [number, number];
 
 /** Sorts and merges ranges that overlap or touch. Points inside or at the edge of a range vanish into it. */
@@ -108,7 +110,7 @@ export function lineIndexOf(text: string): LineIndex {
       }
       return lo;
     },
-    isBlank: (line) => text.slice(starts[line], lineEnd(line)).trim() === '',
+    isBlank: (line) => isBlankText(text.slice(starts[line], lineEnd(line))),
     lineStart: (line) => starts[line],
     lineEnd,
   };
@@ -158,7 +160,7 @@ export interface RequestSlice {
 }
 
 /** A paragraph break: a line break, a line of nothing but spaces, and its line break. */
-const BLANK_LINE = /(?:\r\n|\n)[^\S\r\n]*(?:\r\n|\n)/g;
+const BLANK_LINE = new RegExp(String.raw`(?:\r\n|\n)(?:(?![\r\n])[${WHITE_SPACE_CLASS}])*(?:\r\n|\n)`, 'gu');
 
 /**
  * Groups paragraph regions into requests of about `maxChars` characters, so that a long analysis

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { AskResult } from '../protocol';
+import { isBlank } from '../engine/unicode';
 import { selectionScope, type AskTarget, type QuestionAsker } from '../commands/askQuestion';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../webview/questionHistory';
 import { readQuestionsToHost, type HostToQuestions, type QuestionRun, type QuestionScope, type QuestionsState, type QuestionsToHost } from '../webview/questionsMessages';
@@ -131,7 +132,7 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
   private async ask(question: string): Promise<AskResult | undefined> {
     const bound = this.scope;
     const trimmed = question.trim();
-    if (!bound || !trimmed) return undefined;
+    if (!bound || isBlank(trimmed)) return undefined;
     const document = await openDocument(bound.scope.uri);
     if (!document) {
       // A file's name may hold `[x](command:…)`, which a notification would make a link.

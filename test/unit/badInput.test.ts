@@ -38,7 +38,8 @@ const LONG = 200_000;
 const INPUTS: HostileInput[] = [
   { name: 'empty', text: '', blank: true },
   { name: 'spaces and tabs', text: ' \t  \t ', blank: true },
-  { name: 'blank lines of every kind', text: '\n\r\n\r \u00a0\n\u3000\r\n\f\v', blank: true },
+  { name: 'blank lines of every kind', text: '\n\r\n\r \u00a0\n\u3000\r\n\f\v\u0085\n', blank: true },
+  { name: 'only NEL (U+0085), which JavaScript\'s trim() keeps', text: '\u0085\u0085 \u0085', blank: true },
   { name: 'only Unicode spaces (em, thin, narrow no-break, ideographic)', text: '\u2003\u2009\u202f\u205f\u1680\u3000\u2028\u2029', blank: true },
   {
     name: 'NUL and other control characters',
@@ -63,9 +64,24 @@ const INPUTS: HostileInput[] = [
     topic: 'sports',
   },
   {
-    name: 'emoji glued to names (the tokenizer reads each as one unknown word)',
+    name: 'emoji glued to names',
     text: '👩‍👩‍👧Angela Merkel👩‍👩‍👧 and 😀Berlin😀 in 1958',
+    entities: [['Angela Merkel', 'PER'], ['Berlin', 'LOC']],
     answer: '1958',
+  },
+  {
+    name: 'symbols glued to names and words: ™, ©, ®, arrows, currency and math signs, keycaps',
+    text: 'Google™ and →Paris, ©Mozilla® in 1️⃣Tokyo€ in ∑1958≠ was ™great™',
+    entities: [['Google', 'ORG'], ['Paris', 'LOC'], ['Mozilla', 'ORG'], ['Tokyo', 'LOC']],
+    answer: '1958',
+    sentiment: 'POSITIVE',
+  },
+  {
+    name: 'form feed, vertical tab and NEL between words (white space that the BERT normaliser deletes)',
+    text: 'Angela Merkel\fParis\vGoogle\f1989\u0085Berlin\vwas\ffootball',
+    entities: [['Angela Merkel', 'PER'], ['Paris', 'LOC'], ['Google', 'ORG'], ['Berlin', 'LOC']],
+    answer: '1989',
+    topic: 'sports',
   },
   {
     name: 'combining marks, decomposed accents and Zalgo',

@@ -50,6 +50,14 @@ test('empty and whitespace-only text has no paragraphs', () => {
   assert.deepEqual(paragraphs(' \n\r\n\t  \n'), []);
 });
 
+test('NEL (U+0085), white space to Unicode though not to trim(), is trimmed and makes a line blank', () => {
+  assert.deepEqual(paragraphs('\u0085 \u0085\n\u0085'), []);
+  const text = '\u0085One.\u0085\n\u0085\nTwo\u0085';
+  const found = paragraphs(text);
+  assert.deepEqual(found.map((p) => p.text), ['One.', 'Two']);
+  assertSlices(text, found);
+});
+
 test('code point offsets convert to UTF-16 offsets after astral characters', () => {
   const text = 'Tōkyō 😀 in';
   const toUtf16 = codePointToUtf16(text);
