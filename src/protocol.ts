@@ -55,12 +55,11 @@ export interface EngineOptions {
 }
 
 /**
- * The longest text one request may carry, in UTF-16 units. The engine tokenizes a request's text
- * before its first batch (and cannot be cancelled during it): 20 MB of text took 3–7 GB and 20–60 s
- * before the first progress report; 5,000,000 characters take up to about 1.8 GB and 3–6 s, the
- * default limit of 2,000,000 up to 1 GB and 1–2.6 s (fixture models, 2-core machine).
- * `textAnalytics.maxDocumentSize` and the CLI's `--max-chars` cannot go above it; a part of a
- * longer document can always be analysed.
+ * The longest text one request may carry, in UTF-16 units. The engine tokenizes a request a chunk
+ * at a time, so its memory is that of its result and one chunk: at this limit, under 1 GiB for the
+ * worker and the CLI whatever the shape of the text (`npm run bench:memory`); the result of a
+ * longer one (a sentence every two characters) would outgrow that. `textAnalytics.maxDocumentSize`
+ * and the CLI's `--max-chars` cannot go above it; a part of a longer document can always be analysed.
  */
 export const MAX_TEXT_LENGTH = 5_000_000;
 
@@ -327,6 +326,12 @@ export type HostMessage =
 export type WorkerMessage =
   | { type: 'ready'; info: WorkerInfo }
   | { type: 'result'; id: number; result: Methods[Method]['result'] }
+  /**
+   * Items of a large result's arrays (`sentences`, `entities`, `sections`…), sent before its
+   * `result`, whose same fields hold the items that come after them: a reply of millions of
+   * sentences crosses as parts of a few MB instead of one string of hundreds of MB in each process.
+   */
+  | { type: 'result-part'; id: number; part: Record<string, unknown[]> }
   | { type: 'error'; id: number; error: WorkerError }
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'activity'; activity: WorkerActivity; device?: DeviceInfo }
@@ -560,6 +565,10 @@ function activityProblem(value: unknown): Problem {
 const WORKER_MESSAGES: Record<WorkerMessage['type'], Record<string, (value: unknown) => Problem>> = {
   ready: { info: workerInfo },
   result: { id: requestIdProblem, result: must.record() },
+  'result-part': {
+    id: requestIdProblem,
+    part: (value) => must.record()(value) ?? Object.entries(value as Fields).map(([key, items]) => (Array.isArray(items) ? undefined : `.${key} is not an array`)).find(Boolean),
+  },
   error: { id: requestIdProblem, error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string), task: must.optional(must.oneOf(TASKS)) }) },
   progress: { id: requestIdProblem, progress },
   activity: { activity: activityProblem, device: must.optional(deviceInfo) },
@@ -577,7 +586,7 @@ export function readWorkerMessage(value: unknown): MessageRead<WorkerMessage> {
   const type = value.type as WorkerMessage['type'];
   const problem = checkFields(value, WORKER_MESSAGES[type]);
   if (!problem) return { ok: true, message: value as WorkerMessage };
-  const answers = type === 'result' || type === 'error';
+  const answers = type === 'result' || type === 'result-part' || type === 'error';
   return { ok: false, problem: `${type} message: ${problem.slice(1)}`, id: answers && isRequestId(value.id) ? value.id : undefined };
 }
 

@@ -56,6 +56,8 @@ export interface RequestOptions {
 
 interface Pending {
   method: Method;
+  /** The `result-part`s received so far, joined with the `result` that follows them. */
+  parts?: Array<Record<string, unknown[]>>;
   resolve(result: unknown): void;
   reject(error: Error): void;
   onProgress?(progress: Progress): void;
@@ -335,15 +337,23 @@ export class WorkerClient {
 
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
+      case 'result-part': {
+        const pending = this.pending.get(message.id);
+        // The parts of a reply to a cancelled request are dropped, and so is the reply after them.
+        if (!pending) return this.abandoned.has(message.id) ? undefined : this.unexpectedReply(message.id);
+        (pending.parts ??= []).push(message.part);
+        break;
+      }
       case 'result': {
         const pending = this.pending.get(message.id);
         if (!pending) return this.unexpectedReply(message.id);
-        const problem = resultProblem(pending.method, message.result);
+        const result = pending.parts ? joinParts(pending.parts, message.result) : message.result;
+        const problem = resultProblem(pending.method, result);
         if (problem) {
           this.log('warn', `Dropped a malformed result from the inference worker: ${problem}.`);
           this.failMalformed(message.id, problem);
         } else {
-          this.take(message.id)?.resolve(message.result);
+          this.take(message.id)?.resolve(result);
         }
         break;
       }
@@ -405,6 +415,16 @@ export class WorkerClient {
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.options.log?.(level, message);
   }
+}
+
+/** A result whose arrays came partly in `result-part` messages: each array with the parts' items first. */
+function joinParts(parts: ReadonlyArray<Record<string, unknown[]>>, result: object): object {
+  const joined: Record<string, unknown> = { ...result };
+  for (const key of new Set(parts.flatMap((part) => Object.keys(part)))) {
+    const rest = joined[key];
+    joined[key] = [...parts.flatMap((part) => part[key] ?? []), ...(Array.isArray(rest) ? rest : [])];
+  }
+  return joined;
 }
 
 /** "5 minutes", "30 seconds": the crash window as a person reads it. */

@@ -6,6 +6,7 @@ import { paragraphSpans, sentences } from './segment';
 import type { TaskContext } from './task';
 import { isBlank } from './unicode';
 import type { PairWindow } from './tokenizer';
+import { inChunks, LONG_TEXT, streamedPairWindows, WindowProgress } from './windowStream';
 
 /** Context tokens shared by neighbouring windows; at least the longest answer, so none is cut. */
 const WINDOW_STRIDE = 128;
@@ -43,7 +44,8 @@ export async function answerSpans(
   if (isBlank(text)) throw new EngineError('bad-input', 'There is no text to search: the document is empty or only whitespace.');
   const maxAnswerTokens = params.maxAnswerTokens ?? DEFAULT_MAX_ANSWER_TOKENS;
   const stride = Math.max(WINDOW_STRIDE, maxAnswerTokens);
-  const windows = await model.tokenizer.pairWindows(question, text, stride, MAX_QUESTION_TOKENS);
+  const progress = new WindowProgress(text.length);
+  const { windows, streamed } = await questionWindows(model, question, text, stride, progress, context.signal);
   const { startName, endName } = outputNames(model);
   const best = new Map<string, Candidate>();
   const sentenceOf = sentenceFinder(text);
@@ -51,9 +53,9 @@ export async function answerSpans(
 
   // In document order, so that the best answers so far cover the text read so far.
   const batchSize = Math.max(1, Math.min(limits.maxBatch, Math.floor(limits.maxTokens / model.tokenizer.maxLength)));
-  for (let from = 0; from < windows.length; from += batchSize) {
+  for await (const { items: batch, more } of inChunks(windows, () => 1, batchSize)) {
     throwIfCancelled(context.signal);
-    const batch = windows.slice(from, from + batchSize);
+    if (streamed) progress.chunk(batch.length, contextEnd(batch[batch.length - 1]), more);
     const padded = padBatch(
       batch.map((w) => w.ids),
       0,
@@ -72,15 +74,39 @@ export async function answerSpans(
         if ((best.get(key)?.score ?? -1) < candidate.score) best.set(key, candidate);
       }
     });
-    const done = Math.min(from + batchSize, windows.length);
-    context.onProgress?.({
-      done,
-      total: windows.length,
-      message: `${done} of ${windows.length} passages read`,
-      answers: done < windows.length ? answersNow() : undefined,
-    });
+    progress.done += batch.length;
+    const { done, total } = progress;
+    context.onProgress?.({ done, total, message: `${done} of ${total} passages read`, answers: more ? answersNow() : undefined });
   }
-  return { answers: answersNow(), windows: windows.length };
+  return { answers: answersNow(), windows: progress.done };
+}
+
+/**
+ * The windows of the text with the question, in order. A long text is read piece by piece as the
+ * windows are needed, where its tokenizer allows (windowStream.ts), and its number of windows is
+ * known only at the end; otherwise it is tokenized whole, as it always was.
+ */
+async function questionWindows(
+  model: LoadedModel,
+  question: string,
+  text: string,
+  stride: number,
+  progress: WindowProgress,
+  signal?: AbortSignal,
+): Promise<{ windows: AsyncIterable<PairWindow> | Iterable<PairWindow>; streamed: boolean }> {
+  if (text.length > LONG_TEXT && model.cuts) {
+    const windows = await streamedPairWindows(model.tokenizer, question, text, stride, MAX_QUESTION_TOKENS, model.cuts, signal);
+    if (windows) return { windows, streamed: true };
+  }
+  const windows = await model.tokenizer.pairWindows(question, text, stride, MAX_QUESTION_TOKENS);
+  progress.chunk(windows.length, text.length, false);
+  return { windows, streamed: false };
+}
+
+/** Where the window's part of the text ends. */
+function contextEnd(window: PairWindow): number {
+  for (let t = window.ids.length - 1; t >= 0; t--) if (window.isContext[t]) return window.offsets[t][1];
+  return 0;
 }
 
 function outputNames(model: LoadedModel): { startName: string; endName: string } {

@@ -1,4 +1,5 @@
 import * as ort from './onnxruntime';
+import { setFlagsFromString } from 'node:v8';
 import { answerSpans } from './answers';
 import { classifyTopics } from './topics';
 import type {
@@ -47,6 +48,34 @@ const ENTITY_CACHE: Partial<ResultCacheLimits<ParagraphEntity[]>> = {
   sizeOf: (entities) => 32 + 80 * entities.length,
 };
 
+/**
+ * How much V8 lets its heap grow past what survived the last full collection before collecting
+ * again, in percent, while a large request runs. Left to itself it grows by up to 300%: a request
+ * whose result holds 200 MB (500,000 Markdown sections) left the process at 1.3 GB, mostly garbage
+ * and the native memory of the tokenizer's encodings that only a collection frees. At 50% it
+ * stayed at 660 MB, as fast (bench/memory.ts). For ordinary documents V8 is left to itself: the
+ * collections that 50% makes cost them about 8%.
+ */
+const HEAP_GROWING_PERCENT = 50;
+/** Characters from which a request is large (about 30,000 words). */
+const LARGE_REQUEST = 200_000;
+
+let largeRequests = 0;
+
+/**
+ * Limits the heap's growth while a request of `length` characters runs, if it is large: a V8 flag
+ * for the whole process, read at each collection, so it is on while any large request runs (the
+ * worker serves several at once). Returns what ends it.
+ */
+function limitHeapGrowth(length: number): () => void {
+  if (length < LARGE_REQUEST) return () => undefined;
+  if (largeRequests++ === 0) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  return () => {
+    // 0 is V8's own: a factor it chooses from the speed of collections.
+    if (--largeRequests === 0) setFlagsFromString('--heap-growing-percent=0');
+  };
+}
+
 export interface EngineHooks {
   log?: Logger;
   /** Told when a model starts loading or downloading, for the status bar. */
@@ -81,38 +110,44 @@ export class Engine {
 
   async sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
     checkLength(params.text);
-    return this.withModel('sentiment', 'sentiment', context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
+    return this.withModel('sentiment', 'sentiment', params.text.length, context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
   }
 
   /** Answers a question from the text (extractive: every answer is a span of it). */
   async ask(params: AskParams, context: TaskContext = {}): Promise<AskResult> {
     checkLength(params.text);
-    return this.withModel('qa', 'ask', context, (model) => answerSpans(model, params, context, this.limits));
+    return this.withModel('qa', 'ask', params.text.length, context, (model) => answerSpans(model, params, context, this.limits));
   }
 
   /** Scores the text and each of its sections against the user's topic labels (zero-shot). */
   async topics(params: TopicsParams, context: TaskContext = {}): Promise<TopicsResult> {
     checkLength(params.text);
-    return this.withModel('topics', 'topics', context, (model) => classifyTopics(model, params, context, this.limits));
+    return this.withModel('topics', 'topics', params.text.length, context, (model) => classifyTopics(model, params, context, this.limits));
   }
 
   async entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {
     checkLength(params.text);
-    return this.withModel('entities', 'entities', context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
+    return this.withModel('entities', 'entities', params.text.length, context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
   }
 
-  /** Loads the task's model (once), runs `work` on it, and adds what every result reports. */
+  /** Loads the task's model (once), runs `work` on it (on a text of `length`), and adds what every result reports. */
   private async withModel<T>(
     task: Task,
     method: Method,
+    length: number,
     context: TaskContext,
     work: (model: LoadedModel) => Promise<T>,
   ): Promise<T & { model: ModelInfo; device: DeviceInfo; elapsedMs: number }> {
     const started = performance.now();
     return this.models.use(task, { signal: context.signal, onActivity: this.hooks.onActivity }, async (model) => {
       this.hooks.onActivity?.({ kind: 'busy', method });
-      const result = await work(model);
-      return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
+      const unlimit = limitHeapGrowth(length);
+      try {
+        const result = await work(model);
+        return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
+      } finally {
+        unlimit();
+      }
     });
   }
 
@@ -190,8 +225,9 @@ export class Engine {
 }
 
 /**
- * Refuses a text longer than {@link MAX_TEXT_LENGTH} before any work: the worker would need
- * gigabytes for it. The extension and the CLI refuse such documents first, offering a part.
+ * Refuses a text longer than {@link MAX_TEXT_LENGTH} before any work: its result alone (a sentence
+ * every two characters) would outgrow the worker's bound of memory. The extension and the CLI
+ * refuse such documents first, offering a part.
  */
 function checkLength(text: string): void {
   if (text.length <= MAX_TEXT_LENGTH) return;

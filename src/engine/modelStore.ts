@@ -8,6 +8,7 @@ import type { Logger } from './log';
 import { readModelConfig, repairAdvice, resolveModel, type ModelConfig } from './models';
 import type { PaddedBatch } from './batching';
 import { TextTokenizer } from './tokenizer';
+import { readCuts, type Cuts } from './windowStream';
 
 /** A model ready to run: its session, tokenizer and config. */
 export class LoadedModel {
@@ -17,6 +18,8 @@ export class LoadedModel {
     readonly tokenizer: TextTokenizer,
     readonly device: DeviceInfo,
     private readonly session: ort.InferenceSession,
+    /** Where the tokenizer lets a long text be tokenized in pieces (see windowStream.ts). */
+    readonly cuts: Cuts | null = null,
   ) {}
 
   /** Identifies the weights in result-cache keys. */
@@ -183,6 +186,7 @@ export class ModelStore {
     context.onActivity?.({ kind: 'loading-model', task: info.task, message: `Loading ${info.id} (${info.precision})` });
     const config = await advised(info, () => readModelConfig(info.dir, info.task));
     const tokenizer = await advised(info, () => TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions));
+    const cuts = await readCuts(join(info.dir, 'tokenizer.json'));
     const threads = { threads: this.options.threads };
     let created = await advised(info, () => createSession(join(info.dir, info.file), this.options.device, threads, this.gpuUnavailable));
     if (created.device.used === 'cpu' && created.device.fallbackReason && this.options.device !== 'cpu') {
@@ -206,7 +210,7 @@ export class ModelStore {
       throw error;
     }
     this.lastDevice = created.device;
-    return new LoadedModel(info, config, tokenizer, created.device, created.session);
+    return new LoadedModel(info, config, tokenizer, created.device, created.session, cuts);
   }
 }
 

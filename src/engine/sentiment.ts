@@ -1,12 +1,13 @@
-import type { SentenceSentiment, SentimentParams, SentimentResult, SentimentScore } from '../protocol';
+import type { ParagraphSentiment, SentenceSentiment, SentimentParams, SentimentResult, SentimentScore, Span } from '../protocol';
 import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
 import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
 import { sentimentOutputs } from './models';
-import { ResultCache } from './resultCache';
-import { paragraphs } from './segment';
+import type { ResultCache } from './resultCache';
+import { paragraphSpans, sentences as segmentSentences } from './segment';
 import type { TokenWindow } from './tokenizer';
 import type { TaskContext } from './task';
+import { inChunks, pauses, uncachedUnits, unitWindows, WindowProgress } from './windowStream';
 
 /** What the model says of one sentence; cached by sentence text. */
 export interface SentenceScore {
@@ -25,6 +26,9 @@ const WINDOW_STRIDE = 64;
  * the model's maximum length is covered by overlapping windows whose probabilities are averaged,
  * weighted by the tokens each covers. Paragraph and document scores are the token-weighted mean
  * of their sentences' positive probabilities, so a long sentence counts for more than a short one.
+ *
+ * Sentences are tokenized a chunk at a time, just before their batches (windowStream.ts), so that
+ * a request's memory is that of its result and one chunk, whatever the number of its sentences.
  */
 export async function sentenceSentiments(
   model: LoadedModel,
@@ -35,64 +39,118 @@ export async function sentenceSentiments(
 ): Promise<Pick<SentimentResult, 'document' | 'paragraphs' | 'sentences' | 'cachedSentences'>> {
   const { text, neutralBand } = params;
   const offset = params.offset ?? 0;
-  const blocks = paragraphs(text);
+  // Where each paragraph and sentence lies, in document order, kept as numbers until the result is
+  // made at the end (the garbage of a long run is then collected while the heap is still small);
+  // a paragraph's sentences run from its firstSentence to the next one's.
+  const paragraphStarts: number[] = [];
+  const paragraphEnds: number[] = [];
+  const firstSentence: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  // A part of a paragraph takes up to about 150 ms to segment: look at the clock after each.
+  const segmenting = pauses(context.signal, 1);
+  for (const block of paragraphSpans(text)) {
+    paragraphStarts.push(block.start);
+    paragraphEnds.push(block.end);
+    firstSentence.push(starts.length);
+    for (const spans of paragraphSentences(text, block.start, block.end)) {
+      await segmenting();
+      for (const span of spans) {
+        starts.push(span.start);
+        ends.push(span.end);
+      }
+    }
+  }
   const labels = sentimentLabels(model);
   // On an exact tie the reference pipeline (argmax) picks the label listed first in the config.
   const judgeScore = (positive: number) => judge(positive, neutralBand, labels.positiveIndex < labels.negativeIndex);
-  if (blocks.length === 0) throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
+  if (paragraphStarts.length === 0) throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
 
-  const flat = blocks.flatMap((block, paragraph) => block.sentences.map((span) => ({ ...span, paragraph })));
-  const keys = flat.map((s) => ResultCache.key(model.cacheKey, s.text));
-  const scores: (SentenceScore | undefined)[] = keys.map((key) => cache.get(key));
-  const cachedSentences = scores.filter(Boolean).length;
+  const count = starts.length;
+  const positives = new Float64Array(count);
+  const weights = new Float64Array(count);
+  const keys = new Map<number, string>();
+  let cachedSentences = 0;
+  // The sentences the cache does not know, looked up as the tokenizer reaches them.
+  const sentence = (i: number) => ({ unit: i, text: text.slice(starts[i], ends[i]), end: ends[i] });
+  const uncached = uncachedUnits(cache, model.cacheKey, count, sentence, keys, (i, known) => {
+    positives[i] = known.positive;
+    weights[i] = known.tokens;
+    cachedSentences++;
+  }, context.signal);
 
-  const todo = flat.flatMap((_, i) => (scores[i] ? [] : [i]));
-  const windows = await model.tokenizer.windows(
-    todo.map((i) => flat[i].text),
-    WINDOW_STRIDE,
-  );
-  const computed = await classifyWindows(model, labels, windows, context, limits);
-  todo.forEach((sentence, j) => {
-    scores[sentence] = computed[j];
-    cache.set(keys[sentence], computed[j]);
+  // A sentence's windows may span chunks: its sums are kept until its last window.
+  const sums = new Map<number, { tokens: number; weighted: number }>();
+  const progress = new WindowProgress(text.length);
+  const windows = unitWindows(model.tokenizer, uncached, WINDOW_STRIDE, model.cuts, context.signal);
+  for await (const chunk of inChunks(windows, (w) => w.window.ids.length)) {
+    progress.chunk(chunk.items.length, chunk.items.at(-1)?.read ?? 0, chunk.more);
+    const chunkPositives = await classifyWindows(model, labels, chunk.items.map((w) => w.window), context, limits, progress);
+    // In window order, as the sums were always taken.
+    chunk.items.forEach(({ unit, window, last }, i) => {
+      let sum = sums.get(unit);
+      if (!sum) sums.set(unit, (sum = { tokens: 0, weighted: 0 }));
+      sum.tokens += window.contentTokens;
+      sum.weighted += chunkPositives[i] * window.contentTokens;
+      if (!last) return;
+      // A sentence of only characters the tokenizer drops (e.g. control characters) has no tokens.
+      const score = sum.tokens > 0 ? { positive: sum.weighted / sum.tokens, tokens: sum.tokens } : { positive: 0.5, tokens: 0 };
+      positives[unit] = score.positive;
+      weights[unit] = score.tokens;
+      cache.set(keys.get(unit) as string, score);
+      keys.delete(unit);
+      sums.delete(unit);
+    });
+  }
+
+  const paragraphs: ParagraphSentiment[] = [];
+  const sentences: SentenceSentiment[] = [];
+  paragraphStarts.forEach((start, paragraph) => {
+    const [from, to] = [firstSentence[paragraph], firstSentence[paragraph + 1] ?? count];
+    const end = paragraphEnds[paragraph];
+    paragraphs.push({ start: start + offset, end: end + offset, text: text.slice(start, end), ...judgeScore(weightedPositive(positives, weights, from, to)) });
+    for (let i = from; i < to; i++) {
+      sentences.push({ start: starts[i] + offset, end: ends[i] + offset, text: text.slice(starts[i], ends[i]), paragraph, ...judgeScore(positives[i]) });
+    }
   });
-
-  const sentences: SentenceSentiment[] = flat.map((span, i) => ({
-    start: span.start + offset,
-    end: span.end + offset,
-    text: span.text,
-    paragraph: span.paragraph,
-    ...judgeScore((scores[i] as SentenceScore).positive),
-  }));
-  const byParagraph = blocks.map((): SentenceScore[] => []);
-  flat.forEach((sentence, i) => byParagraph[sentence.paragraph].push(scores[i] as SentenceScore));
-  const paragraphResults = blocks.map((block, p) => {
-    const members = byParagraph[p];
-    return { start: block.start + offset, end: block.end + offset, text: block.text, ...judgeScore(weightedPositive(members)) };
-  });
-  return {
-    document: judgeScore(weightedPositive(scores as SentenceScore[])),
-    paragraphs: paragraphResults,
-    sentences,
-    cachedSentences,
-  };
+  return { document: judgeScore(weightedPositive(positives, weights, 0, count)), paragraphs, sentences, cachedSentences };
 }
 
-/** Runs every window through the model in length-sorted batches; one score per text. */
+/** About how much of a paragraph is segmented at a time (a million lines make one paragraph). */
+const SEGMENT_CHARS = 65_536;
+const LINE_BREAK = /\r\n|\r|\n/g;
+
+/**
+ * The sentences of the paragraph [start, end), segmented a part at a time so that a cancellation
+ * can come in between: each part ends at a line break, where a sentence always ends (UAX #29) and
+ * none is merged into the one before, so the sentences are those of the paragraph segmented whole.
+ */
+function* paragraphSentences(text: string, start: number, end: number): Generator<Span[]> {
+  let from = start;
+  while (end - from > SEGMENT_CHARS) {
+    LINE_BREAK.lastIndex = from + SEGMENT_CHARS;
+    const lineBreak = LINE_BREAK.exec(text);
+    const cut = lineBreak ? lineBreak.index + lineBreak[0].length : end;
+    if (cut >= end) break;
+    yield segmentSentences(text, from, cut);
+    from = cut;
+  }
+  yield segmentSentences(text, from, end);
+}
+
+/** Runs windows through the model in length-sorted batches; the positive probability of each. */
 async function classifyWindows(
   model: LoadedModel,
   { positiveIndex, negativeIndex }: SentimentLabels,
-  windowsPerText: TokenWindow[][],
+  windows: readonly TokenWindow[],
   context: TaskContext,
   limits: BatchLimits,
-): Promise<SentenceScore[]> {
-  const flat = windowsPerText.flatMap((windows, text) => windows.map((window) => ({ window, text })));
-  const positives = new Float64Array(flat.length);
-  const batches = lengthSortedBatches(flat.map((w) => w.window.ids.length), limits);
-  let done = 0;
-  for (const batch of batches) {
+  progress: WindowProgress,
+): Promise<Float64Array> {
+  const positives = new Float64Array(windows.length);
+  for (const batch of lengthSortedBatches(windows.map((w) => w.ids.length), limits)) {
     throwIfCancelled(context.signal);
-    const outputs = await model.run(padBatch(batch.map((i) => flat[i].window.ids)));
+    const outputs = await model.run(padBatch(batch.map((i) => windows[i].ids)));
     const logits = outputs.logits ?? outputs[model.outputNames()[0]];
     const labels = logits.dims[1];
     const data = logits.data as Float32Array;
@@ -100,19 +158,11 @@ async function classifyWindows(
       const [pos, neg] = softmaxPair(data, row * labels, labels, positiveIndex, negativeIndex);
       positives[item] = pos / (pos + neg);
     });
-    done += batch.length;
-    context.onProgress?.({ done, total: flat.length, message: `${done} of ${flat.length} sentences` });
+    progress.done += batch.length;
+    const { done, total } = progress;
+    context.onProgress?.({ done, total, message: `${done} of ${total} sentences` });
   }
-  const tokens = new Float64Array(windowsPerText.length);
-  const weighted = new Float64Array(windowsPerText.length);
-  flat.forEach(({ window, text }, i) => {
-    tokens[text] += window.contentTokens;
-    weighted[text] += positives[i] * window.contentTokens;
-  });
-  // A sentence of only characters the tokenizer drops (e.g. control characters) has no tokens.
-  return windowsPerText.map((_, text) =>
-    tokens[text] > 0 ? { positive: weighted[text] / tokens[text], tokens: tokens[text] } : { positive: 0.5, tokens: 0 },
-  );
+  return positives;
 }
 
 /** Finds the positive and negative labels by name, as the model's config names them. */
@@ -139,10 +189,14 @@ function softmaxPair(data: Float32Array, base: number, labels: number, a: number
   return [Math.exp(data[base + a] - max) / total, Math.exp(data[base + b] - max) / total];
 }
 
-function weightedPositive(scores: readonly SentenceScore[]): number {
-  const tokens = scores.reduce((sum, s) => sum + s.tokens, 0);
+/** The token-weighted mean of the positive probabilities of sentences [from, to). */
+function weightedPositive(positives: Float64Array, weights: Float64Array, from: number, to: number): number {
+  let tokens = 0;
+  for (let i = from; i < to; i++) tokens += weights[i];
   if (tokens === 0) return 0.5;
-  return scores.reduce((sum, s) => sum + s.positive * s.tokens, 0) / tokens;
+  let weighted = 0;
+  for (let i = from; i < to; i++) weighted += positives[i] * weights[i];
+  return weighted / tokens;
 }
 
 /** Turns a positive probability into a label, NEUTRAL within `neutralBand` of 0.5. */

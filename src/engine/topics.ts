@@ -6,11 +6,19 @@ import { nliOutputs } from './models';
 import { paragraphSpans, trimmedSpan } from './segment';
 import type { TaskContext } from './task';
 import type { NliPair } from './tokenizer';
+import { inChunks, nliLayout, unitStretches, WindowProgress, type UnitWindow } from './windowStream';
 
 /** Premise tokens shared by neighbouring stretches of a section too long for one input. */
 const WINDOW_STRIDE = 64;
 /** Plain text has no headings: its sections are blocks of whole paragraphs of about this size. */
 const BLOCK_CHARS = 1500;
+/**
+ * The most scores (sections × labels) one request returns. Each is an object of the result (about
+ * 150 bytes with its share of its section's): at 2,000,000, 300 MB — 500,000 sections of four
+ * labels, as many as a heading on every line of 2,000,000 characters makes; 20,000 sections of
+ * a hundred labels. More would not fit the worker's bound of memory, and no panel shows them.
+ */
+export const MAX_TOPIC_SCORES = 2_000_000;
 
 /**
  * Zero-shot topic classification with a natural-language-inference model, as the transformers.js
@@ -38,17 +46,74 @@ export async function classifyTopics(
   const { entailment, contradiction } = nliLabels(model);
   const sections = topicSections(params.text, params.format);
   if (sections.length === 0) throw new EngineError('bad-input', 'There is no text to classify: the document is empty or only whitespace.');
+  if (sections.length * labels.length > MAX_TOPIC_SCORES) {
+    const count = (n: number) => n.toLocaleString('en');
+    throw new EngineError(
+      'bad-input',
+      `Scoring ${count(sections.length)} sections against ${count(labels.length)} labels makes ${count(sections.length * labels.length)} scores, more than the ${count(MAX_TOPIC_SCORES)} one request returns: classify a part of the document, or fewer labels.`,
+    );
+  }
   const hypotheses = labels.map((label) => params.hypothesisTemplate.replace('{}', label));
+  // How each hypothesis goes around a stretch of premise: the hypotheses are tokenized once.
+  const layout = await nliLayout(model.tokenizer, hypotheses, WINDOW_STRIDE);
+  if (!layout) throw new EngineError('model-corrupt', `The tokenizer of the topics model ${model.info.id} makes no token of the letter "a".`);
 
-  const pairs: Array<NliPair & { section: number }> = [];
-  for (const [section, span] of sections.entries()) {
-    throwIfCancelled(context.signal);
-    for (const pair of await model.tokenizer.premiseHypothesisPairs(span.text, hypotheses, WINDOW_STRIDE)) pairs.push({ ...pair, section });
+  // Per section: its tokens (the weight of its stretches) and its summed score for each label.
+  const independent = params.multiLabel || labels.length === 1;
+  const sectionTokens = new Float64Array(sections.length);
+  const sectionScores = new Float64Array(sections.length * labels.length);
+  const progress = new WindowProgress(params.text.length);
+  const stretches = unitStretches(
+    model.tokenizer,
+    layout,
+    (function* () {
+      for (const [unit, span] of sections.entries()) yield { unit, text: span.text, end: span.end };
+    })(),
+    WINDOW_STRIDE,
+    model.cuts,
+    context.signal,
+  );
+  for await (const chunk of inChunks(stretches, (s) => s.window.reduce((sum, pair) => sum + pair.ids.length, 0))) {
+    const pairs = chunk.items.flatMap((stretch) => stretch.window);
+    progress.chunk(pairs.length, chunk.items.at(-1)?.read ?? 0, chunk.more);
+    const { entail, contradict } = await pairLogits(model, pairs, entailment, contradiction, context, limits, progress);
+    // Scores per stretch, one vector over the labels, added to its section's in stretch order.
+    let first = 0;
+    for (const stretch of chunk.items) {
+      const scores = stretchScores(stretch, entail, contradict, first, independent);
+      first += stretch.window.length;
+      // A stretch of nothing but characters the tokenizer drops still counts a little.
+      const weight = Math.max(1, stretch.window[0].premiseTokens);
+      sectionTokens[stretch.unit] += weight;
+      const base = stretch.unit * labels.length;
+      scores.forEach((score, label) => (sectionScores[base + label] += score * weight));
+    }
   }
 
-  const entailLogits = new Float64Array(pairs.length);
-  const contradictLogits = new Float64Array(pairs.length);
-  let done = 0;
+  const documentScores = new Float64Array(labels.length);
+  const totalTokens = sectionTokens.reduce((total, tokens) => total + tokens, 0);
+  const offset = params.offset ?? 0;
+  const sectionResults: TopicSection[] = sections.map((span, s) => {
+    const tokens = sectionTokens[s];
+    const mean = [...sectionScores.subarray(s * labels.length, (s + 1) * labels.length)].map((score) => score / tokens);
+    mean.forEach((score, label) => (documentScores[label] += (score * tokens) / totalTokens));
+    return { start: span.start + offset, end: span.end + offset, text: span.text, heading: span.heading, labels: ranked(labels, mean) };
+  });
+  return { document: ranked(labels, [...documentScores]), sections: sectionResults, pairs: progress.done };
+}
+
+/** Runs premise/hypothesis pairs in length-sorted batches: each pair's entailment and contradiction logits. */
+async function pairLogits(
+  model: LoadedModel,
+  pairs: readonly NliPair[],
+  entailment: number,
+  contradiction: number,
+  context: TaskContext,
+  limits: BatchLimits,
+  progress: WindowProgress,
+): Promise<{ entail: Float64Array; contradict: Float64Array }> {
+  const entail = new Float64Array(pairs.length);
+  const contradict = new Float64Array(pairs.length);
   for (const batch of lengthSortedBatches(pairs.map((p) => p.ids.length), limits)) {
     throwIfCancelled(context.signal);
     const outputs = await model.run(padBatch(batch.map((i) => pairs[i].ids), 0, batch.map((i) => pairs[i].typeIds)));
@@ -56,44 +121,29 @@ export async function classifyTopics(
     const width = logits.dims[1];
     const data = logits.data as Float32Array;
     batch.forEach((pair, row) => {
-      entailLogits[pair] = data[row * width + entailment];
-      contradictLogits[pair] = data[row * width + contradiction];
+      entail[pair] = data[row * width + entailment];
+      contradict[pair] = data[row * width + contradiction];
     });
-    done += batch.length;
-    context.onProgress?.({ done, total: pairs.length, message: `${done} of ${pairs.length} passage-label pairs` });
+    progress.done += batch.length;
+    const { done, total } = progress;
+    context.onProgress?.({ done, total, message: `${done} of ${total} passage-label pairs` });
   }
+  return { entail, contradict };
+}
 
-  // Scores per (section, stretch): one vector over the labels.
-  const independent = params.multiLabel || labels.length === 1;
-  const stretches = new Map<string, { section: number; tokens: number; entail: number[]; contradict: number[] }>();
-  pairs.forEach((pair, i) => {
-    const key = `${pair.section}:${pair.window}`;
-    let stretch = stretches.get(key);
-    if (!stretch) stretches.set(key, (stretch = { section: pair.section, tokens: pair.premiseTokens, entail: [], contradict: [] }));
-    stretch.entail[pair.label] = entailLogits[i];
-    stretch.contradict[pair.label] = contradictLogits[i];
+/**
+ * One stretch's score for each label, from its pairs' logits (at `first` on): single-label, a
+ * softmax over the labels' entailment logits; multi-label, each label's softmax of
+ * [contradiction, entailment].
+ */
+function stretchScores(stretch: UnitWindow<NliPair[]>, entail: Float64Array, contradict: Float64Array, first: number, independent: boolean): number[] {
+  const entailByLabel: number[] = [];
+  const contradictByLabel: number[] = [];
+  stretch.window.forEach((pair, i) => {
+    entailByLabel[pair.label] = entail[first + i];
+    contradictByLabel[pair.label] = contradict[first + i];
   });
-  const sectionSums = sections.map(() => ({ tokens: 0, scores: new Float64Array(labels.length) }));
-  for (const stretch of stretches.values()) {
-    const scores = independent
-      ? stretch.entail.map((e, label) => softmax([stretch.contradict[label], e])[1])
-      : softmax(stretch.entail);
-    const sum = sectionSums[stretch.section];
-    // A stretch of nothing but characters the tokenizer drops still counts a little.
-    const weight = Math.max(1, stretch.tokens);
-    sum.tokens += weight;
-    scores.forEach((score, label) => (sum.scores[label] += score * weight));
-  }
-  const documentScores = new Float64Array(labels.length);
-  const totalTokens = sectionSums.reduce((total, s) => total + s.tokens, 0);
-  const sectionResults: TopicSection[] = sections.map((span, s) => {
-    const { tokens, scores } = sectionSums[s];
-    const mean = [...scores].map((score) => score / tokens);
-    mean.forEach((score, label) => (documentScores[label] += (score * tokens) / totalTokens));
-    const offset = params.offset ?? 0;
-    return { start: span.start + offset, end: span.end + offset, text: span.text, heading: span.heading, labels: ranked(labels, mean) };
-  });
-  return { document: ranked(labels, [...documentScores]), sections: sectionResults, pairs: pairs.length };
+  return independent ? entailByLabel.map((e, label) => softmax([contradictByLabel[label], e])[1]) : softmax(entailByLabel);
 }
 
 /** Trimmed, without empty or repeated labels; at least one. */

@@ -25,6 +25,33 @@ function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
 
+/** Sends a message and waits until it is written to the channel, so that messages do not pile up in memory. */
+function sent(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || !process.send) resolve();
+    else process.send(message, undefined, undefined, () => resolve());
+  });
+}
+
+/**
+ * Items of a result's arrays per message. IPC sends each message as one JSON string, and the host
+ * reads it as one: a result of 2,500,000 sentences (5,000,000 characters of short lines) would be
+ * a string of 300 MB and its copy in each process. In parts of 10,000 items each, it is a few MB.
+ */
+const PART_ITEMS = 10_000;
+
+/** Sends a result, its long arrays in `result-part`s first (the client joins them), each written before the next is made. */
+async function sendResult(id: number, result: Methods[Method]['result']): Promise<void> {
+  const rest = { ...result };
+  for (const [key, items] of Object.entries(result)) {
+    if (!Array.isArray(items) || items.length <= PART_ITEMS) continue;
+    let from = 0;
+    for (; items.length - from > PART_ITEMS; from += PART_ITEMS) await sent({ type: 'result-part', id, part: { [key]: items.slice(from, from + PART_ITEMS) } });
+    (rest as Record<string, unknown>)[key] = items.slice(from);
+  }
+  send({ type: 'result', id, result: rest });
+}
+
 const log: Logger = {
   info: (message) => send({ type: 'log', level: 'info', message }),
   warn: (message) => send({ type: 'log', level: 'warn', message }),
@@ -65,7 +92,7 @@ async function serve(message: Extract<HostMessage, { type: 'request' }>): Promis
       signal: controller.signal,
       onProgress: (progress) => send({ type: 'progress', id: message.id, progress }),
     });
-    send({ type: 'result', id: message.id, result });
+    await sendResult(message.id, result);
   } catch (error) {
     // A download that needs the user's yes names its task, so the host can offer it.
     const task = error instanceof DownloadNeededError ? { task: error.task } : {};

@@ -135,9 +135,12 @@ describe('a request cancelled in the middle of its batches', () => {
   test('an identical request running beside a cancelled one is not disturbed, and the cache it leaves is sound', async () => {
     const shared = engine(fixtureOptions(), SMALL_BATCHES);
     const controller = new AbortController();
-    let batches = 0;
-    const cancelled = REQUESTS.entities(shared, { signal: controller.signal, onProgress: () => ++batches === 2 && controller.abort() });
-    const sentimentCancelled = REQUESTS.sentiment(shared, { signal: controller.signal });
+    // Whichever of the two reaches its second batch first cancels both, so neither can have
+    // finished first, however the machine schedules them.
+    const batches = { entities: 0, sentiment: 0 };
+    const cancelAt = (task: keyof typeof batches) => () => ++batches[task] === 2 && controller.abort();
+    const cancelled = REQUESTS.entities(shared, { signal: controller.signal, onProgress: cancelAt('entities') });
+    const sentimentCancelled = REQUESTS.sentiment(shared, { signal: controller.signal, onProgress: cancelAt('sentiment') });
     const beside = REQUESTS.entities(shared, {});
     const sentimentBeside = REQUESTS.sentiment(shared, {});
     await assert.rejects(cancelled, { code: 'cancelled' });
