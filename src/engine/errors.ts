@@ -1,14 +1,35 @@
-import type { ErrorCode, WorkerError } from '../protocol';
+import type { ErrorCode, ModelInfo, Task, WorkerError } from '../protocol';
+
+/**
+ * What a model error is about, in parts, for each front end to say what to do in its own terms:
+ * the editor names its settings, the command line its options. The engine's `message` is the
+ * editor's wording (the worker sends only that); a front end that runs the engine in its own
+ * process (the CLI) words `trouble` itself.
+ */
+export type ModelTrouble =
+  /** The folder of bundled models (the CLI's --models) has a folder for `task` that lacks `missing`. */
+  | { kind: 'incomplete'; task: Task; dir: string; missing: string[] }
+  /**
+   * No model for `task` anywhere and downloads are off: `files` of the Hub's `repo` would go in
+   * the download cache folder `dir` (`missing`: what a partial one there lacks).
+   */
+  | { kind: 'unavailable'; task: Task; repo: string; files: string[]; dir: string; missing?: string[] }
+  /** The model found for a task is broken or of the wrong kind: `problem` says how (one sentence). */
+  | { kind: 'broken'; model: Pick<ModelInfo, 'task' | 'source' | 'dir'>; problem: string };
 
 /** An error the user should read: `message` says what went wrong and what to do about it. */
 export class EngineError extends Error {
+  /** A model error's parts, for a front end that words its own advice (see {@link ModelTrouble}). */
+  readonly trouble?: ModelTrouble;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; trouble?: ModelTrouble },
   ) {
     super(message, options);
     this.name = 'EngineError';
+    if (options?.trouble) this.trouble = options.trouble;
   }
 }
 

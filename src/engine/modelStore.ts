@@ -5,7 +5,7 @@ import type { DeviceInfo, EngineOptions, ModelInfo, Task, WorkerActivity } from 
 import { createSession, gpuUnavailableReason } from './device';
 import { EngineError } from './errors';
 import type { Logger } from './log';
-import { readModelConfig, repairAdvice, resolveModel, type ModelConfig } from './models';
+import { brokenModelError, readModelConfig, resolveModel, type ModelConfig } from './models';
 import type { PaddedBatch } from './batching';
 import { TextTokenizer } from './tokenizer';
 import { readCuts, type Cuts } from './windowStream';
@@ -220,8 +220,7 @@ async function advised<T>(info: ModelInfo, step: () => T | Promise<T>): Promise<
     return await step();
   } catch (error) {
     if (!(error instanceof EngineError) || error.code !== 'model-corrupt') throw error;
-    const said = error.message.endsWith('.') ? error.message : `${error.message}.`;
-    throw new EngineError('model-corrupt', `${said} ${repairAdvice(info)}`, { cause: error.cause });
+    throw brokenModelError(error.message, info, error.cause);
   }
 }
 

@@ -199,6 +199,7 @@ export async function resolveModel(
       throw new EngineError(
         'model-missing',
         `The bundled model folder ${folder} lacks ${found.missing.join(', ')}. Reinstall the extension, or set ${TASK_SETTING(task)} to a model folder.`,
+        { trouble: { kind: 'incomplete', task, dir: folder, missing: found.missing } },
       );
     }
     if (found.kind === 'model') {
@@ -224,12 +225,13 @@ async function fromCacheOrHub(
 
   if (!options.allowDownloads) {
     if (cached.kind === 'model') return chosen(ctx.log, task, cacheInfo, cached, precision);
-    const files = ['config.json', 'tokenizer.json', spec.onnx[precision]].join(', ');
-    const lacking = cached.kind === 'incomplete' ? ` (it lacks ${cached.missing.join(', ')})` : '';
+    const files = ['config.json', 'tokenizer.json', spec.onnx[precision]];
+    const missing = cached.kind === 'incomplete' ? cached.missing : undefined;
     throw new EngineError(
       'model-missing',
-      `No ${TASK_MODEL_NAMES[task]} model is available and downloads are off. Put ${files} of https://huggingface.co/${spec.repo} in ` +
-        `${dir}${lacking}, or set ${TASK_SETTING(task)} to a folder that holds them, or turn on ${DOWNLOADS_SETTING}.`,
+      `No ${TASK_MODEL_NAMES[task]} model is available and downloads are off. Put ${files.join(', ')} of https://huggingface.co/${spec.repo} in ` +
+        `${dir}${missing ? ` (it lacks ${missing.join(', ')})` : ''}, or set ${TASK_SETTING(task)} to a folder that holds them, or turn on ${DOWNLOADS_SETTING}.`,
+      { trouble: { kind: 'unavailable', task, repo: spec.repo, files, dir, ...(missing ? { missing } : {}) } },
     );
   }
 
@@ -579,6 +581,16 @@ export function nliOutputs(id2label: readonly string[]): { entailment: number; c
   const entailment = byName.get('entailment');
   const contradiction = byName.get('contradiction') ?? byName.get('not_entailment');
   return entailment === undefined || contradiction === undefined ? undefined : { entailment, contradiction };
+}
+
+/**
+ * The error for a model whose files are broken or of the wrong kind: `problem` (what is wrong, one
+ * sentence) and, in the editor's words, what to do ({@link repairAdvice}); the parts go with it as
+ * its `trouble`, for the command line to word its own advice.
+ */
+export function brokenModelError(problem: string, model: Pick<ModelInfo, 'task' | 'source' | 'dir'>, cause?: unknown): EngineError {
+  const said = problem.endsWith('.') ? problem : `${problem}.`;
+  return new EngineError('model-corrupt', `${said} ${repairAdvice(model)}`, { cause, trouble: { kind: 'broken', model, problem: said } });
 }
 
 /**

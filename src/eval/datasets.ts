@@ -64,7 +64,8 @@ export function readSquad(text: string, file: string): SquadExample[] {
   } catch (error) {
     throw new DatasetError(`${file} is not valid JSON (${(error as Error).message}); give SQuAD v1.1's dev-v1.1.json.`);
   }
-  const articles = (json as { data?: unknown }).data;
+  // Anything JSON can hold may be here (null, a number, a list): only an object has fields.
+  const articles = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(articles)) throw new DatasetError(`${file} has no "data" list of articles; give SQuAD v1.1's dev-v1.1.json.`);
   const examples: SquadExample[] = [];
   articles.forEach((article: { paragraphs?: unknown }, a) => {

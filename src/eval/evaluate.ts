@@ -5,7 +5,8 @@
  * at a time keeps the memory flat on a laptop.
  */
 import type { Engine } from '../engine/engine';
-import { readBytes } from '../readBytes';
+import { EngineError } from '../engine/errors';
+import { withTextFile, type ReadProblem } from '../readBytes';
 import type { DeviceInfo, ModelInfo } from '../protocol';
 import { DatasetError, readAgNews, readConll, readSquad, readSst2 } from './datasets';
 import { countEntities, entitySpans, percent, precisionRecallF1, squadScores, tokensCovered, type PrecisionRecallF1, type TokenSpan } from './metrics';
@@ -69,19 +70,19 @@ export async function evaluate(engine: Engine, task: EvalTask, file: string, opt
     case 'sst2': {
       const set = take(readSst2(text, file));
       examples = set.length;
-      run = await sst2(engine, set, progress);
+      run = await sst2(engine, set, progress, file);
       break;
     }
     case 'squad': {
       const set = take(readSquad(text, file));
       examples = set.length;
-      run = await squad(engine, set, progress);
+      run = await squad(engine, set, progress, file);
       break;
     }
     case 'conll': {
       const set = take(readConll(text, file));
       examples = set.length;
-      run = await conll(engine, set, progress);
+      run = await conll(engine, set, progress, file);
       break;
     }
     case 'agnews': {
@@ -89,27 +90,63 @@ export async function evaluate(engine: Engine, task: EvalTask, file: string, opt
       if (labels.length !== 4) throw new DatasetError(`AG News has 4 classes: give 4 labels (for World, Sports, Business, Sci/Tech), not ${labels.length}.`);
       const set = take(readAgNews(text, file));
       examples = set.length;
-      run = await agNews(engine, set, labels, options.hypothesisTemplate ?? 'This text is about {}.', progress);
+      run = await agNews(engine, set, labels, options.hypothesisTemplate ?? 'This text is about {}.', progress, file);
       break;
     }
   }
   return { task, name: EVAL_SETS[task].name, examples, ...run, published: EVAL_SETS[task].published };
 }
 
-/** The file's text; a zipped file (as SQuAD is shipped) is refused with what to do. */
+/**
+ * The largest data set file `eval` reads: 16 MiB, over three times the largest published dev or
+ * test file it reads (SQuAD v1.1 dev 4.9 MB; CoNLL-2003 testb about 3 MB, AG News test 1.8 MB,
+ * SST-2 dev 0.1 MB; CoNLL's and SST-2's training files fit too). The examples are all read
+ * before the first runs, and a file of a million one-word examples takes more memory than its
+ * text: at 16 MiB the worst shapes (a million one-word SST-2 sentences, a million three-letter AG
+ * News rows) take at most 0.55 GB to read, within the command line's 1 GiB bound; at 64 MiB they
+ * took up to 1.9 GB. A pipe or a device (/dev/zero) is read no further than this.
+ */
+export const MAX_DATASET_BYTES = 16 * 1024 * 1024;
+
+/** The file's text; a zipped file (as SQuAD is shipped), a binary or an oversized one is refused with what to do. */
 function readDataset(file: string): string {
-  const bytes = readBytes(file, (message) => new DatasetError(message));
-  if (/\.zip$/i.test(file) || (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)) {
-    throw new DatasetError(`${file} is a zip archive: unzip it first (for example \`unzip ${file}\`) and give the file inside.`);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DatasetError(`${file} is not valid UTF-8 text; give the data set file as published.`);
-  }
+  const zipped = () => new DatasetError(`${file} is a zip archive: unzip it first (for example \`unzip ${file}\`) and give the file inside.`);
+  if (/\.zip$/i.test(file)) throw zipped();
+  const fail = (problem: ReadProblem): DatasetError => {
+    switch (problem.kind) {
+      case 'unreadable':
+        return new DatasetError(`Cannot read ${file}: ${problem.why}.`);
+      case 'binary':
+        return new DatasetError(`${file} looks like a binary file (it contains NUL ${problem.found}); give the data set file as published.`);
+      case 'invalid':
+        return new DatasetError(`${file} is not valid ${problem.encoding.toUpperCase()} text; give the data set file as published.`);
+      case 'too-large':
+        return new DatasetError(
+          `${file} ${problem.size === undefined ? 'has more than' : `has ${problem.size.toLocaleString('en')} bytes, more than`} the limit of ` +
+            `${MAX_DATASET_BYTES.toLocaleString('en')} bytes (${MAX_DATASET_BYTES / 2 ** 20} MiB) for a data set file; give the data set file as published, or a part of it.`,
+        );
+    }
+  };
+  const sniff = (head: Buffer) => {
+    if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) throw zipped();
+  };
+  return withTextFile(file, { fail, maxBytes: MAX_DATASET_BYTES, sniff }, (text) => [...text.pieces()].join(''));
 }
 
 type Progress = (done: number, total: number) => void;
+
+/**
+ * Runs the engine on one example; its refusal of the example (an empty question, a text too long
+ * for one request) names the example, so the file is what the message blames.
+ */
+async function refusedAs<T>(file: string, example: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof EngineError && error.code === 'bad-input') throw new DatasetError(`${file}: ${example}: ${error.message}`);
+    throw error;
+  }
+}
 
 /** The model and device of the last result (there is one: an empty set is refused before). */
 function where(last: { model: ModelInfo; device: DeviceInfo } | undefined): { model: ModelInfo; device: DeviceInfo } {
@@ -117,35 +154,35 @@ function where(last: { model: ModelInfo; device: DeviceInfo } | undefined): { mo
   return { model: last.model, device: last.device };
 }
 
-async function sst2(engine: Engine, set: ReturnType<typeof readSst2>, progress: Progress): Promise<Run> {
+async function sst2(engine: Engine, set: ReturnType<typeof readSst2>, progress: Progress, file: string): Promise<Run> {
   let right = 0;
   let last: { model: ModelInfo; device: DeviceInfo } | undefined;
   for (const [index, { sentence, label }] of set.entries()) {
     // neutralBand 0: every prediction is POSITIVE or NEGATIVE, as SST-2's labels are.
-    const result = (last = await engine.sentiment({ text: sentence, neutralBand: 0 }));
+    const result = (last = await refusedAs(file, `sentence ${index + 1}`, () => engine.sentiment({ text: sentence, neutralBand: 0 })));
     if ((result.document.label === 'POSITIVE' ? 1 : 0) === label) right++;
     progress(index + 1, set.length);
   }
   return { metrics: { accuracy: percent(right, set.length) }, ...where(last) };
 }
 
-async function squad(engine: Engine, set: ReturnType<typeof readSquad>, progress: Progress): Promise<Run> {
+async function squad(engine: Engine, set: ReturnType<typeof readSquad>, progress: Progress, file: string): Promise<Run> {
   const items: Array<{ prediction: string; answers: string[] }> = [];
   let last: { model: ModelInfo; device: DeviceInfo } | undefined;
-  for (const [index, { context, question, answers }] of set.entries()) {
+  for (const [index, { id, context, question, answers }] of set.entries()) {
     // The best answer however unsure: SQuAD v1.1 always has one, and no answer scores zero.
-    const result = (last = await engine.ask({ text: context, question, top: 1, minScore: 0 }));
+    const result = (last = await refusedAs(file, `question ${id}`, () => engine.ask({ text: context, question, top: 1, minScore: 0 })));
     items.push({ prediction: result.answers[0]?.text ?? '', answers });
     progress(index + 1, set.length);
   }
   return { metrics: squadScores(items), ...where(last) };
 }
 
-async function conll(engine: Engine, set: ReturnType<typeof readConll>, progress: Progress): Promise<Run> {
+async function conll(engine: Engine, set: ReturnType<typeof readConll>, progress: Progress, file: string): Promise<Run> {
   const sentences: Array<{ gold: TokenSpan[]; predicted: TokenSpan[] }> = [];
   let last: { model: ModelInfo; device: DeviceInfo } | undefined;
   for (const [index, { tokens, tags }] of set.entries()) {
-    const result = (last = await engine.entities({ text: tokens.join(' '), minScore: 0 }));
+    const result = (last = await refusedAs(file, `sentence ${index + 1}`, () => engine.entities({ text: tokens.join(' '), minScore: 0 })));
     sentences.push({ gold: entitySpans(tags), predicted: predictedSpans(tokens, result.entities) });
     progress(index + 1, set.length);
   }
@@ -168,17 +205,13 @@ function predictedSpans(tokens: string[], entities: Array<{ start: number; end: 
   return [...spans.values()];
 }
 
-async function agNews(engine: Engine, set: ReturnType<typeof readAgNews>, labels: string[], hypothesisTemplate: string, progress: Progress): Promise<Run> {
+async function agNews(engine: Engine, set: ReturnType<typeof readAgNews>, labels: string[], hypothesisTemplate: string, progress: Progress, file: string): Promise<Run> {
   let right = 0;
   let last: { model: ModelInfo; device: DeviceInfo } | undefined;
   for (const [index, { label, title, description }] of set.entries()) {
-    const result = (last = await engine.topics({
-      text: `${title}. ${description}`,
-      labels,
-      multiLabel: false,
-      hypothesisTemplate,
-      format: 'plaintext',
-    }));
+    const result = (last = await refusedAs(file, `article ${index + 1}`, () =>
+      engine.topics({ text: `${title}. ${description}`, labels, multiLabel: false, hypothesisTemplate, format: 'plaintext' }),
+    ));
     if (result.document[0]?.label === labels[label - 1]) right++;
     progress(index + 1, set.length);
   }

@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { fixtureModels, REPO, tempDir } from '../helpers';
-
-// The bundled command-line tool (dist/cli.js, built by `npm run build`), run as a user runs it.
-const CLI = join(REPO, 'dist', 'cli.js');
-
-function run(...args: string[]) {
-  assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
-  // The timeout only keeps a hanging CLI from hanging the test run; `finished` checks it did not.
-  return spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'cli-test') },
-  });
-}
-
-/** The CLI ran to its end (was not killed by the timeout) with this exit code. */
-function finished(result: ReturnType<typeof run>, status: number): void {
-  assert.equal(result.signal, null, `the CLI was killed (${result.signal}): it hung`);
-  assert.equal(result.status, status, result.stderr);
-}
+import { finished, run } from './cliRun';
 
 test('sentiment --json gives UTF-16 offsets whose slices are the sentences', (t) => {
   const file = join(tempDir(t), 'doc.md');
@@ -164,15 +145,16 @@ function refusedByEveryCommand(file: string, message: RegExp): void {
   }
 }
 
-test('a 20 MB file is refused at once, with its size, the limit, and how to analyse part of it or raise the limit', (t) => {
+test('a 20 MB file is refused at once, with its size, the limit, and how to analyse part of it', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'big.txt');
   const line = 'Angela Merkel was good in Berlin.\n';
   const text = line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
   writeFileSync(file, text);
+  // Its size alone says it is over the limit (three bytes a character at most): it is not read.
   refusedByEveryCommand(
     file,
-    new RegExp(`big\\.txt has ${text.length.toLocaleString('en')} characters, more than the limit of 2,000,000 \\(--max-chars\\)\\. Analyse part of it with --lines FROM:TO\\.`),
+    new RegExp(`big\\.txt has ${text.length.toLocaleString('en')} bytes, more than the limit of 2,000,000 characters \\(--max-chars\\) can hold\\. Analyse part of it with --lines FROM:TO\\.`),
   );
 
   // The part asked for is analysed, with offsets and line numbers of the whole file.
@@ -186,19 +168,23 @@ test('a 20 MB file is refused at once, with its size, the limit, and how to anal
   assert.match(table.stdout, /^PER\s+\d+\.\d%\s+line 1001\s+Angela Merkel$/m);
 });
 
-test('--max-chars sets the limit: a file just over it is refused, one at it is analysed; a bad value is a usage error', (t) => {
-  const file = join(tempDir(t), 'doc.txt');
-  writeFileSync(file, 'Berlin 😀 was good.'); // 19 UTF-16 units, as VS Code counts them
-  const over = run('sentiment', file, '--max-chars', '18', '--models', fixtureModels());
+test('a file over the limit that its size does not give away is counted: its length, and how to raise the limit', (t) => {
+  const file = join(tempDir(t), 'cjk.txt');
+  // 1,200 characters in 3,600 bytes (three bytes each): the size allows 1,197 to 3,600 characters.
+  writeFileSync(file, '東京'.repeat(600));
+  const over = run('sentiment', file, '--max-chars', '1199', '--models', fixtureModels());
   finished(over, 1);
-  assert.match(over.stderr, /has 19 characters, more than the limit of 18 \(--max-chars\)/);
-  finished(run('sentiment', file, '--max-chars', '19', '--models', fixtureModels()), 0);
-  // 5,000,001: more than one request can take (MAX_TEXT_LENGTH).
-  for (const bad of ['0', '-5', '1.5', 'lots', '5000001']) {
-    const usage = run('sentiment', file, `--max-chars=${bad}`, '--models', fixtureModels());
-    finished(usage, 2);
-    assert.match(usage.stderr, /--max-chars must be/);
-  }
+  assert.match(over.stderr, /cjk\.txt has 1,200 characters, more than the limit of 1,199 \(--max-chars\)\. Analyse part of it with --lines FROM:TO, or raise the limit with --max-chars 1200\./);
+});
+
+test('--max-chars sets the limit: a file just over it is refused, one at it is analysed', (t) => {
+  const file = join(tempDir(t), 'doc.txt');
+  // 1,001 UTF-16 units, as VS Code counts them: the emoji is two.
+  writeFileSync(file, `Berlin 😀 was good.${' and good'.repeat(109)}.`);
+  const over = run('sentiment', file, '--max-chars', '1000', '--models', fixtureModels());
+  finished(over, 1);
+  assert.match(over.stderr, /has 1,001 characters, more than the limit of 1,000 \(--max-chars\)/);
+  finished(run('sentiment', file, '--max-chars', '1001', '--models', fixtureModels()), 0);
 });
 
 test('empty and whitespace-only files are refused by every command, with a message and exit code 1', (t) => {

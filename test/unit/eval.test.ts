@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readAgNews, readConll } from '../../src/eval/datasets';
 import { countEntities, entitySpans, exactMatch, normalizeAnswer, precisionRecallF1, squadScores, tokenF1, tokensCovered } from '../../src/eval/metrics';
-import { fixtureModels, REPO, tempDir } from '../helpers';
+import { fixtureModels, tempDir } from '../helpers';
+import { run as runCli } from './cliRun';
 
 // ---------------------------------------------------------------------------------------------
 // The metrics, against values worked out by hand from SQuAD's evaluate-v1.1.py and conlleval.
@@ -99,16 +99,8 @@ test('CoNLL reader skips -DOCSTART- and splits sentences at blank lines', () => 
 // The command, on small files in each format, with the planted fixture models (see
 // test/fixtures/planted.ts): the expected scores follow from what those models say.
 
-const CLI = join(REPO, 'dist', 'cli.js');
-
 function run(...args: string[]) {
-  assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
-  // The timeout only keeps a hanging CLI from hanging the test run.
-  const result = spawnSync(process.execPath, [CLI, 'eval', ...args, '--models', fixtureModels()], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'cli-test') },
-  });
+  const result = runCli('eval', ...args, '--models', fixtureModels());
   assert.equal(result.signal, null, `the CLI was killed (${result.signal}): it hung`);
   return result;
 }

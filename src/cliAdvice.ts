@@ -1,0 +1,57 @@
+/**
+ * Model errors in the command line's own words. The engine's messages say what to do with the
+ * editor's settings (textAnalytics.models.sentiment, textAnalytics.allowDownloads); on the command
+ * line the same trouble is mended with options: --models DIR, --download, --cache-dir.
+ */
+import type { EngineError, ModelTrouble } from './engine/errors';
+import { TASK_MODEL_NAMES } from './protocol';
+
+/** Where the CLI's models come from: --models DIR, or the folder installed with it. */
+export interface CliModels {
+  dir: string;
+  /** --models was given (else `dir` is the folder installed with text-analytics). */
+  given: boolean;
+}
+
+/** The files a model folder needs, as the engine looks for them. */
+const MODEL_FILES = 'config.json, tokenizer.json and onnx/model_quantized.onnx or onnx/model.onnx';
+
+/** The message for `error` on the command line: its own advice for a model error, else the engine's message. */
+export function cliMessage(error: EngineError, models: CliModels): string {
+  return error.trouble ? troubleMessage(error.trouble, models) : error.message;
+}
+
+function troubleMessage(trouble: ModelTrouble, models: CliModels): string {
+  const folder = models.given ? `the --models folder ${models.dir}` : `the folder of models installed with text-analytics (${models.dir})`;
+  switch (trouble.kind) {
+    case 'incomplete':
+      return (
+        `The ${TASK_MODEL_NAMES[trouble.task]} model folder ${trouble.dir} lacks ${trouble.missing.join(', ')}. ` +
+        `Put them there, or give --models DIR: a folder with a ${trouble.task} subfolder holding ${MODEL_FILES}.`
+      );
+    case 'unavailable': {
+      const partial = trouble.missing ? ` (the copy in ${trouble.dir} lacks ${trouble.missing.join(', ')})` : '';
+      return (
+        `No ${TASK_MODEL_NAMES[trouble.task]} model is available: ${folder} has no ${trouble.task} subfolder, the download cache has none${partial}, and downloads are off. ` +
+        `Give --models DIR (a folder with a ${trouble.task} subfolder holding ${trouble.files.join(', ')}), ` +
+        `or allow --download to fetch ${trouble.repo} from the Hugging Face Hub (kept where --cache-dir says).`
+      );
+    }
+    case 'broken':
+      return `${trouble.problem} ${repairAdvice(trouble.model, models)}`;
+  }
+}
+
+function repairAdvice(model: Extract<ModelTrouble, { kind: 'broken' }>['model'], models: CliModels): string {
+  switch (model.source) {
+    case 'bundled':
+      return models.given
+        ? `Fix or replace the file, or give --models a folder with a working ${model.task} model.`
+        : 'The model installed with text-analytics is damaged: reinstall text-analytics, or give --models DIR (a folder with one subfolder per task).';
+    case 'cache':
+    case 'download':
+      return `Delete the folder ${model.dir} to have it downloaded again with --download, or give --models DIR (a folder with one subfolder per task).`;
+    case 'setting':
+      return 'Fix or replace the file.';
+  }
+}
