@@ -1,11 +1,12 @@
 /**
  * Peak memory over the worst shapes of text (test/support/memory.ts): for each shape and task,
  * the peak resident memory of the real worker (dist/worker.js through WorkerClient, as the
- * extension runs it) and of the engine in a process of its own (as the CLI runs it), side by side,
- * with the growth over the idle process (model loaded) as a multiple of the text's size.
+ * extension runs it), of the engine in a process of its own (as the CLI runs it) and of the real
+ * CLI (dist/cli.js --json on a file of the text; `--where cli`), side by side, with the growth
+ * over the idle process (model loaded) as a multiple of the text's size.
  *
  *   npm run bench:memory [-- --sizes 2000000,5000000] [--shapes "one-char lines,Hangul words"]
- *                        [--tasks sentiment,entities,ask,topics,topics-many] [--where worker,engine]
+ *                        [--tasks sentiment,entities,ask,topics,topics-many] [--where worker,engine,cli]
  *                        [--guard-mib 6144] [--models DIR]
  *   npm run bench:memory -- --cancel [--delay-ms 200] [--worker dist/worker.js] [--sizes …] [--shapes …] [--tasks …]
  *
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ONNXRUNTIME_TELEMETRY_OFF, WORKER_OPTIONS_ENV, type WorkerMessage } from '../src/protocol';
 import {
+  inCli,
   inOwnProcess,
   inWorker,
   MEMORY_SHAPES,
@@ -33,7 +35,7 @@ import {
 } from '../test/support/memory';
 
 const REPO = join(__dirname, '..');
-const WHERE = { worker: inWorker, engine: inOwnProcess } as const;
+const WHERE = { worker: inWorker, engine: inOwnProcess, cli: inCli } as const;
 type Where = keyof typeof WHERE;
 
 function cell(m: Measured, textMib: number): string {
@@ -41,7 +43,9 @@ function cell(m: Measured, textMib: number): string {
   if (!Number.isFinite(m.peak)) return `failed: ${m.error?.slice(0, 48)}`;
   const growth = m.peak - m.idle;
   const refused = m.error ? `  refused: ${m.error.slice(0, 40)}…` : '';
-  return `${m.peak.toFixed(0).padStart(5)} MiB  +${growth.toFixed(0).padStart(4)} = ${(growth / textMib).toFixed(0).padStart(3)}× text  ${(m.ms / 1000).toFixed(1).padStart(5)} s${refused}`;
+  // The CLI's idle memory is not measured: its process ends with its one request.
+  const overIdle = Number.isNaN(growth) ? ' '.repeat(18) : `+${growth.toFixed(0).padStart(4)} = ${(growth / textMib).toFixed(0).padStart(3)}× text`;
+  return `${m.peak.toFixed(0).padStart(5)} MiB  ${overIdle}  ${(m.ms / 1000).toFixed(1).padStart(5)} s${refused}`;
 }
 
 /**

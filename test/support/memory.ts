@@ -4,13 +4,15 @@
  * character, the most tokens per character, the longest stretches with no break), the request each
  * task makes of them, and two ways to run one in a fresh process and read its peak resident memory
  * (VmHWM, Linux): through the real worker (dist/worker.js, through WorkerClient as the extension
- * runs it), and on an Engine in a process of its own, as the CLI runs it. A process that grows past
+ * runs it), on an Engine in a process of its own, as the CLI runs it, and through the real CLI
+ * (dist/cli.js) on a file of the text, its JSON output included. A process that grows past
  * a guard is killed, so that a case over its bound fails without taking the machine's memory.
  *
  * Run as a script (`--child`), it is that process of its own.
  */
-import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerClient } from '../../src/client/workerClient';
 import { Engine } from '../../src/engine/engine';
@@ -203,6 +205,60 @@ export async function inOwnProcess(c: MemoryCase, models: string, guardMib: numb
   });
   child.kill();
   return stop() ? { ...measured, peak: Infinity } : measured;
+}
+
+/** The command-line arguments of a task's request, as a user would type them. */
+function cliArguments(task: MemoryTask, shape: MemoryShape): string[] {
+  const { method, params } = memoryRequest(task, shape, '');
+  switch (method) {
+    case 'ask':
+      return ['ask', '--question', (params as Methods['ask']['params']).question];
+    case 'topics':
+      return ['topics', '--labels', (params as Methods['topics']['params']).labels.join(','), '--format', shape.markdown ? 'markdown' : 'plaintext'];
+    default:
+      return [method];
+  }
+}
+
+/**
+ * Runs a case through the real command-line tool (dist/cli.js) on a file of the text, with --json
+ * (the largest output), in a fresh process; its peak is read as it exits (test/support/peakOnExit.js),
+ * and `items` counts the objects with a `start` in its output. `idle` is not measured (NaN).
+ */
+export async function inCli(c: MemoryCase, models: string, guardMib: number): Promise<Measured> {
+  const shape = shapeNamed(c.shape);
+  const dir = mkdtempSync(join(tmpdir(), 'text-analytics-memory-'));
+  try {
+    const file = join(dir, shape.markdown ? 'text.md' : 'text.txt');
+    writeFileSync(file, shapeText(shape, c.size));
+    const peakFile = join(dir, 'peak');
+    const args = [...cliArguments(c.task, shape), file, '--json', '--models', models, '--max-chars', String(Math.max(c.size, 1000))];
+    const child = spawn(process.execPath, ['--require', join(REPO, 'test', 'support', 'peakOnExit.js'), join(REPO, 'dist', 'cli.js'), ...args], {
+      env: { ...process.env, MEMORY_PEAK_FILE: peakFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stop = guard(child.pid as number, guardMib, () => child.kill('SIGKILL'));
+    let items = 0;
+    let tail = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const text = tail + chunk;
+      items += text.match(/"start":/g)?.length ?? 0;
+      // A match cut between two chunks is counted with the next; its 8 characters never fit in the 7 kept.
+      tail = text.slice(-7);
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const started = performance.now();
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const ms = performance.now() - started;
+    if (stop()) return { idle: NaN, peak: Infinity, ms, items };
+    const peak = Number(readFileSync(peakFile, 'utf8')) / 1024;
+    return { idle: NaN, peak, ms, items, ...(code === 0 ? {} : { error: stderr.trim() || `exit code ${code}` }) };
+  } catch (error) {
+    return failed(error);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The process of its own: one case on an Engine here, its measure sent to the parent. */

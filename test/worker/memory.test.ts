@@ -1,11 +1,12 @@
 /**
  * Any input within the size limit runs in bounded memory: worst shapes of text (test/support/
  * memory.ts) through the real worker (dist/worker.js, through WorkerClient as the extension runs
- * it) and through the engine in a process of its own (as the CLI runs it), each in a fresh process
- * whose peak resident memory (VmHWM) must stay under 1 GiB, with its whole result. Before the
- * engine tokenized requests a chunk at a time, 2,000,000 characters of one-character lines took
- * 1.2 GB in the worker for sentiment, and a line of full stops 2.5 GB for entities; a result of
- * millions of sentences was one IPC message of hundreds of MB, and its copies.
+ * it), through the engine in a process of its own (as the CLI runs it) and through the real CLI
+ * (dist/cli.js, --json), each in a fresh process whose peak resident memory (VmHWM) must stay under
+ * 1 GiB, with its whole result. Before the engine tokenized requests a chunk at a time, 2,000,000
+ * characters of one-character lines took 1.2 GB in the worker for sentiment (4 GiB in the CLI),
+ * and a line of full stops 2.5 GB for entities; a result of millions of sentences was one IPC
+ * message of hundreds of MB, and its copies.
  *
  * A process past twice the bound is killed at once, so that a failing case does not take the
  * machine's memory. Linux only (/proc): elsewhere the test says so and skips.
@@ -15,16 +16,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixtureModels, REPO } from '../helpers';
-import { inOwnProcess, inWorker, type MemoryCase } from '../support/memory';
+import { inCli, inOwnProcess, inWorker, type MemoryCase } from '../support/memory';
 
 /** The bound: the worker's and the CLI's peak resident memory, whatever the shape of a text within the limit. */
 const BOUND_MIB = 1024;
 
 interface Case extends MemoryCase {
-  where: 'worker' | 'engine';
+  where: keyof typeof RUNS;
   /** What the result must hold: that many sentences, entities, sections or answers. */
   items: number;
 }
+
+const RUNS = { worker: inWorker, engine: inOwnProcess, cli: inCli } as const;
 
 const CASES: readonly Case[] = [
   // The issue's case: a million short lines, a sentence each; the result crosses IPC in parts.
@@ -37,6 +40,8 @@ const CASES: readonly Case[] = [
   { where: 'engine', shape: 'punctuation without spaces', task: 'ask', size: 2_000_000, items: 0 },
   // The size limit's maximum: one word of 5,000,000 Hangul syllables, which the normaliser makes 15,000,000 jamo.
   { where: 'worker', shape: 'Hangul without spaces', task: 'entities', size: 5_000_000, items: 0 },
+  // The real CLI at the size limit's maximum on the shape with the largest result: 2,500,000 sentences, as JSON.
+  { where: 'cli', shape: 'one-char lines', task: 'sentiment', size: 5_000_000, items: 2_500_000 },
 ];
 
 const hasProc = existsSync('/proc/self/status');
@@ -47,9 +52,8 @@ for (const c of CASES) {
       t.skip('no /proc here: peak memory is not measured');
       return;
     }
-    assert.ok(existsSync(join(REPO, 'dist', 'worker.js')), 'dist/worker.js is built (npm run build)');
-    const run = c.where === 'worker' ? inWorker : inOwnProcess;
-    const measured = await run(c, fixtureModels(), 2 * BOUND_MIB);
+    assert.ok(existsSync(join(REPO, 'dist', 'worker.js')) && existsSync(join(REPO, 'dist', 'cli.js')), 'dist/ is built (npm run build)');
+    const measured = await RUNS[c.where](c, fixtureModels(), 2 * BOUND_MIB);
     t.diagnostic(`peak ${measured.peak.toFixed(0)} MiB, idle ${measured.idle.toFixed(0)} MiB, ${(measured.ms / 1000).toFixed(1)} s`);
     assert.notEqual(measured.peak, Infinity, `passed ${2 * BOUND_MIB} MiB and was killed`);
     assert.equal(measured.error, undefined, 'the request succeeded');
