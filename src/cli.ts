@@ -228,7 +228,7 @@ async function sentiment(engine: Engine, document: TextDocument, neutralBand: nu
 
 function* sentimentTable(result: SentimentResult, document: TextDocument): Generator<string> {
   const lineOf = lineNumbers(document);
-  yield `Document: ${result.document.label} (${(result.document.score * 100).toFixed(1)}%) — ${result.sentences.length} sentences, ${result.paragraphs.length} paragraphs`;
+  yield `Document: ${result.document.label} (${(result.document.score * 100).toFixed(1)}%) — ${counted(result.sentences.length, 'sentence')}, ${counted(result.paragraphs.length, 'paragraph')}`;
   yield `Model: ${modelLine(result)}`;
   yield '';
   for (const s of result.sentences) {
@@ -243,7 +243,7 @@ async function entities(engine: Engine, document: TextDocument, minScore: number
   const lineOf = lineNumbers(document);
   return await print(
     (function* () {
-      yield `${result.entities.length} entities — ${modelLine(result)}`;
+      yield `${counted(result.entities.length, 'entity', 'entities')} — ${modelLine(result)}`;
       yield '';
       for (const e of result.entities) {
         yield `${e.type.padEnd(6)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${printableProse(e.text)}`;
@@ -257,7 +257,7 @@ async function ask(engine: Engine, document: TextDocument, question: string, top
   const { model, device } = result;
   if (json) return await printJson({ answers: result.answers.map(({ start, end, text, score }) => ({ start, end, text, score })), model, device });
   const lineOf = lineNumbers(document);
-  const headline = result.answers.length > 0 ? `${result.answers.length} answer(s)` : `No confident answer (none scored ${(minScore * 100).toFixed(0)}% or more)`;
+  const headline = result.answers.length > 0 ? counted(result.answers.length, 'answer') : `No confident answer (none scored ${(minScore * 100).toFixed(0)}% or more)`;
   return await print([
     `${headline} — ${modelLine(result)}`,
     '',
@@ -420,6 +420,11 @@ function lineNumbers({ part, offset, firstLine }: TextDocument): (at: number) =>
 }
 
 /** At most `max` UTF-16 units of `text`, ending in … when cut, and never in half a surrogate pair. */
+/** "1 sentence", "2,500,000 sentences". */
+function counted(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
 function clipped(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - 1;
