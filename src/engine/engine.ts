@@ -1,5 +1,6 @@
 import * as ort from './onnxruntime';
 import { setFlagsFromString } from 'node:v8';
+import { returnFreedMemory } from './nativeMemory';
 import { answerSpans } from './answers';
 import { classifyTopics } from './topics';
 import type {
@@ -61,18 +62,25 @@ const HEAP_GROWING_PERCENT = 50;
 const LARGE_REQUEST = 200_000;
 
 let largeRequests = 0;
+let endLargeRequests: (() => void) | undefined;
 
 /**
- * Limits the heap's growth while a request of `length` characters runs, if it is large: a V8 flag
- * for the whole process, read at each collection, so it is on while any large request runs (the
- * worker serves several at once). Returns what ends it.
+ * While a request of `length` characters runs, if it is large: the heap's growth is limited (a V8
+ * flag for the whole process, read at each collection) and freed native memory is given back to
+ * the system (./nativeMemory), for as long as any large request runs (the worker serves several at
+ * once). Returns what ends it.
  */
-function limitHeapGrowth(length: number): () => void {
+function whileLarge(length: number): () => void {
   if (length < LARGE_REQUEST) return () => undefined;
-  if (largeRequests++ === 0) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  if (largeRequests++ === 0) {
+    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+    endLargeRequests = returnFreedMemory();
+  }
   return () => {
+    if (--largeRequests > 0) return;
     // 0 is V8's own: a factor it chooses from the speed of collections.
-    if (--largeRequests === 0) setFlagsFromString('--heap-growing-percent=0');
+    setFlagsFromString('--heap-growing-percent=0');
+    endLargeRequests?.();
   };
 }
 
@@ -141,12 +149,12 @@ export class Engine {
     const started = performance.now();
     return this.models.use(task, { signal: context.signal, onActivity: this.hooks.onActivity }, async (model) => {
       this.hooks.onActivity?.({ kind: 'busy', method });
-      const unlimit = limitHeapGrowth(length);
+      const endLarge = whileLarge(length);
       try {
         const result = await work(model);
         return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
       } finally {
-        unlimit();
+        endLarge();
       }
     });
   }

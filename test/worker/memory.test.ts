@@ -40,8 +40,9 @@ const CASES: readonly Case[] = [
   { where: 'engine', shape: 'punctuation without spaces', task: 'ask', size: 2_000_000, items: 0 },
   // The size limit's maximum: one word of 5,000,000 Hangul syllables, which the normaliser makes 15,000,000 jamo.
   { where: 'worker', shape: 'Hangul without spaces', task: 'entities', size: 5_000_000, items: 0 },
-  // The real CLI at the size limit's maximum on the shape with the largest result: 2,500,000 sentences, as JSON.
-  { where: 'cli', shape: 'one-char lines', task: 'sentiment', size: 5_000_000, items: 2_500_000 },
+  // The real CLI at the size limit's maximum on the shape with the largest result (npm run bench:memory):
+  // 1,666,667 paragraphs of a sentence each, the sentences as JSON.
+  { where: 'cli', shape: 'one-word paragraphs', task: 'sentiment', size: 5_000_000, items: 1_666_667 },
 ];
 
 const hasProc = existsSync('/proc/self/status');
