@@ -131,6 +131,11 @@ export function outsideAttempts(calls: readonly SystemCall[]): NetworkAttempt[] 
   return networkAttempts(calls).filter((attempt) => !isLocal(attempt.destination, own));
 }
 
+/** A DNS query: a connect or send to port 53 of an Internet address (a name lookup reaching the network). */
+export function isDnsQuery(attempt: NetworkAttempt): boolean {
+  return (attempt.destination.family === 'inet' || attempt.destination.family === 'inet6') && attempt.destination.port === 53;
+}
+
 function socketAddress(args: string): Destination | undefined {
   const family = /sa_family=(AF_\w+)/.exec(args)?.[1];
   if (!family) return undefined;
