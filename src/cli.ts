@@ -419,12 +419,12 @@ function lineNumbers({ part, offset, firstLine }: TextDocument): (at: number) =>
   };
 }
 
-/** At most `max` UTF-16 units of `text`, ending in … when cut, and never in half a surrogate pair. */
 /** "1 sentence", "2,500,000 sentences". */
 function counted(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
+/** At most `max` UTF-16 units of `text`, ending in … when cut, and never in half a surrogate pair. */
 function clipped(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - 1;
