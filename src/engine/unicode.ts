@@ -58,8 +58,13 @@ function hasSurrogates(text: string): boolean {
   return /[\uD800-\uDFFF]/.test(text);
 }
 
-/** What extends the character before it (combining marks, zero-width joiner and non-joiner). */
-const EXTENDING = /[\p{M}\u200c\u200d]/u;
+/** What extends the character before it (combining marks, zero-width joiner and non-joiner): never cut from it. */
+export const EXTENDING = /[\p{M}\u200c\u200d]/u;
+
+/** Whether the UTF-16 code unit `code` is the second half of a surrogate pair (a character outside the BMP). */
+export function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
 
 /**
  * Widens each token's end over the combining marks (and zero-width joiners) right after it that

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { throwIfCancelled } from './errors';
 import { ResultCache } from './resultCache';
 import type { NliPair, PairWindow, TextTokenizer, TokenWindow } from './tokenizer';
-import { coverTrailingMarks } from './unicode';
+import { coverTrailingMarks, EXTENDING, isLowSurrogate } from './unicode';
 
 /** A text longer than this is tokenized piece by piece (where its tokenizer allows), a shorter one whole. */
 export const LONG_TEXT = 16_384;
@@ -77,8 +77,6 @@ export async function readCuts(file: string): Promise<Cuts | null> {
 /** BERT's white space (after its normaliser, which deletes control characters such as form feed) and punctuation. */
 const BERT_SPACE = /[\t\n\r\p{Zs}\u2028\u2029]/u;
 const BERT_PUNCTUATION = /[!-/:-@[-`{-~\p{P}]/u;
-/** What extends the character before it: never cut before it (see coverTrailingMarks). */
-const EXTENDING = /[\p{M}\u200c\u200d]/u;
 
 function isCjk(code: number): boolean {
   return (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || (code >= 0xf900 && code <= 0xfaff);
@@ -91,10 +89,8 @@ function splitsAround(char: string, cuts: Cuts): boolean {
 /** Whether `text` may be cut before index `at` (0 < at < length). */
 function canCut(text: string, at: number, cuts: Cuts): boolean {
   const next = String.fromCodePoint(text.codePointAt(at) as number);
-  const low = text.charCodeAt(at);
-  if ((low >= 0xdc00 && low <= 0xdfff) || EXTENDING.test(next)) return false;
-  const before = text.charCodeAt(at - 1);
-  const previous = before >= 0xdc00 && before <= 0xdfff && at >= 2 ? text.slice(at - 2, at) : text[at - 1];
+  if (isLowSurrogate(text.charCodeAt(at)) || EXTENDING.test(next)) return false;
+  const previous = isLowSurrogate(text.charCodeAt(at - 1)) && at >= 2 ? text.slice(at - 2, at) : text[at - 1];
   if (!splitsAround(previous, cuts) && !splitsAround(next, cuts)) return false;
   return !cuts.protect.some((token) => {
     for (let k = 1; k < token.length; k++) if (at - k >= 0 && text.slice(at - k, at - k + token.length).toLowerCase() === token) return true;
@@ -131,8 +127,7 @@ const NOT_KEPT = /[\p{C}\p{M}\p{White_Space}]/u;
 /** The last character in (from, to] that BERT's normaliser keeps, or undefined. */
 function lastKept(text: string, from: number, to: number): number | undefined {
   for (let at = Math.min(to, text.length - 1); at > from; at--) {
-    const code = text.charCodeAt(at);
-    if (code >= 0xdc00 && code <= 0xdfff) continue;
+    if (isLowSurrogate(text.charCodeAt(at))) continue;
     if (!NOT_KEPT.test(String.fromCodePoint(text.codePointAt(at) as number))) return at;
   }
   return undefined;
@@ -140,8 +135,7 @@ function lastKept(text: string, from: number, to: number): number | undefined {
 
 /** `at`, or the next index if `at` is inside a surrogate pair. */
 function charBoundary(text: string, at: number): number {
-  const code = text.charCodeAt(at);
-  return code >= 0xdc00 && code <= 0xdfff ? at + 1 : at;
+  return isLowSurrogate(text.charCodeAt(at)) ? at + 1 : at;
 }
 
 /**
