@@ -15,7 +15,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stderrLogger } from '../src/engine/log';
-import { bundleModel, formatSize, loadManifest, type Manifest, type ModelPrecision } from '../src/engine/models';
+import { loadManifest, type Manifest, type ModelPrecision } from '../src/engine/manifest';
+import { bundleModel } from '../src/engine/models';
+import { formatSize } from '../src/formatSize';
 import { TASKS, type ModelInfo, type Task } from '../src/protocol';
 
 export interface BundleOptions {

@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import type { Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
-import { formatSize, missingModelFiles } from '../engine/models';
+import { missingModelFiles } from '../engine/modelFiles';
+import { formatSize } from '../formatSize';
 import { TASKS, type DownloadResult, type Task } from '../protocol';
 import { inertMessageText } from '../ui/inertText';
 import { reportFailure } from './common';

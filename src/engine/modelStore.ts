@@ -5,7 +5,8 @@ import type { DeviceInfo, EngineOptions, ModelInfo, Task, WorkerActivity } from 
 import { createSession, gpuUnavailableReason } from './device';
 import { EngineError } from './errors';
 import type { Logger } from './log';
-import { brokenModelError, readModelConfig, resolveModel, type ModelConfig } from './models';
+import { readModelConfig, type ModelConfig } from './modelConfig';
+import { brokenModelError, resolveModel } from './models';
 import type { PaddedBatch } from './batching';
 import { TextTokenizer } from './tokenizer';
 import { readCuts, type Cuts } from './windowStream';

@@ -1,7 +1,9 @@
 /**
  * Finding the model folder of a task: the user's setting, then the folder bundled with the
  * extension, then the download cache, then (if allowed) a download of the task's default model
- * from the Hugging Face Hub. Pure Node; the defaults and their hashes live in `manifest.json`.
+ * from the Hugging Face Hub. Pure Node; the defaults and their hashes live in `manifest.json`
+ * (read by manifest.ts), what a folder holds is checked by modelFiles.ts, and a model's
+ * config.json is read by modelConfig.ts.
  *
  * Cache layout: `<cacheDir>/<owner>/<name>/<revision>/` holds config.json, tokenizer.json, … and
  * onnx/<weights>. Work in progress lives under `<cacheDir>/.downloads/` (partials to resume, the
@@ -11,10 +13,9 @@
  * const model = await resolveModel('sentiment', options, 'int8', { log, signal, onDownload: show });
  * const config = readModelConfig(model.dir);
  */
-import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { formatSize } from '../formatSize';
 import { TASK_MODEL_NAMES, type EngineOptions, type ModelInfo, type Task } from '../protocol';
 import {
   acquireLock,
@@ -26,35 +27,15 @@ import {
 } from './download';
 import { EngineError } from './errors';
 import type { Logger } from './log';
-import manifestJson from './manifest.json';
+import { HUB_ID, loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir, unpinnedSpec } from './manifest';
+import { exists, expandHome, inspectFolder, isDirectory, isFile, OTHER_PRECISION } from './modelFiles';
 
-export type ModelPrecision = 'fp32' | 'int8';
-
-export interface ManifestFile {
-  /** Relative to the repo root, with `/`. */
-  path: string;
-  /** Null: not pinned, not checked. */
-  size: number | null;
-  sha256: string | null;
-  /** The repo may lack it; a 404 is then not an error. */
-  optional?: boolean;
-}
-
-export interface ModelSpec {
-  /** Hub repo id, `owner/name`. */
-  repo: string;
-  /** A commit hash, or a branch when no commit is known (see `note`). */
-  revision: string;
-  note?: string;
-  /** Every file of the model, the weights of both precisions included. */
-  files: ManifestFile[];
-  /** The weights file of each precision; only the wanted one is downloaded. */
-  onnx: Record<ModelPrecision, string>;
-}
-
-export interface Manifest {
-  models: Record<Task, ModelSpec>;
-}
+// The manifest (manifest.ts), config.json (modelConfig.ts), folder checks (modelFiles.ts) and
+// formatSize (src/formatSize.ts) have modules of their own; their names stay importable from here.
+export { formatSize } from '../formatSize';
+export { loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir } from './manifest';
+export { nliOutputs, readModelConfig, sentimentOutputs, type ModelConfig } from './modelConfig';
+export { missingModelFiles } from './modelFiles';
 
 export interface DownloadProgress {
   task: Task;
@@ -73,15 +54,6 @@ export interface ResolveContext {
   tuning?: Partial<DownloadTuning>;
 }
 
-export interface ModelConfig {
-  /** Label of each output index. */
-  id2label: string[];
-  label2id: Record<string, number>;
-  /** The longest input, in tokens, the position embeddings allow. */
-  maxPositions: number;
-  modelType?: string;
-}
-
 /**
  * A request needs a download the user has not agreed to (`askBeforeDownload`): says which model,
  * from where, and how big, so the extension can ask. `bytes` is null when the manifest does not
@@ -98,57 +70,9 @@ export class DownloadNeededError extends EngineError {
   }
 }
 
-/** "67.6 MB" or "712 KB" (decimal units, as download sizes are usually given), or "size unknown". */
-export function formatSize(bytes: number | null): string {
-  if (bytes === null) return 'size unknown';
-  return bytes < 999_500 ? `${Math.round(bytes / 1e3)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
 const TASK_SETTING = (task: Task) => `textAnalytics.models.${task}`;
 const DOWNLOADS_SETTING = 'textAnalytics.allowDownloads';
 const DOWNLOADS_DIR = '.downloads';
-/** What the precision names usually are, for folders the manifest does not describe. */
-const USUAL_ONNX: Record<ModelPrecision, string[]> = {
-  fp32: ['onnx/model.onnx'],
-  int8: ['onnx/model_quantized.onnx', 'onnx/model_int8.onnx'],
-};
-const OTHER: Record<ModelPrecision, ModelPrecision> = { fp32: 'int8', int8: 'fp32' };
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
-
-// ---------------------------------------------------------------------------------------------
-// Manifest
-
-/** The manifest shipped with the extension, or `raw` checked to have its shape. */
-export function loadManifest(raw: unknown = manifestJson): Manifest {
-  const fail = (what: string): never => {
-    throw new EngineError('internal', `The model manifest is malformed: ${what}.`);
-  };
-  const models = (raw as { models?: unknown } | null)?.models;
-  if (typeof models !== 'object' || models === null) fail('no `models`');
-  for (const task of ['sentiment', 'topics', 'entities', 'qa'] as const) {
-    const spec = (models as Record<string, Partial<ModelSpec> | undefined>)[task];
-    if (!spec) fail(`no entry for ${task}`);
-    if (typeof spec?.repo !== 'string' || !HUB_ID.test(spec.repo)) fail(`${task}: bad repo`);
-    if (typeof spec?.revision !== 'string' || !isSafeSegment(spec.revision)) fail(`${task}: bad revision`);
-    if (!Array.isArray(spec?.files)) fail(`${task}: no files`);
-    for (const file of spec?.files ?? []) {
-      if (typeof file?.path !== 'string' || !isSafeRelative(file.path)) fail(`${task}: bad file path`);
-      if (file.size !== null && !(Number.isSafeInteger(file.size) && file.size >= 0)) fail(`${task}: bad size of ${file.path}`);
-      if (file.sha256 !== null && !/^[0-9a-f]{64}$/i.test(String(file.sha256))) fail(`${task}: bad sha256 of ${file.path}`);
-    }
-    for (const precision of ['fp32', 'int8'] as const) {
-      const onnx = spec?.onnx?.[precision];
-      if (!spec?.files?.some((f) => f.path === onnx)) fail(`${task}: the ${precision} weights are not among its files`);
-    }
-  }
-  return raw as Manifest;
-}
-
-/** `<cacheDir>/<owner>/<name>/<revision>`: where a downloaded model lives. */
-export function modelCacheDir(cacheDir: string, repo: string, revision: string): string {
-  return path.join(expandHome(cacheDir), ...repo.split('/'), revision);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Resolution
 
@@ -292,49 +216,6 @@ export async function bundleModel(
   return { task, id: spec.repo, source: 'bundled', dir: target, file: got.file, precision: got.precision };
 }
 
-/**
- * What `dir` lacks to be used as a model folder (the files {@link resolveModel} looks for), or an
- * empty list when it can be used: for the command that points a task's setting at a folder.
- */
-export async function missingModelFiles(dir: string): Promise<string[]> {
-  if (!(await isDirectory(dir))) return [`the folder itself (${dir} is not a folder)`];
-  const found = await inspectFolder(dir, 'int8', undefined);
-  if (found.kind === 'model') return [];
-  if (found.kind === 'incomplete') return found.missing;
-  return ['config.json', 'tokenizer.json', `${USUAL_ONNX.fp32[0]} (or ${USUAL_ONNX.int8[0]})`];
-}
-
-type FolderState =
-  | { kind: 'absent' }
-  | { kind: 'incomplete'; missing: string[] }
-  | { kind: 'model'; file: string; precision: ModelPrecision };
-
-/**
- * Whether `dir` holds a model, and which weights to use: the wanted precision's, else the other's.
- * `absent` when nothing model-like is there, so the next place can be tried.
- */
-async function inspectFolder(dir: string, precision: ModelPrecision, spec: ModelSpec | undefined): Promise<FolderState> {
-  const candidates = (p: ModelPrecision) => [...new Set([...(spec ? [spec.onnx[p]] : []), ...USUAL_ONNX[p]])];
-  const hasConfig = await isFile(path.join(dir, 'config.json'));
-  const hasTokenizer = await isFile(path.join(dir, 'tokenizer.json'));
-  const firstPresent = async (p: ModelPrecision) => {
-    for (const file of candidates(p)) if (await isFile(path.join(dir, file))) return file;
-    return undefined;
-  };
-  const wanted = await firstPresent(precision);
-  const fallback = wanted ? undefined : await firstPresent(OTHER[precision]);
-  const onnx = wanted ?? fallback;
-
-  if (!hasConfig && !hasTokenizer && !onnx && !(await isDirectory(path.join(dir, 'onnx')))) return { kind: 'absent' };
-  const missing = [
-    ...(hasConfig ? [] : ['config.json']),
-    ...(hasTokenizer ? [] : ['tokenizer.json']),
-    ...(onnx ? [] : [`${candidates(precision)[0]} (or ${candidates(OTHER[precision])[0]})`]),
-  ];
-  if (missing.length > 0 || !onnx) return { kind: 'incomplete', missing };
-  return { kind: 'model', file: onnx, precision: wanted ? precision : OTHER[precision] };
-}
-
 function chosen(
   log: Logger,
   task: Task,
@@ -347,24 +228,6 @@ function chosen(
   }
   log.info(`${task} model: ${where.id} (${where.source}, ${found.file}) in ${where.dir}`);
   return { task, ...where, file: found.file, precision: found.precision };
-}
-
-/** A Hub repo the manifest does not know: the usual file names, nothing pinned. */
-function unpinnedSpec(repo: string): ModelSpec {
-  const unpinned = (p: string, optional = false): ManifestFile => ({ path: p, size: null, sha256: null, optional });
-  return {
-    repo,
-    revision: 'main',
-    files: [
-      unpinned('config.json'),
-      unpinned('tokenizer.json'),
-      unpinned('tokenizer_config.json', true),
-      unpinned('special_tokens_map.json', true),
-      unpinned('onnx/model.onnx'),
-      unpinned('onnx/model_quantized.onnx'),
-    ],
-    onnx: { fp32: 'onnx/model.onnx', int8: 'onnx/model_quantized.onnx' },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +294,7 @@ async function downloadIntoCache(
       await fetchFile(entry(precision));
     } catch (error) {
       if (!(error instanceof HubFileNotFoundError)) throw error;
-      got = OTHER[precision];
+      got = OTHER_PRECISION[precision];
       ctx.log.warn(`${spec.repo} has no ${precision} weights (${spec.onnx[precision]}); downloading ${spec.onnx[got]} instead.`);
       await fetchFile(entry(got));
     }
@@ -477,112 +340,6 @@ async function removeIfNoFiles(dir: string): Promise<void> {
   if ((await isDirectory(dir)) && (await onlyFolders(dir))) await fs.rm(dir, { recursive: true, force: true });
 }
 
-// ---------------------------------------------------------------------------------------------
-// config.json
-
-/**
- * Reads `<dir>/config.json` (synchronously: it is a few hundred bytes): the labels (index order) and the longest input. A config without
- * `id2label` (question answering) gets Transformers' default, LABEL_0 … LABEL_{num_labels-1}.
- * With `task`, also checks that the labels are those the task reads the outputs by (see {@link labelProblem}), so
- * a model of the wrong kind fails when it loads, naming its config, not on every request.
- * Throws `model-corrupt` naming the file when it is unreadable or its fields are wrong.
- */
-export function readModelConfig(dir: string, task?: Task): ModelConfig {
-  const file = path.join(dir, 'config.json');
-  const corrupt = (what: string, cause?: unknown): never => {
-    throw new EngineError('model-corrupt', `${file} ${what}.`, { cause });
-  };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new EngineError('model-missing', `The model folder ${dir} has no config.json.`);
-    return corrupt('cannot be read', error);
-  }
-  if (text.trim() === '') return corrupt('is empty');
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(text) as Record<string, unknown>;
-  } catch (error) {
-    return corrupt(`is not valid JSON (${error instanceof Error ? error.message : String(error)})`, error);
-  }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) return corrupt('is not a JSON object');
-
-  const maxPositions = config.max_position_embeddings;
-  if (typeof maxPositions !== 'number' || !Number.isInteger(maxPositions) || maxPositions < 2) {
-    return corrupt(`has no valid max_position_embeddings (found ${JSON.stringify(maxPositions)})`);
-  }
-
-  let id2label: string[];
-  if (config.id2label === undefined) {
-    const count = typeof config.num_labels === 'number' ? config.num_labels : 2;
-    id2label = Array.from({ length: count }, (_, i) => `LABEL_${i}`);
-  } else {
-    const raw = config.id2label;
-    if (typeof raw !== 'object' || raw === null) return corrupt('has an id2label that is not an object');
-    const entries = Object.entries(raw as Record<string, unknown>);
-    if (entries.length === 0) return corrupt('has an empty id2label');
-    id2label = new Array<string>(entries.length);
-    for (const [key, label] of entries) {
-      const index = Number(key);
-      if (!Number.isInteger(index) || index < 0 || index >= entries.length || typeof label !== 'string' || label === '') {
-        return corrupt(`has an id2label entry ${JSON.stringify(key)}: ${JSON.stringify(label)} that is not index → label`);
-      }
-      id2label[index] = label;
-    }
-    if (id2label.some((label) => label === undefined)) return corrupt('has an id2label with gaps');
-  }
-  const problem = task && labelProblem(task, config.id2label === undefined ? undefined : id2label);
-  if (problem) return corrupt(problem);
-  const label2id = Object.fromEntries(id2label.map((label, i) => [label, i]));
-  const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
-  return { id2label, label2id, maxPositions, modelType };
-}
-
-/** What each task reads the model's outputs by, for messages. */
-const LABELS_NEEDED: Record<Exclude<Task, 'qa'>, string> = {
-  sentiment: 'a sentiment model names its outputs POSITIVE and NEGATIVE',
-  entities: 'a named-entity model names its outputs "O" and tags such as B-PER, I-PER',
-  topics: 'a zero-shot (NLI) model names its outputs "entailment" and "contradiction"',
-};
-
-/**
- * Why `id2label` (undefined: the config has none) does not fit `task`, or undefined when it does.
- * The same names the task modules look for (sentiment.ts, entities.ts, topics.ts); question
- * answering reads start and end logits, not labels.
- */
-function labelProblem(task: Task, id2label: string[] | undefined): string | undefined {
-  if (task === 'qa') return undefined;
-  if (id2label === undefined) return `has no id2label, so which output means what is unknown: ${LABELS_NEEDED[task]}`;
-  const fits = {
-    sentiment: sentimentOutputs(id2label) !== undefined,
-    entities: id2label.some((label) => label.toLowerCase() === 'o') && id2label.length > 1,
-    topics: nliOutputs(id2label) !== undefined,
-  }[task];
-  return fits ? undefined : `has the labels ${id2label.join(', ')}, but ${LABELS_NEEDED[task]}`;
-}
-
-/**
- * Where a sentiment model's positive and negative outputs are: by name (POSITIVE/NEGATIVE, pos/neg…),
- * or for two unnamed labels (LABEL_0, LABEL_1) negative then positive, the order of the binary
- * sentiment models. Undefined when neither fits.
- */
-export function sentimentOutputs(id2label: readonly string[]): { positiveIndex: number; negativeIndex: number } | undefined {
-  const names = id2label.map((label) => label.toLowerCase());
-  const positiveIndex = names.findIndex((n) => n.startsWith('pos'));
-  const negativeIndex = names.findIndex((n) => n.startsWith('neg'));
-  if (positiveIndex >= 0 && negativeIndex >= 0) return { positiveIndex, negativeIndex };
-  return names.length === 2 ? { positiveIndex: 1, negativeIndex: 0 } : undefined;
-}
-
-/** Where a zero-shot (NLI) model's entailment and contradiction outputs are, by name; undefined without them. */
-export function nliOutputs(id2label: readonly string[]): { entailment: number; contradiction: number } | undefined {
-  const byName = new Map(id2label.map((label, index) => [label.toLowerCase(), index]));
-  const entailment = byName.get('entailment');
-  const contradiction = byName.get('contradiction') ?? byName.get('not_entailment');
-  return entailment === undefined || contradiction === undefined ? undefined : { entailment, contradiction };
-}
-
 /**
  * The error for a model whose files are broken or of the wrong kind: `problem` (what is wrong, one
  * sentence) and, in the editor's words, what to do ({@link repairAdvice}); the parts go with it as
@@ -608,34 +365,4 @@ export function repairAdvice(info: Pick<ModelInfo, 'task' | 'source' | 'dir'>): 
     case 'download':
       return `Delete the folder ${info.dir} to have it downloaded again (with ${DOWNLOADS_SETTING} on), or set ${setting} to another model.`;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-/** `~` and `~/…` are the home folder. */
-function expandHome(p: string): string {
-  if (p === '~') return os.homedir();
-  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(os.homedir(), p.slice(2));
-  return p;
-}
-
-function isSafeSegment(s: string): boolean {
-  return /^[\w.-]+$/.test(s) && s !== '.' && s !== '..';
-}
-
-function isSafeRelative(p: string): boolean {
-  return p.split('/').every(isSafeSegment);
-}
-
-async function isFile(p: string): Promise<boolean> {
-  return (await fs.stat(p).catch(() => undefined))?.isFile() ?? false;
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  return (await fs.stat(p).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return (await fs.stat(p).catch(() => undefined)) !== undefined;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Engine } from '../../src/engine/engine';
 import { EngineError } from '../../src/engine/errors';
-import { loadManifest, modelCacheDir } from '../../src/engine/models';
+import { loadManifest, modelCacheDir } from '../../src/engine/manifest';
 import type { EngineOptions, ErrorCode, Task, WorkerActivity } from '../../src/protocol';
 import { disposedAfterwards, fixtureModels, fixtureOptions, tempDir } from '../helpers';
 

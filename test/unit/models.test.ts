@@ -18,16 +18,10 @@ import type { EngineOptions, Task } from '../../src/protocol';
 import { HUB_URL_ENV } from '../../src/engine/download';
 import { EngineError } from '../../src/engine/errors';
 import type { Logger } from '../../src/engine/log';
-import {
-  formatSize,
-  loadManifest,
-  type Manifest,
-  type ManifestFile,
-  modelCacheDir,
-  readModelConfig,
-  resolveModel,
-  type ResolveContext,
-} from '../../src/engine/models';
+import { loadManifest, type Manifest, type ManifestFile, modelCacheDir } from '../../src/engine/manifest';
+import { readModelConfig } from '../../src/engine/modelConfig';
+import { resolveModel, type ResolveContext } from '../../src/engine/models';
+import { formatSize } from '../../src/formatSize';
 import { startTestHub } from '../support/hubServer';
 
 const REPO = 'test-owner/tiny-model';
@@ -676,7 +670,8 @@ test('two processes downloading one model at once share one cache', { timeout: 6
   await fs.writeFile(manifestPath, JSON.stringify(manifestFor(files)));
   const repoRoot = path.resolve(__dirname, '..', '..');
   const script = `
-    const { resolveModel, loadManifest } = require(${JSON.stringify(path.join(repoRoot, 'src/engine/models.ts'))});
+    const { resolveModel } = require(${JSON.stringify(path.join(repoRoot, 'src/engine/models.ts'))});
+    const { loadManifest } = require(${JSON.stringify(path.join(repoRoot, 'src/engine/manifest.ts'))});
     const manifest = loadManifest(JSON.parse(require('node:fs').readFileSync(${JSON.stringify(manifestPath)}, 'utf8')));
     const options = { device: 'cpu', threads: 0, precision: 'auto', modelSources: {}, cacheDir: ${JSON.stringify(cacheDir)},
       allowDownloads: true, idleUnloadSeconds: 0 };

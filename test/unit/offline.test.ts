@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { WorkerClient } from '../../src/client/workerClient';
 import { HUB_URL_ENV } from '../../src/engine/download';
-import { loadManifest, modelCacheDir } from '../../src/engine/models';
+import { loadManifest, modelCacheDir } from '../../src/engine/manifest';
 import { defaultEngineOptions } from '../../src/engine/options';
 import type { EngineOptions, Task } from '../../src/protocol';
 import { fixtureModels, REPO, tempDir } from '../helpers';

@@ -1,0 +1,91 @@
+/**
+ * What is in a model folder, by looking at the file system: whether it holds a model and which
+ * weights to use ({@link inspectFolder}), what it lacks ({@link missingModelFiles}), and the small
+ * path and file helpers model resolution is built on. Plain Node (`node:fs`, `node:path`): no
+ * manifest, no download code, no onnxruntime, so the extension host may import it to check a
+ * folder the user picks.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ModelPrecision, ModelSpec } from './manifest';
+
+/** What the precision names usually are, for folders the manifest does not describe. */
+export const USUAL_ONNX: Record<ModelPrecision, string[]> = {
+  fp32: ['onnx/model.onnx'],
+  int8: ['onnx/model_quantized.onnx', 'onnx/model_int8.onnx'],
+};
+export const OTHER_PRECISION: Record<ModelPrecision, ModelPrecision> = { fp32: 'int8', int8: 'fp32' };
+
+/**
+ * What `dir` lacks to be used as a model folder (the files `resolveModel` looks for), or an
+ * empty list when it can be used: for the command that points a task's setting at a folder.
+ */
+export async function missingModelFiles(dir: string): Promise<string[]> {
+  if (!(await isDirectory(dir))) return [`the folder itself (${dir} is not a folder)`];
+  const found = await inspectFolder(dir, 'int8', undefined);
+  if (found.kind === 'model') return [];
+  if (found.kind === 'incomplete') return found.missing;
+  return ['config.json', 'tokenizer.json', `${USUAL_ONNX.fp32[0]} (or ${USUAL_ONNX.int8[0]})`];
+}
+
+export type FolderState =
+  | { kind: 'absent' }
+  | { kind: 'incomplete'; missing: string[] }
+  | { kind: 'model'; file: string; precision: ModelPrecision };
+
+/**
+ * Whether `dir` holds a model, and which weights to use: the wanted precision's, else the other's.
+ * `absent` when nothing model-like is there, so the next place can be tried.
+ */
+export async function inspectFolder(dir: string, precision: ModelPrecision, spec: ModelSpec | undefined): Promise<FolderState> {
+  const candidates = (p: ModelPrecision) => [...new Set([...(spec ? [spec.onnx[p]] : []), ...USUAL_ONNX[p]])];
+  const hasConfig = await isFile(path.join(dir, 'config.json'));
+  const hasTokenizer = await isFile(path.join(dir, 'tokenizer.json'));
+  const firstPresent = async (p: ModelPrecision) => {
+    for (const file of candidates(p)) if (await isFile(path.join(dir, file))) return file;
+    return undefined;
+  };
+  const wanted = await firstPresent(precision);
+  const fallback = wanted ? undefined : await firstPresent(OTHER_PRECISION[precision]);
+  const onnx = wanted ?? fallback;
+
+  if (!hasConfig && !hasTokenizer && !onnx && !(await isDirectory(path.join(dir, 'onnx')))) return { kind: 'absent' };
+  const missing = [
+    ...(hasConfig ? [] : ['config.json']),
+    ...(hasTokenizer ? [] : ['tokenizer.json']),
+    ...(onnx ? [] : [`${candidates(precision)[0]} (or ${candidates(OTHER_PRECISION[precision])[0]})`]),
+  ];
+  if (missing.length > 0 || !onnx) return { kind: 'incomplete', missing };
+  return { kind: 'model', file: onnx, precision: wanted ? precision : OTHER_PRECISION[precision] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/** `~` and `~/…` are the home folder. */
+export function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+export function isSafeSegment(s: string): boolean {
+  return /^[\w.-]+$/.test(s) && s !== '.' && s !== '..';
+}
+
+export function isSafeRelative(p: string): boolean {
+  return p.split('/').every(isSafeSegment);
+}
+
+export async function isFile(p: string): Promise<boolean> {
+  return (await fs.stat(p).catch(() => undefined))?.isFile() ?? false;
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  return (await fs.stat(p).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+export async function exists(p: string): Promise<boolean> {
+  return (await fs.stat(p).catch(() => undefined)) !== undefined;
+}
