@@ -3,22 +3,10 @@ import type { Config } from '../config';
 import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
 import type { Answer, AskResult } from '../protocol';
 import { lineIndexOf } from '../ui/offsetRanges';
-import type { AnswerView, QuestionRun, QuestionScope } from '../webview/questionsMessages';
-import { checkText, reportFailure } from './common';
-
-/** What a question is asked about: the document, and the selection when there is one. */
-export interface AskTarget {
-  document: vscode.TextDocument;
-  range?: vscode.Range;
-  scope: QuestionScope;
-}
-
-/** A question's scope over `range`: document offsets and the 1-based lines it covers. */
-export function selectionScope(document: vscode.TextDocument, range: vscode.Range): QuestionScope['selection'] {
-  // A range ending at the start of a line does not cover that line.
-  const endLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line : range.end.line + 1;
-  return { start: document.offsetAt(range.start), end: document.offsetAt(range.end), startLine: range.start.line + 1, endLine };
-}
+import { selectionScope, type AskTarget, type QuestionAsking } from '../ui/askTarget';
+import type { AnswerView, QuestionRun } from '../webview/questionsMessages';
+import { reportFailure } from '../ui/failures';
+import { checkText } from './common';
 
 /** Where the view's own progress bar is drawn while a question runs. */
 const QUESTIONS_VIEW_ID = 'textAnalytics.questions';
@@ -28,7 +16,7 @@ const QUESTIONS_VIEW_ID = 'textAnalytics.questions';
  * change of a run (started, best answers so far, finished, cancelled, failed) goes to `onUpdate`,
  * so the Questions view can show answers as they arrive on long documents.
  */
-export class QuestionAsker implements vscode.Disposable {
+export class QuestionAsker implements QuestionAsking, vscode.Disposable {
   private current?: AbortController;
   private nextId = 1;
 

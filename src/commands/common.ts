@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { isBlank } from '../engine/unicode';
-import { WorkerRequestError } from '../client/workerClient';
 import { inertMessageText } from '../ui/inertText';
-import type { Task } from '../protocol';
 import type { AnalysedPart } from '../webview/messages';
 
 /** What a command analyses after the checks: `range` unset means the whole document. */
@@ -126,52 +124,4 @@ export async function analysisTarget(editor: vscode.TextEditor, config: Config, 
   const { document, selection } = editor;
   const checked = await checkText(document, wholeDocument || selection.isEmpty ? undefined : selection, config);
   return checked && { ...checked, offset: checked.range ? document.offsetAt(checked.range.start) : 0 };
-}
-
-/** Shows a failed request to the user, with the actions that can fix it. Cancellations are silent. */
-export function reportFailure(error: unknown, log: vscode.LogOutputChannel): void {
-  const code = error instanceof WorkerRequestError ? error.code : 'internal';
-  if (code === 'cancelled') return;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === 'download-needed' && error instanceof WorkerRequestError && error.task) {
-    log.info(message);
-    void offerDownload(error.task, message);
-    return;
-  }
-  log.error(message + (error instanceof WorkerRequestError && error.detail ? `\n${error.detail}` : ''));
-  const RESTART = 'Restart Worker';
-  const actions =
-    code === 'model-missing' || code === 'model-corrupt'
-      ? ['Open Settings', 'Show Logs']
-      : code === 'worker-unavailable' || code === 'worker-crashed'
-        ? [RESTART, 'Show Logs']
-        : ['Show Logs'];
-  // Worker messages quote file names and a model's labels: outside text, never a link.
-  void vscode.window.showErrorMessage(inertMessageText(message), ...actions).then((choice) => {
-    if (choice === 'Open Settings') void vscode.commands.executeCommand('textAnalytics.openSettings');
-    if (choice === RESTART) void vscode.commands.executeCommand('textAnalytics.restartWorker');
-    if (choice === 'Show Logs') log.show();
-  });
-}
-
-/** Tasks whose download question is showing: typing in a highlighted document must not stack more. */
-const asking = new Set<Task>();
-
-/**
- * A request needs a model that is not on the machine yet: asks before downloading it (the message
- * names the model and its size), or offers a local folder instead. The download runs in a
- * cancellable notification; the user runs the command again afterwards.
- */
-async function offerDownload(task: Task, message: string): Promise<void> {
-  if (asking.has(task)) return;
-  asking.add(task);
-  try {
-    const DOWNLOAD = 'Download';
-    const LOCAL = 'Use Local Folder…';
-    const choice = await vscode.window.showInformationMessage(`${inertMessageText(message)} Download it now?`, DOWNLOAD, LOCAL, 'Cancel');
-    if (choice === DOWNLOAD) await vscode.commands.executeCommand('textAnalytics.downloadModels', task);
-    if (choice === LOCAL) await vscode.commands.executeCommand('textAnalytics.useLocalModelFolder', task);
-  } finally {
-    asking.delete(task);
-  }
 }

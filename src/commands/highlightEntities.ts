@@ -5,7 +5,7 @@ import { documentLength, type DocumentEntities, type EntityHighlighter, type Ent
 import { ENTITY_LINK_COMMANDS, oneLine, readCopyEntityArgs, readFindOccurrencesArgs, readHideEntityTypeArgs } from '../ui/entityHover';
 import { inertMessageText, inertStatusText } from '../ui/inertText';
 import { ENTITY_KIND_INFO } from '../ui/entityKinds';
-import { reportFailure } from './common';
+import { reportFailure } from '../ui/failures';
 
 export const ENTITY_COMMANDS = {
   highlight: 'textAnalytics.highlightEntities',

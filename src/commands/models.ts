@@ -11,7 +11,7 @@ import { missingModelFiles } from '../engine/modelFiles';
 import { formatSize } from '../formatSize';
 import { TASKS, type DownloadResult, type Task } from '../protocol';
 import { inertMessageText } from '../ui/inertText';
-import { reportFailure } from './common';
+import { reportFailure } from '../ui/failures';
 
 const TASK_NAMES: Record<Task, string> = {
   sentiment: 'Sentiment',

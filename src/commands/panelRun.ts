@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { WorkerRequestError, type RequestOptions } from '../client/workerClient';
 import { ResultsPanel } from '../ui/resultsPanel';
-import { reportFailure } from './common';
+import { reportFailure } from '../ui/failures';
 
 /**
  * One results-panel analysis at a time for a command: a new run cancels the stale one, the panel

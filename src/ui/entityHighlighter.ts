@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
-import { reportFailure } from '../commands/common';
 import type { Config } from '../config';
 import { isBlank } from '../engine/unicode';
 import type { EntitiesResult, Entity } from '../protocol';
 import { codeRanges, isCodeLanguage } from './codeRanges';
 import { EntityDecorations } from './entityDecorations';
+import { reportFailure } from './failures';
 import { entityHover } from './entityHover';
 import { ENTITY_KINDS, entityKind, type EntityKind } from './entityKinds';
 import { EntityDocumentState, type AnalysisPass, type EntityScope } from './entityState';

@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { AskResult } from '../protocol';
 import { isBlank } from '../engine/unicode';
-import { selectionScope, type AskTarget, type QuestionAsker } from '../commands/askQuestion';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../webview/questionHistory';
 import { readQuestionsToHost, type HostToQuestions, type QuestionRun, type QuestionScope, type QuestionsState, type QuestionsToHost } from '../webview/questionsMessages';
 import { describeValue } from '../validate';
+import { selectionScope, type AskTarget, type QuestionAsking } from './askTarget';
 import { inertMessageText } from './inertText';
 import type { WarningLog } from './resultsPanel';
 
@@ -47,7 +47,7 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
 
   constructor(
     private readonly context: Pick<vscode.ExtensionContext, 'extensionUri' | 'workspaceState'>,
-    private readonly asker: QuestionAsker,
+    private readonly asker: QuestionAsking,
     /** Where dropped webview messages are reported: the extension's `LogOutputChannel`. */
     private readonly log: WarningLog = console,
   ) {
