@@ -12,7 +12,7 @@ import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
 import { TASKS, type Task } from './protocol';
-import type { PanelState } from './webview/messages';
+import type { PanelState } from './views/messages';
 
 /**
  * Wiring only: settings, the worker client (started on first use, never here), commands, the

@@ -4,7 +4,7 @@ import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
 import type { Answer, AskResult } from '../protocol';
 import { lineIndexOf } from '../ui/offsetRanges';
 import { selectionScope, type AskTarget, type QuestionAsking } from '../ui/askTarget';
-import type { AnswerView, QuestionRun } from '../webview/questionsMessages';
+import type { AnswerView, QuestionRun } from '../views/questionsMessages';
 import { reportFailure } from '../ui/failures';
 import { checkText } from './common';
 

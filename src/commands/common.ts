@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { isBlank } from '../engine/unicode';
 import { inertMessageText } from '../ui/inertText';
-import type { AnalysedPart } from '../webview/messages';
+import type { AnalysedPart } from '../views/messages';
 
 /** What a command analyses after the checks: `range` unset means the whole document. */
 export interface CheckedText {

@@ -6,7 +6,7 @@
  */
 import type * as vscode from 'vscode';
 import type { AskResult } from '../protocol';
-import type { QuestionRun, QuestionScope } from '../webview/questionsMessages';
+import type { QuestionRun, QuestionScope } from '../views/questionsMessages';
 
 /** What a question is asked about: the document, and the selection when there is one. */
 export interface AskTarget {

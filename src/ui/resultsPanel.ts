@@ -17,7 +17,7 @@ import {
   type TopicsView,
   type HostToWebview,
   type WebviewToHost,
-} from '../webview/messages';
+} from '../views/messages';
 
 /** Where a dropped webview message is reported: the extension's `LogOutputChannel` (or the console). */
 export interface WarningLog {

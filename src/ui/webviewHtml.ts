@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { webviewShellHtml } from '../webview/shell';
+import { webviewShellHtml } from '../views/shell';
 
 /**
- * The HTML of one of our webviews: the fixed shell of `src/webview/shell.ts` — every
+ * The HTML of one of our webviews: the fixed shell of `src/views/shell.ts` — every
  * document-derived string arrives later by message — with a strict CSP, the bundled script
  * `dist/webview/<script>.js` allowed by a fresh nonce, and the stylesheet `media/<style>.css`.
  */

@@ -27,7 +27,7 @@ import {
   type EntityTypeGroup,
 } from './entityGroups';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
-import type { EntitiesView, EntityControls } from './messages';
+import type { EntitiesView, EntityControls } from '../views/messages';
 
 export interface EntitiesViewCallbacks {
   /** The user changed a filter or folded a group: persist it. */

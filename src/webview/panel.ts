@@ -17,7 +17,7 @@ import {
   type PanelState,
   type PersistedPanelState,
   type WebviewToHost,
-} from './messages';
+} from '../views/messages';
 import { renderSentimentView } from './sentimentView';
 import { renderTopicsView } from './topicsView';
 import { describeValue } from '../validate';

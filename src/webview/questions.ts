@@ -13,7 +13,7 @@
 import { highlightAnswer } from './answerHighlight';
 import { h } from './dom';
 import { baseName, formatDuration, percent, plural } from './format';
-import { freshCursor, recall, type RecallCursor } from './questionHistory';
+import { freshCursor, recall, type RecallCursor } from '../views/questionHistory';
 import {
   MAX_QUESTION_LENGTH,
   readHostToQuestions,
@@ -23,7 +23,7 @@ import {
   type QuestionRun,
   type QuestionScope,
   type QuestionsToHost,
-} from './questionsMessages';
+} from '../views/questionsMessages';
 import { describeValue } from '../validate';
 
 interface VsCodeApi {

@@ -16,7 +16,7 @@ import type {
 } from '../protocol';
 import { factList, h, uniqueId } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
-import type { GroupBy, PanelControls, SentimentView, SortBy } from './messages';
+import type { GroupBy, PanelControls, SentimentView, SortBy } from '../views/messages';
 
 export interface SentimentViewCallbacks {
   /** The user changed grouping, sorting or the filter: persist it. */

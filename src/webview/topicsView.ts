@@ -12,7 +12,7 @@
 import type { TopicScore } from '../protocol';
 import { factList, h, uniqueId } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
-import { MAX_TOPIC_LABEL_LENGTH, MAX_TOPIC_LABELS, type TopicsExportFormat, type TopicsView } from './messages';
+import { MAX_TOPIC_LABEL_LENGTH, MAX_TOPIC_LABELS, type TopicsExportFormat, type TopicsView } from '../views/messages';
 
 export interface TopicsViewCallbacks {
   /** Select [start, end) in the editor. */

@@ -4,7 +4,7 @@
  * Two halves, both in a real Chromium:
  *
  * 1. The bundled webview scripts (`dist/webview/panel.js`, `questions.js`) in the very shell VS
- *    Code gets (`src/webview/shell.ts`, same CSP), fed results whose every string field — file
+ *    Code gets (`src/views/shell.ts`, same CSP), fed results whose every string field — file
  *    names, sentences, entity texts and types, model ids, fallback reasons, topic labels and
  *    headings, questions, answers, errors — is markup or script. The planted models cannot make
  *    all of these (their entities are fixed names), so this half is where every field is tried.
@@ -31,9 +31,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type ConsoleMessage, type FrameLocator, type Page } from 'playwright-core';
-import { readWebviewToHost, type PanelState } from '../../src/webview/messages';
-import { readQuestionsToHost, type QuestionsState } from '../../src/webview/questionsMessages';
-import { webviewShellHtml } from '../../src/webview/shell';
+import { readWebviewToHost, type PanelState } from '../../src/views/messages';
+import { readQuestionsToHost, type QuestionsState } from '../../src/views/questionsMessages';
+import { webviewShellHtml } from '../../src/views/shell';
 import { chromiumPath, e2eSkipReason, launchVSCode, REPO_ROOT, RUNS_DIR, type VSCode } from './vscode';
 
 // ---- The payloads ----------------------------------------------------------------------------

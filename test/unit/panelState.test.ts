@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_ENTITY_CONTROLS, readPersistedState, type EntitiesView } from '../../src/webview/messages';
+import { DEFAULT_ENTITY_CONTROLS, readPersistedState, type EntitiesView } from '../../src/views/messages';
 
 const ENTITIES_VIEW: EntitiesView = {
   uri: 'file:///notes.md',

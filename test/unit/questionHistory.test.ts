@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freshCursor, readHistories, recall, rememberQuestion, type RecallCursor } from '../../src/webview/questionHistory';
+import { freshCursor, readHistories, recall, rememberQuestion, type RecallCursor } from '../../src/views/questionHistory';
 
 const A = 'file:///a.md';
 const B = 'file:///b.md';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lineIndexOf } from '../../src/ui/offsetRanges';
-import { readPersistedQuestions, type QuestionRun } from '../../src/webview/questionsMessages';
+import { readPersistedQuestions, type QuestionRun } from '../../src/views/questionsMessages';
 
 const SCOPE = { uri: 'file:///bridge.md', fileName: 'docs/bridge.md' };
 const RUN: QuestionRun = {

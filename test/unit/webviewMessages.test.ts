@@ -17,14 +17,14 @@ import {
   type SentimentView,
   type TopicsView,
   type WebviewToHost,
-} from '../../src/webview/messages';
+} from '../../src/views/messages';
 import {
   MAX_QUESTION_LENGTH,
   readHostToQuestions,
   readQuestionsToHost,
   type QuestionRun,
   type QuestionsToHost,
-} from '../../src/webview/questionsMessages';
+} from '../../src/views/questionsMessages';
 import { describeValue, isSafeAttributeName, MAX_OFFSET } from '../../src/validate';
 
 const URI = 'file:///work/notes.md';
