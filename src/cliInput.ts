@@ -5,7 +5,7 @@
  * `--lines` reads only up to the last line asked for, so even a huge file or an endless stream
  * gives its first lines.
  */
-import { isBlank } from './engine/unicode';
+import { isBlank } from './unicode';
 import { MAX_TEXT_LENGTH } from './protocol';
 import { withTextFile, type ReadProblem } from './readBytes';
 

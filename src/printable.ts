@@ -3,7 +3,7 @@
  * to show on one line of a terminal or a message. Pure, no `vscode`: the command-line tool uses it
  * for everything it prints, and the editor's messages can use it too.
  */
-import { WHITE_SPACE_CLASS } from './engine/unicode';
+import { WHITE_SPACE_CLASS } from './unicode';
 
 /**
  * What a terminal or a text renderer would obey rather than show: control characters (C0, DEL and

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Span } from '../src/protocol';
-import { isWhiteSpace } from '../src/engine/unicode';
+import { isWhiteSpace } from '../src/unicode';
 
 // Checks on the spans the engine reports (sentences, paragraphs, entities, answers and their
 // sentences, topic sections), shared by the hostile-input tests (test/unit/badInput.test.ts) and

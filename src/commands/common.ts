@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Config } from '../config';
-import { isBlank } from '../engine/unicode';
+import { isBlank } from '../unicode';
 import { inertMessageText } from '../ui/inertText';
 import type { AnalysedPart } from '../views/messages';
 

@@ -4,7 +4,7 @@ import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
 import { paragraphSpans, sentences } from './segment';
 import type { TaskContext } from './task';
-import { isBlank } from './unicode';
+import { isBlank } from '../unicode';
 import type { PairWindow } from './tokenizer';
 import { inChunks, LONG_TEXT, streamedPairWindows, WindowProgress } from './windowStream';
 

@@ -1,5 +1,5 @@
 import type { Span } from '../protocol';
-import { isWhiteSpace, WHITE_SPACE_CLASS } from './unicode';
+import { isWhiteSpace, WHITE_SPACE_CLASS } from '../unicode';
 
 /**
  * Splitting a document into paragraphs and sentences. Paragraphs are separated by blank lines

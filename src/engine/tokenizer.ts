@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer, type Encoding } from 'tokenizers';
-import { codePointToUtf16, coverTrailingMarks, whiteSpaceCharacters } from './unicode';
+import { codePointToUtf16, coverTrailingMarks, whiteSpaceCharacters } from '../unicode';
 import { EngineError } from './errors';
 
 /** One model input: at most the model's maximum length, special tokens included. */

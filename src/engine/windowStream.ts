@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { throwIfCancelled } from './errors';
 import { ResultCache } from './resultCache';
 import type { NliPair, PairWindow, TextTokenizer, TokenWindow } from './tokenizer';
-import { coverTrailingMarks, EXTENDING, isLowSurrogate } from './unicode';
+import { coverTrailingMarks, EXTENDING, isLowSurrogate } from '../unicode';
 
 /** A text longer than this is tokenized piece by piece (where its tokenizer allows), a shorter one whole. */
 export const LONG_TEXT = 16_384;

@@ -15,7 +15,7 @@
  * Languages not listed here (Markdown, plain text, LaTeX, anything unknown) are prose: the caller
  * analyses all of their text.
  */
-import { isBlank } from '../engine/unicode';
+import { isBlank } from '../unicode';
 import type { OffsetRange } from './offsetRanges';
 
 interface Quote {

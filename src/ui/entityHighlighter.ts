@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { WorkerRequestError, type WorkerClient } from '../client/workerClient';
 import type { Config } from '../config';
-import { isBlank } from '../engine/unicode';
+import { isBlank } from '../unicode';
 import type { EntitiesResult, Entity } from '../protocol';
 import { codeRanges, isCodeLanguage } from './codeRanges';
 import { EntityDecorations } from './entityDecorations';

@@ -9,7 +9,7 @@
  * discarding them as empty.
  */
 
-import { isBlank as isBlankText, WHITE_SPACE_CLASS } from '../engine/unicode';
+import { isBlank as isBlankText, WHITE_SPACE_CLASS } from '../unicode';
 
 export type OffsetRange = [number, number];
 

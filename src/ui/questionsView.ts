@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { AskResult } from '../protocol';
-import { isBlank } from '../engine/unicode';
+import { isBlank } from '../unicode';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../views/questionHistory';
 import { readQuestionsToHost, type HostToQuestions, type QuestionRun, type QuestionScope, type QuestionsState, type QuestionsToHost } from '../views/questionsMessages';
 import { describeValue } from '../validate';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { EngineError } from '../../src/engine/errors';
-import { isBlank } from '../../src/engine/unicode';
+import { isBlank } from '../../src/unicode';
 import type { Answer } from '../../src/protocol';
 import { disposedAfterwards, fixtureOptions } from '../helpers';
 import { assertCovers, assertSortedApart, assertSpans, type Bounds, mergedRanges } from '../spans';

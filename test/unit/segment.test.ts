@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { paragraphs, sentences } from '../../src/engine/segment';
-import { codePointToUtf16 } from '../../src/engine/unicode';
+import { codePointToUtf16 } from '../../src/unicode';
 
 function assertSlices(text: string, spans: { start: number; end: number; text: string }[]): void {
   for (const span of spans) assert.equal(text.slice(span.start, span.end), span.text);

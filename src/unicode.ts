@@ -1,4 +1,10 @@
 /**
+ * What text is made of, in the terms every side needs: UTF-16 offsets from code points, white
+ * space and blank text, combining marks and surrogates. Pure (no Node, no `vscode`, no DOM): the
+ * engine, the extension host and the command line all import it.
+ */
+
+/**
  * Hugging Face `tokenizers` reports offsets in Unicode code points; VS Code positions and
  * JavaScript strings use UTF-16 code units. This converts the former to the latter.
  */
