@@ -2,6 +2,8 @@
  * Checks the generated fixture models from the outside, the way the engine will use them: ids from
  * the `tokenizers` package, the ONNX files run directly by onnxruntime-node, and the layout read
  * by @huggingface/transformers. Every planted behaviour is checked on the fp32 and the int8 model.
+ * The expectations are written out here, from the spec (../shared/notes/fixture-models.md), not
+ * taken from planted.ts; only the exported list of model folders is checked against it.
  *
  * Run `npm run fixtures` first.
  */
@@ -14,11 +16,16 @@ import { after, before, describe, test } from 'node:test';
 import * as ort from '../../src/engine/onnxruntime';
 import { onnx } from 'onnx-proto';
 import { Tokenizer, type JsEncoding } from 'tokenizers';
+import { CLASSIFIERS as PLANTED_CLASSIFIERS, FIXTURE_MODELS as PLANTED_FIXTURE_MODELS } from '../fixtures/planted';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const MODELS = path.join(FIXTURES, 'models');
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
-type Task = (typeof TASKS)[number];
+/** The extra sequence classifiers, each `logits` [batch, labels]. */
+const CLASSIFIERS = ['emotion', 'toxicity', 'sentiment-3class', 'sentiment-5star'] as const;
+const ALL_MODELS = [...TASKS, ...CLASSIFIERS] as const;
+type Classifier = (typeof CLASSIFIERS)[number];
+type Task = (typeof ALL_MODELS)[number];
 
 const VARIANTS = [
   { name: 'fp32', file: 'model.onnx' },
@@ -30,6 +37,10 @@ const EXPECTED_LABELS: Record<Exclude<Task, 'qa'>, string[]> = {
   sentiment: ['NEGATIVE', 'POSITIVE'],
   topics: ['contradiction', 'neutral', 'entailment'],
   entities: ['O', 'B-MISC', 'I-MISC', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC'],
+  emotion: ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'],
+  toxicity: ['toxic', 'insult', 'threat'],
+  'sentiment-3class': ['negative', 'neutral', 'positive'],
+  'sentiment-5star': ['1 star', '2 stars', '3 stars', '4 stars', '5 stars'],
 };
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -66,7 +77,7 @@ const tokensOf = async (text: string) => (await tokenizer.encode(text, null, { a
 /** Ids under attention_mask 0 in padded batches: planted words and [SEP], which must be ignored. */
 let poison: number[] = [];
 before(async () => {
-  poison = await idsOf('excellent awful Paris Mozilla 1999 2345 football sports', 'This text is about sports.');
+  poison = await idsOf('excellent awful Paris Mozilla 1999 2345 football sports joyful adore rage trash idiot hurt', 'This text is about sports.');
 });
 
 interface BatchOptions {
@@ -115,6 +126,8 @@ async function run(task: Task, variant: Variant, rows: number[][], options: Batc
   return out;
 }
 
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
 function softmax(logits: number[]): number[] {
   const max = Math.max(...logits);
   const exps = logits.map((x) => Math.exp(x - max));
@@ -133,8 +146,15 @@ function filler(tokens: number): string {
 // ---------------------------------------------------------------------------------------------
 
 describe('fixture layout', () => {
-  test('every task has the Hugging Face / transformers.js file layout', () => {
-    for (const task of TASKS) {
+  test('planted.ts exports the list of model folders, and each is generated', () => {
+    assert.deepEqual(PLANTED_CLASSIFIERS, CLASSIFIERS);
+    assert.deepEqual(PLANTED_FIXTURE_MODELS, ALL_MODELS);
+    const folders = readdirSync(MODELS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    assert.deepEqual(folders.sort(), [...ALL_MODELS].sort());
+  });
+
+  test('every model has the Hugging Face / transformers.js file layout', () => {
+    for (const task of ALL_MODELS) {
       for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx']) {
         assert.ok(statSync(path.join(MODELS, task, file)).size > 0, `${task}/${file}`);
       }
@@ -147,11 +167,19 @@ describe('fixture layout', () => {
       topics: 'DistilBertForSequenceClassification',
       entities: 'DistilBertForTokenClassification',
       qa: 'DistilBertForQuestionAnswering',
+      emotion: 'DistilBertForSequenceClassification',
+      toxicity: 'DistilBertForSequenceClassification',
+      'sentiment-3class': 'DistilBertForSequenceClassification',
+      'sentiment-5star': 'DistilBertForSequenceClassification',
     };
-    for (const task of TASKS) {
+    for (const task of ALL_MODELS) {
       const c = readJson(path.join(MODELS, task, 'config.json'));
       assert.equal(c.model_type, 'distilbert');
+      assert.equal(c._name_or_path, `local-text-analytics/fixture-${task}`);
+      assert.equal(typeof c.fixture, 'string');
       assert.deepEqual(c.architectures, [architectures[task]]);
+      // Only toxicity is multi-label; the others are softmax classifiers (no problem_type, the default).
+      assert.equal(c.problem_type, task === 'toxicity' ? 'multi_label_classification' : undefined, task);
       assert.equal(c.max_position_embeddings, 512);
       assert.equal(c.pad_token_id, 0);
       assert.equal(c.vocab_size, tokenizer.getVocabSize(true));
@@ -166,9 +194,18 @@ describe('fixture layout', () => {
     }
   });
 
-  test('all tasks share one tokenizer', () => {
+  test('all models share one tokenizer', () => {
     const first = readFileSync(path.join(MODELS, TASKS[0], 'tokenizer.json'));
-    for (const task of TASKS) assert.ok(readFileSync(path.join(MODELS, task, 'tokenizer.json')).equals(first), task);
+    for (const task of ALL_MODELS) assert.ok(readFileSync(path.join(MODELS, task, 'tokenizer.json')).equals(first), task);
+  });
+
+  test("each model's tokenizer.json loads in the tokenizers package", async () => {
+    const text = 'Naïve QUESTION: joyful, trash and greatness?';
+    const expected = await idsOf(text);
+    for (const task of ALL_MODELS) {
+      const own = Tokenizer.fromFile(path.join(MODELS, task, 'tokenizer.json'));
+      assert.deepEqual((await own.encode(text)).getIds(), expected, task);
+    }
   });
 
   test('models take input_ids and attention_mask and give the expected outputs', async () => {
@@ -177,8 +214,12 @@ describe('fixture layout', () => {
       topics: ['logits'],
       entities: ['logits'],
       qa: ['start_logits', 'end_logits'],
+      emotion: ['logits'],
+      toxicity: ['logits'],
+      'sentiment-3class': ['logits'],
+      'sentiment-5star': ['logits'],
     };
-    for (const task of TASKS) {
+    for (const task of ALL_MODELS) {
       for (const variant of VARIANTS) {
         const s = await session(task, variant);
         assert.deepEqual([...s.inputNames].sort(), ['attention_mask', 'input_ids'], `${task} ${variant.name}`);
@@ -187,8 +228,21 @@ describe('fixture layout', () => {
     }
   });
 
+  test('the classifiers give logits [batch, labels] for any batch size', async () => {
+    for (const task of CLASSIFIERS) {
+      for (const variant of VARIANTS) {
+        for (const batch of [1, 2, 5, 16]) {
+          const rows = await Promise.all(Array.from({ length: batch }, (_, i) => idsOf(`Sentence ${'number '.repeat(i)}${i}.`)));
+          const { logits } = await run(task, variant, rows);
+          assert.equal(logits.length, batch);
+          for (const row of logits) assert.equal(row.length, EXPECTED_LABELS[task].length, `${task} ${variant.name} batch ${batch}`);
+        }
+      }
+    }
+  });
+
   test('the int8 models replace every MatMul with DynamicQuantizeLinear + MatMulInteger', () => {
-    for (const task of TASKS) {
+    for (const task of ALL_MODELS) {
       const opTypes = (file: string) => {
         const model = onnx.ModelProto.decode(readFileSync(path.join(MODELS, task, 'onnx', file)));
         return new Set((model.graph?.node ?? []).map((n) => n.opType));
@@ -209,11 +263,17 @@ describe('fixture layout', () => {
       const files = (dir: string): string[] =>
         readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
       const written = files(out).filter((f) => !f.startsWith('.'));
-      assert.equal(written.length, TASKS.length * 6);
+      assert.equal(written.length, ALL_MODELS.length * 6);
       for (const file of written) {
         assert.ok(readFileSync(path.join(out, file)).equals(readFileSync(path.join(MODELS, file))), `${file} differs from a fresh run (rerun npm run fixtures?)`);
       }
+      // The stamp lists every file written, so that a changed or missing one is regenerated.
+      const stamp = JSON.parse(readFileSync(path.join(out, '.fixtures-stamp.json'), 'utf8')) as { files: Record<string, string> };
+      assert.deepEqual(Object.keys(stamp.files).sort(), [...written].sort());
       assert.match(generate(), /up to date/);
+      rmSync(path.join(out, 'toxicity', 'onnx', 'model_quantized.onnx'));
+      assert.doesNotMatch(generate(), /up to date/);
+      assert.ok(readFileSync(path.join(out, 'toxicity', 'onnx', 'model_quantized.onnx')).equals(readFileSync(path.join(MODELS, 'toxicity', 'onnx', 'model_quantized.onnx'))));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -526,6 +586,221 @@ for (const variant of VARIANTS) {
     });
   });
 
+  /** Softmax (or, for the multi-label toxicity, a sigmoid per label) of each text's logits, by label. */
+  async function classifierScores(task: Classifier, texts: string[]) {
+    const { logits } = await run(task, variant, await Promise.all(texts.map((t) => idsOf(t))));
+    return logits.map((l) => {
+      const scores = task === 'toxicity' ? l.map(sigmoid) : softmax(l);
+      return { scores, byLabel: Object.fromEntries(scores.map((score, id) => [labelOf(task, id), score])), top: labelOf(task, argmax(scores)) };
+    });
+  }
+
+  /** Each text's chosen label scores >= 0.9 (single-label). */
+  async function assertChosen(task: Classifier, cases: [string, string][]) {
+    const results = await classifierScores(task, cases.map(([text]) => text));
+    results.forEach((result, i) => {
+      const [text, label] = cases[i];
+      assert.equal(result.top, label, `${task}: ${JSON.stringify(text)} ${JSON.stringify(result.byLabel)}`);
+      assert.ok(result.byLabel[label] >= 0.9, `${task}: ${JSON.stringify(text)} ${label} ${result.byLabel[label]}`);
+    });
+  }
+
+  describe(`emotion (${variant.name})`, () => {
+    const WORDS: Record<string, string[]> = {
+      sadness: ['grief', 'tears', 'lonely'],
+      joy: ['delighted', 'cheerful', 'joyful'],
+      love: ['adore', 'cherish', 'beloved'],
+      anger: ['furious', 'rage', 'outraged'],
+      fear: ['afraid', 'terrified', 'scared'],
+      surprise: ['astonished', 'unexpected', 'stunned'],
+    };
+
+    async function assertUniform(texts: string[]) {
+      for (const [i, result] of (await classifierScores('emotion', texts)).entries()) {
+        for (const score of result.scores) assert.ok(Math.abs(score - 1 / 6) <= 0.05, `${JSON.stringify(texts[i])}: ${result.scores}`);
+      }
+    }
+
+    test('each word alone gives its label >= 0.9, in any case', async () => {
+      const cases = Object.entries(WORDS).flatMap(([label, words]) =>
+        words.flatMap((word): [string, string][] => [
+          [`They were ${word} today.`, label],
+          [word.toUpperCase(), label],
+          [`${word[0].toUpperCase()}${word.slice(1)}!`, label],
+        ]),
+      );
+      await assertChosen('emotion', cases);
+    });
+
+    test('the label with the most words wins', async () => {
+      await assertChosen('emotion', [
+        ['Grief and tears, but then delighted.', 'sadness'],
+        ['Furious, RAGE; and afraid.', 'anger'],
+        ['joyful joyful grief', 'joy'],
+        ['I adore and cherish my beloved, though terrified and scared and lonely.', 'love'],
+        ['Astonished, stunned by the unexpected: furious, outraged, grief, tears.', 'surprise'],
+        ['scared scared scared scared delighted delighted delighted', 'fear'],
+      ]);
+    });
+
+    test('no emotion word, or a tie for the most, gives every label 1/6 ± 0.05', async () => {
+      await assertUniform([
+        '',
+        'A plain sentence about a table.',
+        'grief and delighted',
+        'adore rage afraid stunned',
+        'grief tears delighted joyful',
+        'Joyful grief.',
+        'cherish lonely',
+        'love, hate, happy, sad, good, bad',
+      ]);
+    });
+
+    test('planted words count only as whole words, a multi-piece word once', async () => {
+      const pieces: [string, string[]][] = [
+        ['joyful', ['joy', '##ful']],
+        ['adore', ['ad', '##ore']],
+        ['cherish', ['cher', '##ish']],
+        ['joyfully', ['joy', '##fully']],
+        ['cherished', ['cher', '##ished']],
+        ['rages', ['rage', '##s']],
+      ];
+      for (const [word, expected] of pieces) assert.deepEqual(await tokensOf(word), expected, `precondition: ${word} pieces`);
+      await assertUniform(['joyfully cherished rages', 'joy', 'ad ore', 'cher', 'grieving, teary, lonelier, stunning, scare, tear', 'outrage fury fearful']);
+      // joyful is two pieces but one word: one each, a tie.
+      await assertUniform(['joyful grief']);
+    });
+
+    test('holds for a 500-token input', async () => {
+      const long = `${filler(495)} and then we were stunned.`;
+      const ids = await idsOf(long);
+      assert.ok(ids.length >= 500 && ids.length <= 512, `length ${ids.length}`);
+      await assertChosen('emotion', [[long, 'surprise']]);
+      await assertUniform([`Stunned. ${filler(495)} but afraid.`]);
+    });
+  });
+
+  describe(`toxicity (${variant.name})`, () => {
+    const WORDS: Record<string, string[]> = { toxic: ['trash', 'garbage'], insult: ['idiot', 'clown'], threat: ['destroy', 'hurt'] };
+    const LABELS = Object.keys(WORDS);
+
+    /** Each label >= 0.9 iff one of its words is in the text, <= 0.1 otherwise. */
+    async function assertLabels(cases: [string, string[]][]) {
+      const results = await classifierScores('toxicity', cases.map(([text]) => text));
+      results.forEach((result, i) => {
+        const [text, present] = cases[i];
+        for (const label of LABELS) {
+          const score = result.byLabel[label];
+          if (present.includes(label)) assert.ok(score >= 0.9, `${JSON.stringify(text)}: ${label} ${score}`);
+          else assert.ok(score <= 0.1, `${JSON.stringify(text)}: ${label} ${score}`);
+        }
+      });
+    }
+
+    test('each label is high iff one of its words is in the text, independently of the others', async () => {
+      const cases: [string, string[]][] = [];
+      // Every subset of the labels, with either of each label's words, in any case.
+      for (let subset = 0; subset < 2 ** LABELS.length; subset++) {
+        for (const pick of [0, 1]) {
+          const present = LABELS.filter((_, k) => subset & (1 << k));
+          const words = present.map((label) => WORDS[label][pick]);
+          cases.push([`Well, ${words.join(' and ')} here.`, present]);
+          cases.push([words.map((w) => w.toUpperCase()).join(', '), present]);
+        }
+      }
+      cases.push(['trash garbage trash garbage', ['toxic']], ['Idiot! Clown! I will destroy you and hurt you.', ['insult', 'threat']]);
+      await assertLabels(cases);
+    });
+
+    test('planted words count only as whole words', async () => {
+      for (const [word, expected] of [
+        ['trashy', ['trash', '##y']],
+        ['clowns', ['clown', '##s']],
+        ['hurtful', ['hurt', '##ful']],
+        ['garbages', ['garbage', '##s']],
+      ] as const) {
+        assert.deepEqual(await tokensOf(word), expected, `precondition: ${word} pieces`);
+      }
+      await assertLabels([
+        ['trashy clowns were hurtful with garbages', []],
+        ['idiots and destroyer', []],
+        ['A plain sentence about a table.', []],
+        ['', []],
+      ]);
+    });
+
+    test('holds for a 500-token input', async () => {
+      const long = `${filler(495)} what garbage.`;
+      assert.ok((await idsOf(long)).length >= 500);
+      await assertLabels([[long, ['toxic']], [`Idiot. ${filler(495)}`, ['insult']]]);
+    });
+  });
+
+  describe(`sentiment-3class (${variant.name})`, () => {
+    test('more positive words is positive >= 0.9, more negative negative >= 0.9', async () => {
+      await assertChosen('sentiment-3class', [
+        ['What a wonderful day.', 'positive'],
+        ['GOOD', 'positive'],
+        ['I love it, the best, but sad.', 'positive'],
+        ['Great great great, bad.', 'positive'],
+        ['This is terrible.', 'negative'],
+        ['awful, horrible, worst', 'negative'],
+        ['I hate it; good but bad and sad.', 'negative'],
+        ['HORRIBLE', 'negative'],
+      ]);
+    });
+
+    test('equal counts, including none, are neutral >= 0.9', async () => {
+      await assertChosen('sentiment-3class', [
+        ['', 'neutral'],
+        ['A plain sentence about a table.', 'neutral'],
+        ['Good and bad.', 'neutral'],
+        ['love, hate, happy, sad', 'neutral'],
+        ['greatness sadder bester', 'neutral'],
+        ['delighted, furious, trash', 'neutral'],
+      ]);
+    });
+
+    test('holds for a 500-token input', async () => {
+      await assertChosen('sentiment-3class', [
+        [`${filler(495)} but the ending was excellent.`, 'positive'],
+        [`Bad start. ${filler(495)} excellent ending.`, 'neutral'],
+        [`Good start. ${filler(495)} awful, terrible ending.`, 'negative'],
+      ]);
+    });
+  });
+
+  describe(`sentiment-5star (${variant.name})`, () => {
+    const stars = (n: number) => (n === 1 ? '1 star' : `${n} stars`);
+
+    test('stars = clamp(3 + positive − negative words, 1, 5)', async () => {
+      const cases: [string, number][] = [
+        ['', 3],
+        ['A plain sentence about a table.', 3],
+        ['Good and bad.', 3],
+        ['good', 4],
+        ['love hate happy', 4],
+        ['Good, GREAT.', 5],
+        ['good great best excellent wonderful happy love', 5],
+        ['Great great great, bad.', 5],
+        ['bad', 2],
+        ['happy but awful and sad', 2],
+        ['bad awful', 1],
+        ['bad awful worst hate good', 1],
+        ['terrible terrible terrible terrible terrible terrible terrible', 1],
+        ['greatness sadder bester', 3],
+      ];
+      await assertChosen('sentiment-5star', cases.map(([text, n]) => [text, stars(n)]));
+    });
+
+    test('holds for a 500-token input', async () => {
+      await assertChosen('sentiment-5star', [
+        [`${filler(495)} excellent, wonderful.`, stars(5)],
+        [`Bad. ${filler(495)} awful.`, stars(1)],
+      ]);
+    });
+  });
+
   describe(`any batch and padding (${variant.name})`, () => {
     const inputs: Record<Task, [string, string?][]> = {
       sentiment: [['good'], ['This is terrible and sad, not good.'], [''], [`${filler(60)} great`]],
@@ -540,9 +815,13 @@ for (const variant of VARIANTS) {
         ['Stocks fell.', 'This text is about business.'],
         ['Nothing.', 'This text is about politics.'],
       ],
+      emotion: [['joyful'], ['Grief and tears, then we were delighted.'], [''], [`${filler(60)} I adore and cherish it.`], ['rage, afraid']],
+      toxicity: [['You idiot.'], ['trash'], [''], [`${filler(60)} I will hurt that clown.`]],
+      'sentiment-3class': [['good'], ['This is terrible and sad, not good.'], [''], [`${filler(60)} great`]],
+      'sentiment-5star': [['good great'], ['bad'], ['awful, horrible and the worst'], [''], [`${filler(60)} happy`]],
     };
 
-    for (const task of TASKS) {
+    for (const task of ALL_MODELS) {
       test(`${task}: the same result alone and in a padded batch`, async () => {
         const rows = await Promise.all(inputs[task].map(([a, b]) => idsOf(a, b)));
         const alone = await Promise.all(rows.map((row) => run(task, variant, [row])));
@@ -562,7 +841,7 @@ for (const variant of VARIANTS) {
 
     test('every task rejects more than 512 tokens, like DistilBERT position embeddings', async () => {
       const row = Array.from({ length: 513 }, (_, i) => (i === 0 ? 101 : i === 512 ? 102 : 1996));
-      for (const task of TASKS) {
+      for (const task of ALL_MODELS) {
         await run(task, variant, [row.slice(0, 512)]);
         await assert.rejects(run(task, variant, [row]), task);
       }
@@ -584,6 +863,40 @@ describe('transformers.js reads the layout', () => {
         assert.ok(positive.score >= 0.9 && negative.score >= 0.9, dtype);
       } finally {
         await classifier.dispose();
+      }
+    }
+  });
+});
+
+describe('transformers.js reads the classifiers', () => {
+  test('text-classification gives the planted top label for each classifier (fp32 and q8)', async () => {
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = FIXTURES;
+    const cases: Record<Classifier, [string, string][]> = {
+      emotion: [['I was terrified and scared of the dark.', 'fear'], ['We cherish our beloved dog.', 'love']],
+      toxicity: [['You idiot clown.', 'insult'], ['I will destroy you.', 'threat']],
+      'sentiment-3class': [['Good and bad.', 'neutral'], ['Simply wonderful.', 'positive']],
+      'sentiment-5star': [['Terrible, awful.', '1 star'], ['Good, great, excellent.', '5 stars']],
+    };
+    for (const dtype of ['fp32', 'q8'] as const) {
+      for (const task of CLASSIFIERS) {
+        const classifier = await pipeline('text-classification', `models/${task}`, { dtype });
+        try {
+          const results = (await classifier(cases[task].map(([text]) => text))) as { label: string; score: number }[];
+          results.forEach((result, i) => {
+            assert.equal(result.label, cases[task][i][1], `${task} ${dtype}: ${cases[task][i][0]}`);
+            assert.ok(result.score >= 0.9, `${task} ${dtype}: ${result.score}`);
+          });
+          if (task === 'toxicity') {
+            // problem_type makes the pipeline apply a sigmoid per label: the others stay low on their own.
+            const all = (await classifier('Garbage, I will hurt you.', { top_k: null })) as { label: string; score: number }[];
+            const byLabel = Object.fromEntries(all.map((r) => [r.label, r.score]));
+            assert.ok(byLabel.toxic >= 0.9 && byLabel.threat >= 0.9 && byLabel.insult <= 0.1, `${dtype}: ${JSON.stringify(byLabel)}`);
+          }
+        } finally {
+          await classifier.dispose();
+        }
       }
     }
   });
