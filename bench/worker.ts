@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { EngineOptions, Task } from '../src/protocol';
+import type { DefaultModelTask, EngineOptions } from '../src/protocol';
 import { WorkerClient } from '../src/client/workerClient';
 import { paragraphSpans } from '../src/engine/segment';
 import { editOneWord, generateDocument, type BenchDocument } from './documents';
@@ -33,7 +33,7 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-const requests: Record<Task, (client: WorkerClient, text: string) => Promise<unknown>> = {
+const requests: Record<DefaultModelTask, (client: WorkerClient, text: string) => Promise<unknown>> = {
   sentiment: (client, text) => client.request('sentiment', { text, neutralBand: 0.1 }),
   entities: (client, text) => client.request('entities', { text, minScore: 0.5 }),
   qa: (client, text) => client.request('ask', { text, question: 'When was the bridge completed?', top: 3, minScore: 0.1 }),
@@ -75,7 +75,7 @@ export async function coldStart(settings: Settings): Promise<Case[]> {
 /** Peak resident memory of the worker with each int8 model, with all four, and after the idle unload. */
 export async function memory(settings: Settings, doc: BenchDocument): Promise<Case[]> {
   const cases: Case[] = [];
-  const tasks: Task[] = ['sentiment', 'topics', 'qa', 'entities'];
+  const tasks: DefaultModelTask[] = ['sentiment', 'topics', 'qa', 'entities'];
   for (const task of tasks) {
     const client = startWorker(engineOptions(settings.root, 'int8'));
     try {

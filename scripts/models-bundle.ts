@@ -18,7 +18,8 @@ import { stderrLogger } from '../src/engine/log';
 import { loadManifest, type Manifest, type ModelPrecision } from '../src/engine/manifest';
 import { bundleModel } from '../src/engine/models';
 import { formatSize } from '../src/formatSize';
-import { TASKS, type ModelInfo, type Task } from '../src/protocol';
+import type { ModelInfo } from '../src/protocol';
+import { DEFAULT_MODEL_TASKS as TASKS, type DefaultModelTask as Task } from '../src/tasks/registry';
 
 export interface BundleOptions {
   precision: ModelPrecision;

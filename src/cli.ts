@@ -5,6 +5,7 @@
  *   text-analytics entities FILE [--models DIR] [--json] [--min-score S]
  *   text-analytics ask FILE --question "…" [--top N] [--models DIR] [--json]
  *   text-analytics topics FILE --labels "sports,business,…" [--multi-label] [--models DIR] [--json]
+ *   text-analytics classify FILE --model DIR|owner/name [--level sentence|paragraph|document] [--multi-label] [--json]
  *   text-analytics eval sst2|squad|conll|agnews FILE [--limit N] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
@@ -15,7 +16,8 @@
  * limit. Offsets in the JSON output are UTF-16 code units into the decoded file, as in VS Code.
  * Output is written as it is made (src/cliOutput.ts); everything printed is inert text
  * (src/printable.ts), every message one line; model errors are worded with the CLI's options
- * (src/cliAdvice.ts); numeric options are checked against their ranges (src/cliOptions.ts).
+ * (src/cliAdvice.ts); numeric options are checked against their ranges (src/cliOptions.ts). Each
+ * task's subcommand is its contract's (src/tasks/) and its printing its entry in src/cliTasks.ts.
  */
 // First: onnxruntime's telemetry is off before anything can load it.
 import './engine/telemetry';
@@ -29,23 +31,31 @@ import { silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
+import { CLI_TASKS, cliTask, JSON_SCHEMA_VERSION, modelLine, parseLabels, type CliTask } from './cliTasks';
 import { cliMessage, type CliModels } from './cliAdvice';
 import { InputError, readDocument, type TextDocument } from './cliInput';
 import { lineRange, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
 import { CLOSED_PIPE_EXIT_CODE, Messages, Output, OutputClosed, OutputFailed } from './cliOutput';
-import { printable, printableProse } from './printable';
+import { printable } from './printable';
 import { DatasetError } from './eval/datasets';
 import { EVAL_TASKS, evaluate, MAX_DATASET_BYTES, type EvalReport, type EvalTask } from './eval/evaluate';
-import { TASKS, type DeviceInfo, type DevicePreference, type ModelInfo, type TopicScore, type TopicsParams, type EngineOptions, type Precision, type SentimentResult, type Task } from './protocol';
+import { type DevicePreference, type EngineOptions, type Precision } from './protocol';
+import { DEFAULT_MODEL_TASKS, REGISTRY, TASKS, type DefaultModelTask, type Task } from './tasks/registry';
+import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
 
 const range = (option: keyof typeof NUMBER_OPTIONS) => rangeText(NUMBER_OPTIONS[option]);
 
+/** A task's usage lines, from its contract: the synopsis, then the summary's lines beside it. */
+const taskUsage = TASKS.map((task) => {
+  const { synopsis, summary } = REGISTRY[task].cli;
+  return summary
+    .split('\n')
+    .map((line, i) => (i === 0 ? `  text-analytics ${synopsis.padEnd(27)}${line}` : `${' '.repeat(44)}${line}`))
+    .join('\n');
+}).join('\n');
+
 const USAGE = `Usage:
-  text-analytics sentiment FILE [options]   sentiment of every sentence and of the whole file
-  text-analytics entities FILE [options]    people, organisations, locations and other names
-  text-analytics ask FILE --question Q      answers to Q found in the file (--top N, default 3)
-  text-analytics topics FILE --labels L     the file's and each section's topics among the labels L
-                                            (comma-separated; quote a label with a comma: 'a,"b, c"')
+${taskUsage}
   text-analytics eval TASK FILE [--limit N] scores a task on a standard data set file:
                                             sst2 (SST-2 dev.tsv), squad (SQuAD v1.1 dev-v1.1.json),
                                             conll (CoNLL-2003 columns), agnews (AG News test.csv;
@@ -55,17 +65,20 @@ const USAGE = `Usage:
   text-analytics --version
 
 Options:
-  --models DIR        a folder with one subfolder per task (sentiment, topics, entities, qa)
+  --models DIR        a folder with one subfolder per task (${DEFAULT_MODEL_TASKS.join(', ')})
   --json              print JSON instead of a table
   --device D          auto | cpu | gpu (default auto)
   --precision P       auto | fp32 | int8 (default auto: int8 on the CPU)
   --threads N         CPU threads, ${range('threads')} (default 0: onnxruntime's choice)
   --neutral-band B    within B of 0.5 a sentence is NEUTRAL, ${range('neutral-band')} (default 0.1; 0 never)
-  --multi-label       topics: score each label on its own instead of making them compete
+  --multi-label       topics, classify: score each label on its own instead of making them compete
+  --model M           classify: the classifier, a model folder or a Hub id (owner/name; with
+                      --download, fetched once and its files' hashes recorded)
+  --level L           classify: sentence, paragraph or document (default sentence)
   --template T        topics: the hypothesis, {} standing for the label (default "This text is about {}.")
   --format F          topics: markdown (sections at headings) or plaintext (default: by file extension)
-  --min-score S       leave out entities (default 0.5) or answers (default 0.1) scoring below S,
-                      ${range('min-score')}
+  --min-score S       leave out entities (default 0.5), answers (default 0.1) or classify's labels
+                      (default 0) scoring below S, ${range('min-score')}
   --top N             ask: how many answers at most, ${range('top')} (default 3)
   --lines FROM:TO     analyse only these lines (from 1; FROM: runs to the end); offsets and line
                       numbers stay those of the whole file
@@ -103,7 +116,9 @@ async function main(argv: string[]): Promise<number> {
         top: { type: 'string', default: '3' },
         labels: { type: 'string' },
         'multi-label': { type: 'boolean', default: false },
-        template: { type: 'string', default: 'This text is about {}.' },
+        template: { type: 'string', default: DEFAULT_HYPOTHESIS_TEMPLATE },
+        model: { type: 'string' },
+        level: { type: 'string' },
         format: { type: 'string' },
         lines: { type: 'string' },
         limit: { type: 'string' },
@@ -134,37 +149,34 @@ async function main(argv: string[]): Promise<number> {
     const [command, file, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
     const reading = { maxChars: numbers.maxChars, lines: values.lines === undefined ? undefined : lineRange(values.lines) };
-    const read = (path: string | undefined) => readDocument(requireFile(path), reading);
+    const task = cliTask(command);
+    if (command !== undefined && command !== 'info' && task === undefined) throw new UsageError(`Unknown command: ${command}`);
+    if (command === undefined) {
+      throw new UsageError(`Say what to do: ${TASKS.map((t) => REGISTRY[t].cli.synopsis).join(', ')}, eval TASK FILE, or info.`);
+    }
     const engine = new Engine(options, { log: verbose ? messages.logger() : silentLogger });
     try {
-      switch (command) {
-        case 'sentiment':
-          return await sentiment(engine, read(file), numbers.neutralBand, values.json);
-        case 'entities':
-          return await entities(engine, read(file), numbers.minScore ?? 0.5, values.json);
-        case 'ask':
-          if (!values.question?.trim()) throw new UsageError('Give the question with --question "…".');
-          return await ask(engine, read(file), values.question, numbers.top, numbers.minScore ?? 0.1, values.json);
-        case 'topics': {
-          const path = requireFile(file);
-          if (!values.labels?.trim()) throw new UsageError('Give the topic labels with --labels "sports,business,…".');
-          const format = values.format ?? (/\.(md|markdown|mdx)$/i.test(path) ? 'markdown' : 'plaintext');
-          if (format !== 'markdown' && format !== 'plaintext') throw new UsageError('--format must be markdown or plaintext.');
-          return await topics(engine, read(path), { labels: parseLabels(values.labels), multiLabel: values['multi-label'], hypothesisTemplate: values.template, format }, values.json);
-        }
-        case 'info':
-          return await info(engine, options, models, values.json);
-        case undefined:
-          throw new UsageError('Say what to do: sentiment FILE, entities FILE, ask FILE --question "…", topics FILE --labels "…", eval TASK FILE, or info.');
-        default:
-          throw new UsageError(`Unknown command: ${command}`);
-      }
+      if (task === undefined) return await info(engine, options, models, values.json);
+      const path = requireFile(file);
+      const taskValues = { ...values, path, neutralBand: numbers.neutralBand, minScore: numbers.minScore, top: numbers.top, multiLabel: values['multi-label'] };
+      // The options are checked before the file is read.
+      const params = (CLI_TASKS[task] as CliTask<Task>).params(taskValues);
+      return await runTask(engine, task, readDocument(path, reading), params, values.json);
     } finally {
       await engine.dispose();
     }
   } catch (error) {
     return failed(error, models, argv.includes('--verbose'));
   }
+}
+
+/** Runs `task` on the document and prints its result: a table, or JSON with the schema's version. */
+async function runTask(engine: Engine, task: Task, document: TextDocument, params: object, json: boolean): Promise<number> {
+  const request = { ...params, text: document.part, offset: document.offset };
+  const result = await engine.run(task, request as never);
+  const printer = CLI_TASKS[task] as CliTask<Task>;
+  if (json) return await printJson({ schemaVersion: JSON_SCHEMA_VERSION, ...printer.json(result as never) });
+  return await print(printer.table(result as never, document, request as never));
 }
 
 /** Writes `lines` on stdout, each made printable; the exit code 0. */
@@ -183,11 +195,6 @@ async function printJson(value: unknown): Promise<number> {
 
 function* printableLines(lines: Iterable<string>): Generator<string> {
   for (const line of lines) yield printable(line);
-}
-
-/** `items` mapped lazily: a long list's copies are made one at a time, as they are written. */
-function* mapped<T, U>(items: Iterable<T>, map: (item: T) => U): Generator<U> {
-  for (const item of items) yield map(item);
 }
 
 /**
@@ -214,85 +221,6 @@ function failed(error: unknown, models: CliModels | undefined, verbose: boolean)
   return 1;
 }
 
-async function sentiment(engine: Engine, document: TextDocument, neutralBand: number, json: boolean): Promise<number> {
-  const result = await engine.sentiment({ text: document.part, neutralBand, offset: document.offset });
-  if (!json) return await print(sentimentTable(result, document));
-  const { model, device } = result;
-  return await printJson({
-    document: { label: result.document.label, score: result.document.score },
-    sentences: mapped(result.sentences, ({ start, end, text, label, score }) => ({ start, end, text, label, score })),
-    model,
-    device,
-  });
-}
-
-function* sentimentTable(result: SentimentResult, document: TextDocument): Generator<string> {
-  const lineOf = lineNumbers(document);
-  yield `Document: ${result.document.label} (${(result.document.score * 100).toFixed(1)}%) — ${counted(result.sentences.length, 'sentence')}, ${counted(result.paragraphs.length, 'paragraph')}`;
-  yield `Model: ${modelLine(result)}`;
-  yield '';
-  for (const s of result.sentences) {
-    yield `${s.label.padEnd(8)} ${(s.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(s.start)).padEnd(5)} ${printableProse(clipped(s.text, 90))}`;
-  }
-}
-
-async function entities(engine: Engine, document: TextDocument, minScore: number, json: boolean): Promise<number> {
-  const result = await engine.entities({ text: document.part, minScore, offset: document.offset });
-  const { model, device } = result;
-  if (json) return await printJson({ entities: mapped(result.entities, ({ start, end, text, type, score }) => ({ start, end, text, type, score })), model, device });
-  const lineOf = lineNumbers(document);
-  return await print(
-    (function* () {
-      yield `${counted(result.entities.length, 'entity', 'entities')} — ${modelLine(result)}`;
-      yield '';
-      for (const e of result.entities) {
-        yield `${e.type.padEnd(6)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${printableProse(e.text)}`;
-      }
-    })(),
-  );
-}
-
-async function ask(engine: Engine, document: TextDocument, question: string, top: number, minScore: number, json: boolean): Promise<number> {
-  const result = await engine.ask({ text: document.part, question, top, minScore, offset: document.offset });
-  const { model, device } = result;
-  if (json) return await printJson({ answers: result.answers.map(({ start, end, text, score }) => ({ start, end, text, score })), model, device });
-  const lineOf = lineNumbers(document);
-  const headline = result.answers.length > 0 ? counted(result.answers.length, 'answer') : `No confident answer (none scored ${(minScore * 100).toFixed(0)}% or more)`;
-  return await print([
-    `${headline} — ${modelLine(result)}`,
-    '',
-    ...result.answers.map((a) => `${(a.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(a.start)).padEnd(5)} ${printableProse(a.text)}    (${printableProse(a.sentence.text)})`),
-  ]);
-}
-
-async function topics(engine: Engine, document: TextDocument, options: Omit<TopicsParams, 'text'>, json: boolean): Promise<number> {
-  const result = await engine.topics({ text: document.part, ...options, offset: document.offset });
-  const scores = (labels: TopicScore[]) => labels.map(({ label, score }) => ({ label, score }));
-  if (json) {
-    return await printJson({
-      document: scores(result.document),
-      sections: mapped(result.sections, ({ start, end, heading, labels }) => ({ start, end, heading, labels: scores(labels) })),
-      model: result.model,
-      device: result.device,
-    });
-  }
-  const lineOf = lineNumbers(document);
-  const bar = (score: number) => '█'.repeat(Math.round(score * 20)).padEnd(20, '·');
-  const row = (t: TopicScore) => `  ${bar(t.score)} ${(t.score * 100).toFixed(1).padStart(5)}%  ${printable(t.label)}`;
-  return await print(
-    (function* () {
-      yield `Document — ${modelLine(result)}`;
-      yield* result.document.map(row);
-      yield '';
-      for (const section of result.sections) {
-        yield `line ${lineOf(section.start)}: ${printableProse(section.heading ?? clipped(section.text, 60))}`;
-        yield* section.labels.slice(0, 3).map(row);
-      }
-      yield '';
-    })(),
-  );
-}
-
 /**
  * `eval TASK FILE`: runs the task over the data set and prints its standard metrics beside the
  * published ones. Progress goes to stderr, and only to a terminal, about every 5%.
@@ -315,7 +243,7 @@ async function evalCommand(args: string[], values: { json: boolean; limit?: numb
   };
   try {
     const report = await evaluate(engine, task as EvalTask, file, { limit: values.limit, labels, hypothesisTemplate: values.template, onProgress });
-    return await (values.json ? printJson(report) : print(evalTable(report)));
+    return await (values.json ? printJson({ schemaVersion: JSON_SCHEMA_VERSION, ...report }) : print(evalTable(report)));
   } finally {
     await engine.dispose();
   }
@@ -340,21 +268,6 @@ function evalTable(report: EvalReport): string[] {
   return lines;
 }
 
-/** Comma-separated labels; a label holding a comma is quoted: `sports,"mergers, acquisitions"`. */
-function parseLabels(list: string): string[] {
-  const labels: string[] = [];
-  for (const match of list.matchAll(/\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(?:,|$)/g)) {
-    if (match[0].length === 0) break;
-    const label = (match[1] !== undefined ? match[1].replace(/""/g, '"') : match[2]).trim();
-    if (label) labels.push(label);
-  }
-  return labels;
-}
-
-function modelLine({ model, device }: { model: ModelInfo; device: DeviceInfo }): string {
-  return `${model.id} (${model.file}, ${model.source}) on ${device.used.toUpperCase()}${device.fallbackReason ? ` — ${device.fallbackReason}` : ''}`;
-}
-
 async function info(engine: Engine, options: EngineOptions, models: CliModels, json: boolean): Promise<number> {
   const details = {
     version: EXTENSION_VERSION,
@@ -364,13 +277,13 @@ async function info(engine: Engine, options: EngineOptions, models: CliModels, j
     device: deviceSummary(options.device),
     models: options.bundledModelsDir,
     cacheDir: options.cacheDir,
-    ...Object.fromEntries(await Promise.all(TASKS.map(async (task) => [task, await whereModelIs(task, options, models)]))),
+    ...Object.fromEntries(await Promise.all(DEFAULT_MODEL_TASKS.map(async (task) => [task, await whereModelIs(task, options, models)]))),
   };
   return await (json ? printJson(details) : print(Object.entries(details).map(([k, v]) => `${k.padEnd(12)} ${v}`)));
 }
 
 /** Where a task's model would be loaded from, without downloading anything. */
-async function whereModelIs(task: Task, options: EngineOptions, models: CliModels): Promise<string> {
+async function whereModelIs(task: DefaultModelTask, options: EngineOptions, models: CliModels): Promise<string> {
   const gpu = options.device !== 'cpu' && !gpuUnavailableReason();
   const precision = options.precision === 'auto' ? (gpu ? 'fp32' : 'int8') : options.precision;
   try {
@@ -400,36 +313,6 @@ function engineOptions(values: { device?: string; precision?: string; threads?: 
     allowDownloads: values.download === true,
     ...(values['cache-dir'] !== undefined ? { cacheDir: resolve(values['cache-dir']) } : {}),
   });
-}
-
-/** A line number for each offset of the document (offsets and lines of the whole file). */
-function lineNumbers({ part, offset, firstLine }: TextDocument): (at: number) => number {
-  // Where each line of the part starts; a line ends at LF, CRLF or CR, as in VS Code.
-  const starts = [0];
-  for (const match of part.matchAll(/\r\n|\r|\n/g)) starts.push(match.index + match[0].length);
-  return (at) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid] <= at - offset) low = mid;
-      else high = mid - 1;
-    }
-    return firstLine + low;
-  };
-}
-
-/** "1 sentence", "2,500,000 sentences". */
-function counted(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
-}
-
-/** At most `max` UTF-16 units of `text`, ending in … when cut, and never in half a surrogate pair. */
-function clipped(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  if (/[\uD800-\uDBFF]/.test(text[end - 1])) end--;
-  return `${text.slice(0, end)}…`;
 }
 
 function requireFile(file: string | undefined): string {

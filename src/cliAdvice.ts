@@ -5,6 +5,7 @@
  */
 import type { EngineError, ModelTrouble } from './engine/errors';
 import { TASK_MODEL_NAMES } from './protocol';
+import { REGISTRY } from './tasks/registry';
 
 /** Where the CLI's models come from: --models DIR, or the folder installed with it. */
 export interface CliModels {
@@ -31,6 +32,12 @@ function troubleMessage(trouble: ModelTrouble, models: CliModels): string {
       );
     case 'unavailable': {
       const partial = trouble.missing ? ` (the copy in ${trouble.dir} lacks ${trouble.missing.join(', ')})` : '';
+      if (REGISTRY[trouble.task].models === 'per-request') {
+        return (
+          `The ${TASK_MODEL_NAMES[trouble.task]} model ${trouble.repo} is not in the download cache${partial}, and downloads are off. ` +
+          `Allow --download to fetch it from the Hugging Face Hub (kept where --cache-dir says), or give --model a folder holding ${trouble.files.join(', ')}.`
+        );
+      }
       return (
         `No ${TASK_MODEL_NAMES[trouble.task]} model is available: ${folder} has no ${trouble.task} subfolder, the download cache has none${partial}, and downloads are off. ` +
         `Give --models DIR (a folder with a ${trouble.task} subfolder holding ${trouble.files.join(', ')}), ` +
@@ -50,6 +57,7 @@ function repairAdvice(model: Extract<ModelTrouble, { kind: 'broken' }>['model'],
         : 'The model installed with text-analytics is damaged: reinstall text-analytics, or give --models DIR (a folder with one subfolder per task).';
     case 'cache':
     case 'download':
+      if (REGISTRY[model.task].models === 'per-request') return `Delete the folder ${model.dir} to have it downloaded again with --download, or give --model another model.`;
       return `Delete the folder ${model.dir} to have it downloaded again with --download, or give --models DIR (a folder with one subfolder per task).`;
     case 'setting':
       return 'Fix or replace the file.';

@@ -9,17 +9,19 @@
  * makes the worker stop that request as soon as it can and answer it with a `cancelled` error.
  */
 
-import { isFiniteNumber, isOffset, isRecord, oneOf } from './validate';
+import { isRecord, oneOf } from './validate';
+import { allOf, at, checkFields, must, type Check, type Fields, type Problem } from './tasks/checks';
+import { CONTRACTS, REGISTRY, TASKS, type DefaultModelTask, type Task, type TaskMethod, type TaskMethods } from './tasks/registry';
+import type { Answer } from './tasks/qa';
 
-export type Task = 'sentiment' | 'topics' | 'entities' | 'qa';
-export const TASKS: readonly Task[] = ['sentiment', 'topics', 'entities', 'qa'];
+export { TASKS, type Task, type DefaultModelTask } from './tasks/registry';
 /** How messages name a task's model: "the ${TASK_MODEL_NAMES[task]} model". */
-export const TASK_MODEL_NAMES: Record<Task, string> = {
-  sentiment: 'sentiment',
-  topics: 'topic (zero-shot)',
-  entities: 'named-entity',
-  qa: 'question-answering',
-};
+export const TASK_MODEL_NAMES = Object.fromEntries(TASKS.map((task) => [task, REGISTRY[task].modelName])) as Record<Task, string>;
+export type { SentimentLabel, LabelScore, SentimentScore, SentenceSentiment, ParagraphSentiment, SentimentParams, SentimentResult } from './tasks/sentiment';
+export type { Entity, EntitiesParams, EntitiesResult } from './tasks/entities';
+export type { Answer, AskParams, AskResult } from './tasks/qa';
+export type { TopicScore, TopicSection, TopicsParams, TopicsResult } from './tasks/topics';
+export type { ClassifierLevel, ClassifierSpec, ClassifiedItem, ClassifyParams, ClassifyResult } from './tasks/classify';
 
 /** What the user asked for (`textAnalytics.device`). */
 export type DevicePreference = 'auto' | 'cpu' | 'gpu';
@@ -38,7 +40,7 @@ export interface EngineOptions {
    * Per task, where the model comes from: a Hub repo id (`owner/name`), an absolute folder path,
    * or absent for the default (the bundled folder, then the download cache, then a download).
    */
-  modelSources: Partial<Record<Task, string>>;
+  modelSources: Partial<Record<DefaultModelTask, string>>;
   /** A folder with one subfolder per task: the extension's `models/`, or the CLI's `--models`. */
   bundledModelsDir?: string;
   /** Where downloaded models are kept. */
@@ -88,151 +90,10 @@ export interface DeviceInfo {
 // same units VS Code's `document.positionAt` and JavaScript's `slice` use; `text` always equals
 // the slice of the document at [start, end).
 
-export type SentimentLabel = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
-
-export interface SentimentScore {
-  label: SentimentLabel;
-  /** Confidence in `label`: the probability of the winning model label (also for NEUTRAL). */
-  score: number;
-  /** The model's probability that the text is positive. */
-  positive: number;
-}
-
 export interface Span {
   start: number;
   end: number;
   text: string;
-}
-
-export interface SentenceSentiment extends Span, SentimentScore {
-  /** Index into {@link SentimentResult.paragraphs}. */
-  paragraph: number;
-}
-
-export interface ParagraphSentiment extends Span, SentimentScore {}
-
-export interface SentimentParams {
-  text: string;
-  /**
-   * A prediction whose positive probability lies within `neutralBand` of 0.5 is NEUTRAL;
-   * 0 never says NEUTRAL.
-   */
-  neutralBand: number;
-  /** Added to every reported offset: where `text` starts in the document (for selections). */
-  offset?: number;
-}
-
-export interface SentimentResult {
-  document: SentimentScore;
-  paragraphs: ParagraphSentiment[];
-  sentences: SentenceSentiment[];
-  model: ModelInfo;
-  device: DeviceInfo;
-  /** Sentences answered from the result cache rather than the model. */
-  cachedSentences: number;
-  elapsedMs: number;
-}
-
-/** A named entity: a person, organisation, location or other (the model's own type names). */
-export interface Entity extends Span {
-  /** The entity type without its B-/I- prefix, as the model's config names it: PER, ORG, LOC, MISC… */
-  type: string;
-  /** The mean of its tokens' probabilities. */
-  score: number;
-}
-
-export interface EntitiesParams {
-  text: string;
-  /** Entities scoring below this are left out. */
-  minScore: number;
-  /** Added to every reported offset: where `text` starts in the document. */
-  offset?: number;
-  /**
-   * Analyse only these [start, end) ranges of `text` (comments and strings of code, the visible
-   * part, a selection); the whole text when absent.
-   */
-  ranges?: Array<[number, number]>;
-}
-
-export interface EntitiesResult {
-  /** Sorted by start, never overlapping. */
-  entities: Entity[];
-  model: ModelInfo;
-  device: DeviceInfo;
-  /** Paragraphs run through the model; the others came from the cache (unchanged text). */
-  paragraphsAnalysed: number;
-  paragraphsCached: number;
-  elapsedMs: number;
-}
-
-/** An answer to a question: a span of the document. */
-export interface Answer extends Span {
-  /** The model's probability for this span (start and end together), within its window. */
-  score: number;
-  /** The sentence the answer sits in, to show it in context. */
-  sentence: Span;
-}
-
-export interface AskParams {
-  /** The document (or selection) to search. */
-  text: string;
-  question: string;
-  /** How many answers, at most, from different places in the text. */
-  top: number;
-  /** Answers scoring below this are left out: no answer is better than noise. */
-  minScore: number;
-  /** The longest answer, in tokens (default 30). */
-  maxAnswerTokens?: number;
-  /** Added to every reported offset: where `text` starts in the document. */
-  offset?: number;
-}
-
-export interface AskResult {
-  /** Best first; empty when the model has no confident answer. */
-  answers: Answer[];
-  model: ModelInfo;
-  device: DeviceInfo;
-  /** How many windows of the text the model read. */
-  windows: number;
-  elapsedMs: number;
-}
-
-export interface TopicScore {
-  label: string;
-  score: number;
-}
-
-/** A part of the document classified on its own: a Markdown heading's section, or a block of paragraphs. */
-export interface TopicSection extends Span {
-  /** The heading's text (without `#`s), when the section starts with one. */
-  heading?: string;
-  /** Sorted by score, best first. */
-  labels: TopicScore[];
-}
-
-export interface TopicsParams {
-  text: string;
-  /** The user's topic labels, in any language, spaces and commas allowed. */
-  labels: string[];
-  /** Score each label on its own (true) or make the scores compete and sum to 1 (false). */
-  multiLabel: boolean;
-  /** The NLI hypothesis, with `{}` where the label goes: "This text is about {}." */
-  hypothesisTemplate: string;
-  /** `markdown` splits sections at headings; anything else into blocks of paragraphs. */
-  format: 'markdown' | 'plaintext';
-  /** Added to every reported offset: where `text` starts in the document. */
-  offset?: number;
-}
-
-export interface TopicsResult {
-  /** Sorted by score, best first. */
-  document: TopicScore[];
-  sections: TopicSection[];
-  model: ModelInfo;
-  device: DeviceInfo;
-  /** (window, label) pairs the model read. */
-  pairs: number;
-  elapsedMs: number;
 }
 
 export interface WorkerInfo {
@@ -247,20 +108,21 @@ export interface WorkerInfo {
   loaded: ModelInfo[];
 }
 
-/** Every request the worker serves: its parameters and its result. */
-export interface Methods {
-  sentiment: { params: SentimentParams; result: SentimentResult };
-  entities: { params: EntitiesParams; result: EntitiesResult };
-  ask: { params: AskParams; result: AskResult };
-  topics: { params: TopicsParams; result: TopicsResult };
+/** The requests that are not tasks: about the worker and its models. */
+export interface EngineMethods {
   info: { params: Record<string, never>; result: WorkerInfo };
   download: { params: DownloadParams; result: DownloadResult };
 }
+
+/** Every request the worker serves: its parameters and its result (each task's, from its contract). */
+export type Methods = TaskMethods & EngineMethods;
 
 export interface DownloadParams {
   task: Task;
   /** Only say what a download would fetch (`bytes`); fetch nothing. */
   plan?: boolean;
+  /** A task whose model each request names (classifiers): the model (Hub id or folder). */
+  model?: string;
 }
 
 /** The task's model after a `download` (or, with `plan`, what one would fetch). */
@@ -300,13 +162,15 @@ export interface WorkerError {
   detail?: string;
   /** `download-needed`: the task whose model is missing, so the host can offer the download. */
   task?: Task;
+  /** `download-needed` of a model a request named (classifiers): that model. */
+  model?: string;
 }
 
 export interface Progress {
   done: number;
   total: number;
   message?: string;
-  /** Question answering: the best answers so far, so they can be shown before the end. */
+  /** Question answering: the best answers so far, so they can be shown before the end (its contract's `progress`). */
   answers?: Answer[];
 }
 
@@ -363,15 +227,8 @@ export type MessageRead<T> =
       id?: number;
     };
 
-/**
- * Every value of a string union, written as a record so that the compiler says so here when the
- * union gains a member: a reader that did not know it would refuse every message that uses it.
- */
-function allOf<T extends string>(members: Record<T, true>): readonly T[] {
-  return Object.keys(members) as T[];
-}
-
-const METHODS = allOf<Method>({ sentiment: true, entities: true, ask: true, topics: true, info: true, download: true });
+const ENGINE_METHODS = allOf<keyof EngineMethods>({ info: true, download: true });
+const METHODS: readonly Method[] = [...TASKS.map((task): TaskMethod => REGISTRY[task].method), ...ENGINE_METHODS];
 const ERROR_CODES = allOf<ErrorCode>({
   cancelled: true,
   'bad-input': true,
@@ -385,83 +242,14 @@ const ERROR_CODES = allOf<ErrorCode>({
   internal: true,
 });
 const LOG_LEVELS = allOf<Extract<WorkerMessage, { type: 'log' }>['level']>({ info: true, warn: true, error: true });
-const SENTIMENT_LABELS = allOf<SentimentLabel>({ POSITIVE: true, NEGATIVE: true, NEUTRAL: true });
 const DEVICE_PREFERENCES = allOf<DevicePreference>({ auto: true, cpu: true, gpu: true });
 const EXECUTION_DEVICES = allOf<ExecutionDevice>({ cpu: true, cuda: true, dml: true, coreml: true });
 const MODEL_SOURCES = allOf<ModelInfo['source']>({ setting: true, bundled: true, cache: true, download: true });
-
-/** A problem found in a value, or undefined when it has the expected shape. */
-type Problem = string | undefined;
-type Fields = Record<string, unknown>;
 
 /** Request ids are positive integers, fresh per request (see WorkerClient). */
 function isRequestId(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) > 0;
 }
-
-/**
- * Checks the named fields of `record` in order; the first problem comes back with its path
- * (`.sentences[2].end is not a non-negative integer`), so the log says exactly what was wrong.
- */
-function checkFields(record: Fields, checks: Record<string, (value: unknown) => Problem>): Problem {
-  for (const [field, check] of Object.entries(checks)) {
-    const problem = check(record[field]);
-    if (problem) return at(`.${field}`, problem);
-  }
-  return undefined;
-}
-
-/** Prefixes a nested problem with the path to it. */
-function at(path: string, problem: string): string {
-  return /^[.[]/.test(problem) ? `${path}${problem}` : `${path} ${problem}`;
-}
-
-const must = {
-  string: (value: unknown): Problem => (typeof value === 'string' ? undefined : 'is not a string'),
-  number: (value: unknown): Problem => (isFiniteNumber(value) ? undefined : 'is not a finite number'),
-  boolean: (value: unknown): Problem => (typeof value === 'boolean' ? undefined : 'is not a boolean'),
-  offset: (value: unknown): Problem => (isOffset(value) ? undefined : 'is not a non-negative integer'),
-  oneOf:
-    <T extends string>(allowed: readonly T[]) =>
-    (value: unknown): Problem =>
-      oneOf(value, allowed) !== undefined ? undefined : `is not one of ${allowed.join(', ')}`,
-  optional:
-    (check: (value: unknown) => Problem) =>
-    (value: unknown): Problem =>
-      value === undefined ? undefined : check(value),
-  record:
-    (checks: Record<string, (value: unknown) => Problem> = {}) =>
-    (value: unknown): Problem => {
-      if (!isRecord(value)) return 'is not an object';
-      return checkFields(value, checks);
-    },
-  array:
-    (each: (value: unknown) => Problem) =>
-    (value: unknown): Problem => {
-      if (!Array.isArray(value)) return 'is not an array';
-      for (let i = 0; i < value.length; i++) {
-        const problem = each(value[i]);
-        if (problem) return at(`[${i}]`, problem);
-      }
-      return undefined;
-    },
-};
-
-/** A [start, end) span with its text: what every result the host shows in a document is made of. */
-const spanFields = {
-  start: must.offset,
-  end: must.offset,
-  text: must.string,
-};
-
-function span(extra: Record<string, (value: unknown) => Problem> = {}): (value: unknown) => Problem {
-  const fields = must.record({ ...spanFields, ...extra });
-  return (value) => fields(value) ?? (isRecord(value) && (value.end as number) < (value.start as number) ? 'ends before it starts' : undefined);
-}
-
-const sentimentScoreFields = { label: must.oneOf(SENTIMENT_LABELS), score: must.number, positive: must.number };
-const topicScore = must.record({ label: must.string, score: must.number });
-const answer = span({ score: must.number, sentence: span() });
 
 const deviceInfo = must.record({
   requested: must.oneOf(DEVICE_PREFERENCES),
@@ -488,27 +276,9 @@ const workerInfo = must.record({
 /** What every analysis result carries besides its own fields. */
 const resultFields = { model: modelInfo, device: deviceInfo, elapsedMs: must.number };
 
-const RESULTS: { [M in Method]: (value: unknown) => Problem } = {
-  sentiment: must.record({
-    document: must.record(sentimentScoreFields),
-    paragraphs: must.array(span(sentimentScoreFields)),
-    sentences: must.array(span({ ...sentimentScoreFields, paragraph: must.offset })),
-    cachedSentences: must.offset,
-    ...resultFields,
-  }),
-  entities: must.record({
-    entities: must.array(span({ type: must.string, score: must.number })),
-    paragraphsAnalysed: must.offset,
-    paragraphsCached: must.offset,
-    ...resultFields,
-  }),
-  ask: must.record({ answers: must.array(answer), windows: must.offset, ...resultFields }),
-  topics: must.record({
-    document: must.array(topicScore),
-    sections: must.array(span({ heading: must.optional(must.string), labels: must.array(topicScore) })),
-    pairs: must.offset,
-    ...resultFields,
-  }),
+/** Each task's result: its contract's fields and what every analysis result carries. */
+const RESULTS: Record<string, Check> = {
+  ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record({ ...contract.result, ...resultFields })])),
   info: workerInfo,
   download: must.record({
     task: must.oneOf(TASKS),
@@ -517,39 +287,23 @@ const RESULTS: { [M in Method]: (value: unknown) => Problem } = {
     downloaded: must.boolean,
     model: must.optional(modelInfo),
   }),
-};
+} as Record<Method, Check>;
 
-const PARAMS: { [M in Method]: (value: unknown) => Problem } = {
-  sentiment: must.record({ text: must.string, neutralBand: must.number, offset: must.optional(must.offset) }),
-  entities: must.record({
-    text: must.string,
-    minScore: must.number,
-    offset: must.optional(must.offset),
-    ranges: must.optional(must.array((range) => (Array.isArray(range) && range.length === 2 && range.every(isOffset) ? undefined : 'is not a [start, end] pair'))),
-  }),
-  ask: must.record({
-    text: must.string,
-    question: must.string,
-    top: must.offset,
-    minScore: must.number,
-    maxAnswerTokens: must.optional(must.offset),
-    offset: must.optional(must.offset),
-  }),
-  topics: must.record({
-    text: must.string,
-    labels: must.array(must.string),
-    multiLabel: must.boolean,
-    hypothesisTemplate: must.string,
-    format: must.oneOf(allOf<TopicsParams['format']>({ markdown: true, plaintext: true })),
-    offset: must.optional(must.offset),
-  }),
+const PARAMS: Record<string, Check> = {
+  ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record(contract.params)])),
   info: must.record(),
-  download: must.record({ task: must.oneOf(TASKS), plan: must.optional(must.boolean) }),
-};
+  download: must.record({ task: must.oneOf(TASKS), plan: must.optional(must.boolean), model: must.optional(must.string) }),
+} as Record<Method, Check>;
 
-const progress = must.record({ done: must.number, total: must.number, message: must.optional(must.string), answers: must.optional(must.array(answer)) });
+/** Progress: how far, and the partial results a task's contract says its progress carries. */
+const progress = must.record({
+  done: must.number,
+  total: must.number,
+  message: must.optional(must.string),
+  ...Object.assign({}, ...CONTRACTS.map((contract) => contract.progress ?? {})),
+});
 
-const ACTIVITIES: { [K in WorkerActivity['kind']]: Record<string, (value: unknown) => Problem> } = {
+const ACTIVITIES: { [K in WorkerActivity['kind']]: Fields } = {
   idle: {},
   'loading-model': { task: must.oneOf(TASKS), message: must.string },
   downloading: { task: must.oneOf(TASKS), received: must.number, total: must.number },
@@ -562,14 +316,17 @@ function activityProblem(value: unknown): Problem {
   return checkFields(value, ACTIVITIES[value.kind as WorkerActivity['kind']]);
 }
 
-const WORKER_MESSAGES: Record<WorkerMessage['type'], Record<string, (value: unknown) => Problem>> = {
+const WORKER_MESSAGES: Record<WorkerMessage['type'], Fields> = {
   ready: { info: workerInfo },
   result: { id: requestIdProblem, result: must.record() },
   'result-part': {
     id: requestIdProblem,
     part: (value) => must.record()(value) ?? Object.entries(value as Fields).map(([key, items]) => (Array.isArray(items) ? undefined : `.${key} is not an array`)).find(Boolean),
   },
-  error: { id: requestIdProblem, error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string), task: must.optional(must.oneOf(TASKS)) }) },
+  error: {
+    id: requestIdProblem,
+    error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string), task: must.optional(must.oneOf(TASKS)), model: must.optional(must.string) }),
+  },
   progress: { id: requestIdProblem, progress },
   activity: { activity: activityProblem, device: must.optional(deviceInfo) },
   log: { level: must.oneOf(LOG_LEVELS), message: must.string },

@@ -1,48 +1,47 @@
 import * as ort from './onnxruntime';
 import { setFlagsFromString } from 'node:v8';
 import { returnFreedMemory } from './nativeMemory';
-import { answerSpans } from './answers';
-import { classifyTopics } from './topics';
 import type {
   AskParams,
   AskResult,
+  ClassifyParams,
+  ClassifyResult,
   DeviceInfo,
   DownloadParams,
   DownloadResult,
   EngineOptions,
   EntitiesParams,
   EntitiesResult,
-  Method,
-  ModelInfo,
   SentimentParams,
   SentimentResult,
-  Task,
   TopicsParams,
   TopicsResult,
   WorkerActivity,
   WorkerInfo,
 } from '../protocol';
 import { MAX_TEXT_LENGTH } from '../protocol';
-import { entitySpans, type ParagraphEntity } from './entities';
+import { REGISTRY, type Task, type TaskMethods } from '../tasks/registry';
+import type { ParagraphEntity } from './entities';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
 import { silentLogger, type Logger } from './log';
-import { ModelStore, type LoadedModel } from './modelStore';
+import { ModelStore } from './modelStore';
 import { ResultCache, type ResultCacheLimits } from './resultCache';
-import { sentenceSentiments, type SentenceScore } from './sentiment';
+import { RUNNERS, type Runner, type RunnerState } from './runners';
+import { spanScoreBytes, type SpanScore } from './spanScores';
 import type { TaskContext } from './task';
 import { EXTENSION_VERSION } from './version';
 import { EngineError } from './errors';
 import { gpuUnavailableReason } from './device';
-import { DownloadNeededError, resolveModel, type ModelPrecision } from './models';
+import { DownloadNeededError, resolveModel, type ModelPrecision, type ModelSlot } from './models';
 
 /**
- * What the result caches may hold. A sentence's score is one small object (about 64 bytes with its
- * boxed numbers); a paragraph's entities an array of objects of about 80 bytes each. 16 MiB each
+ * What the result caches may hold. A sentence's score is one small object (about 64 bytes and 8
+ * per label); a paragraph's entities an array of objects of about 80 bytes each. 16 MiB each
  * keeps, with the keys, some 90,000 sentences' worth of entries (the 50,000-entry limit comes
  * first) or 150,000 entities: far more than a long editing session revisits, and a bound that a
  * worker running for days over large documents cannot outgrow.
  */
-const SENTIMENT_CACHE: Partial<ResultCacheLimits<SentenceScore>> = { maxEntries: 50_000, maxBytes: 16 * 1024 * 1024, sizeOf: () => 64 };
+const SPAN_CACHE: Partial<ResultCacheLimits<SpanScore>> = { maxEntries: 50_000, maxBytes: 16 * 1024 * 1024, sizeOf: spanScoreBytes };
 const ENTITY_CACHE: Partial<ResultCacheLimits<ParagraphEntity[]>> = {
   maxEntries: 50_000,
   maxBytes: 16 * 1024 * 1024,
@@ -102,61 +101,67 @@ export interface EngineHooks {
  */
 export class Engine {
   private readonly models: ModelStore;
-  private readonly sentimentCache = new ResultCache<SentenceScore>(SENTIMENT_CACHE);
-  private readonly entityCache = new ResultCache<ParagraphEntity[]>(ENTITY_CACHE);
+  private readonly state: RunnerState;
   private readonly log: Logger;
-  private readonly limits: BatchLimits;
 
   constructor(
     readonly options: EngineOptions,
     private readonly hooks: EngineHooks = {},
   ) {
     this.log = hooks.log ?? silentLogger;
-    this.limits = hooks.batchLimits ?? DEFAULT_BATCH_LIMITS;
+    this.state = {
+      spanCache: new ResultCache<SpanScore>(SPAN_CACHE),
+      entityCache: new ResultCache<ParagraphEntity[]>(ENTITY_CACHE),
+      limits: hooks.batchLimits ?? DEFAULT_BATCH_LIMITS,
+    };
     this.models = new ModelStore(options, this.log);
   }
 
-  async sentiment(params: SentimentParams, context: TaskContext = {}): Promise<SentimentResult> {
-    checkLength(params.text);
-    return this.withModel('sentiment', 'sentiment', params.text.length, context, (model) => sentenceSentiments(model, params, this.sentimentCache, context, this.limits));
-  }
-
-  /** Answers a question from the text (extractive: every answer is a span of it). */
-  async ask(params: AskParams, context: TaskContext = {}): Promise<AskResult> {
-    checkLength(params.text);
-    return this.withModel('qa', 'ask', params.text.length, context, (model) => answerSpans(model, params, context, this.limits));
-  }
-
-  /** Scores the text and each of its sections against the user's topic labels (zero-shot). */
-  async topics(params: TopicsParams, context: TaskContext = {}): Promise<TopicsResult> {
-    checkLength(params.text);
-    return this.withModel('topics', 'topics', params.text.length, context, (model) => classifyTopics(model, params, context, this.limits));
-  }
-
-  async entities(params: EntitiesParams, context: TaskContext = {}): Promise<EntitiesResult> {
-    checkLength(params.text);
-    return this.withModel('entities', 'entities', params.text.length, context, (model) => entitySpans(model, params, this.entityCache, context, this.limits));
-  }
-
-  /** Loads the task's model (once), runs `work` on it (on a text of `length`), and adds what every result reports. */
-  private async withModel<T>(
-    task: Task,
-    method: Method,
-    length: number,
-    context: TaskContext,
-    work: (model: LoadedModel) => Promise<T>,
-  ): Promise<T & { model: ModelInfo; device: DeviceInfo; elapsedMs: number }> {
+  /**
+   * Runs any task (its runner, src/engine/runners.ts) on its model, loaded once, and adds what
+   * every result reports: the model, the device and the time taken.
+   */
+  async run<T extends Task>(task: T, params: TaskParams<T>, context: TaskContext = {}): Promise<TaskResult<T>> {
+    const runner = RUNNERS[task] as Runner<Task>;
+    const text = (params as { text: string }).text;
+    checkLength(text);
+    runner.check?.(params as never);
+    const slot: ModelSlot = { task, ...runner.model?.(params as never) };
     const started = performance.now();
-    return this.models.use(task, { signal: context.signal, onActivity: this.hooks.onActivity }, async (model) => {
-      this.hooks.onActivity?.({ kind: 'busy', method });
-      const endLarge = whileLarge(length);
+    return this.models.use(slot, { signal: context.signal, onActivity: this.hooks.onActivity }, async (model) => {
+      this.hooks.onActivity?.({ kind: 'busy', method: REGISTRY[task].method });
+      const endLarge = whileLarge(text.length);
       try {
-        const result = await work(model);
-        return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) };
+        const result = await runner.run(model, params as never, context, this.state);
+        return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) } as TaskResult<T>;
       } finally {
         endLarge();
       }
     });
+  }
+
+  /** Sentiment of every sentence, paragraph and the document. */
+  sentiment(params: SentimentParams, context?: TaskContext): Promise<SentimentResult> {
+    return this.run('sentiment', params, context);
+  }
+
+  /** Answers a question from the text (extractive: every answer is a span of it). */
+  ask(params: AskParams, context?: TaskContext): Promise<AskResult> {
+    return this.run('qa', params, context);
+  }
+
+  /** Scores the text and each of its sections against the user's topic labels (zero-shot). */
+  topics(params: TopicsParams, context?: TaskContext): Promise<TopicsResult> {
+    return this.run('topics', params, context);
+  }
+
+  entities(params: EntitiesParams, context?: TaskContext): Promise<EntitiesResult> {
+    return this.run('entities', params, context);
+  }
+
+  /** Labels of each item and of the document from the classifier the request names. */
+  classify(params: ClassifyParams, context?: TaskContext): Promise<ClassifyResult> {
+    return this.run('classify', params, context);
   }
 
   /**
@@ -166,11 +171,16 @@ export class Engine {
    */
   async download(params: DownloadParams, context: TaskContext = {}): Promise<DownloadResult> {
     const { task } = params;
+    const slot: ModelSlot = { task };
+    if (REGISTRY[task].models === 'per-request') {
+      if (!params.model?.trim()) throw new EngineError('bad-input', `A download of a ${REGISTRY[task].modelName} model needs the model to download (a Hub id).`);
+      Object.assign(slot, { source: params.model.trim(), setting: `the model ${params.model.trim()}` });
+    }
     const precision = this.downloadPrecision();
     const ctx = { signal: context.signal, log: this.log };
     let bytes: number | null;
     try {
-      const model = await resolveModel(task, { ...this.options, askBeforeDownload: true }, precision, ctx);
+      const model = await resolveModel(slot, { ...this.options, askBeforeDownload: true }, precision, ctx);
       return { task, repo: model.id, bytes: 0, downloaded: false, model };
     } catch (error) {
       if (!(error instanceof DownloadNeededError)) throw error;
@@ -180,7 +190,7 @@ export class Engine {
     // Bytes of the files finished so far, so that progress runs over the whole model.
     let finished = 0;
     let current = { file: '', total: 0 };
-    const model = await resolveModel(task, { ...this.options, askBeforeDownload: false }, precision, {
+    const model = await resolveModel(slot, { ...this.options, askBeforeDownload: false }, precision, {
       ...ctx,
       onDownload: (p) => {
         if (p.file !== current.file) {
@@ -223,14 +233,17 @@ export class Engine {
 
   /** Forgets every cached result, so that the next request runs the model again. */
   forgetResults(): void {
-    this.sentimentCache.clear();
-    this.entityCache.clear();
+    this.state.spanCache.clear();
+    this.state.entityCache.clear();
   }
 
   async dispose(): Promise<void> {
     await this.models.dispose();
   }
 }
+
+type TaskParams<T extends Task> = TaskMethods[(typeof REGISTRY)[T]['method']]['params'];
+type TaskResult<T extends Task> = TaskMethods[(typeof REGISTRY)[T]['method']]['result'];
 
 /**
  * Refuses a text longer than {@link MAX_TEXT_LENGTH} before any work: its result alone (a sentence

@@ -8,7 +8,7 @@
  * const dir = modelCacheDir(options.cacheDir, spec.repo, spec.revision);
  */
 import * as path from 'node:path';
-import type { Task } from '../protocol';
+import { DEFAULT_MODEL_TASKS, type DefaultModelTask } from '../tasks/registry';
 import { EngineError } from './errors';
 import manifestJson from './manifest.json';
 import { expandHome, isSafeRelative, isSafeSegment } from './modelFiles';
@@ -38,7 +38,8 @@ export interface ModelSpec {
 }
 
 export interface Manifest {
-  models: Record<Task, ModelSpec>;
+  /** The default model of each task that has one. */
+  models: Record<DefaultModelTask, ModelSpec>;
 }
 
 /** A Hugging Face Hub repo id, `owner/name`. */
@@ -51,7 +52,7 @@ export function loadManifest(raw: unknown = manifestJson): Manifest {
   };
   const models = (raw as { models?: unknown } | null)?.models;
   if (typeof models !== 'object' || models === null) fail('no `models`');
-  for (const task of ['sentiment', 'topics', 'entities', 'qa'] as const) {
+  for (const task of DEFAULT_MODEL_TASKS) {
     const spec = (models as Record<string, Partial<ModelSpec> | undefined>)[task];
     if (!spec) fail(`no entry for ${task}`);
     if (typeof spec?.repo !== 'string' || !HUB_ID.test(spec.repo)) fail(`${task}: bad repo`);

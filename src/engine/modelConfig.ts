@@ -5,11 +5,12 @@
  *
  * @example
  * const config = readModelConfig(model.dir, 'sentiment');
- * const outputs = sentimentOutputs(config.id2label);
+ * const scheme = sentimentScheme(config.id2label); // src/tasks/sentiment.ts
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Task } from '../protocol';
+import { REGISTRY } from '../tasks/registry';
 import { isErrno } from './download';
 import { EngineError } from './errors';
 
@@ -20,6 +21,8 @@ export interface ModelConfig {
   /** The longest input, in tokens, the position embeddings allow. */
   maxPositions: number;
   modelType?: string;
+  /** `problem_type`: "multi_label_classification" asks for a sigmoid per label. */
+  problemType?: string;
 }
 
 /**
@@ -74,53 +77,18 @@ export function readModelConfig(dir: string, task?: Task): ModelConfig {
     }
     if (id2label.some((label) => label === undefined)) return corrupt('has an id2label with gaps');
   }
-  const problem = task && labelProblem(task, config.id2label === undefined ? undefined : id2label);
+  const problemType = typeof config.problem_type === 'string' ? config.problem_type : undefined;
+  const problem = task && labelProblem(task, config.id2label === undefined ? undefined : id2label, problemType);
   if (problem) return corrupt(problem);
   const label2id = Object.fromEntries(id2label.map((label, i) => [label, i]));
   const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
-  return { id2label, label2id, maxPositions, modelType };
-}
-
-/** What each task reads the model's outputs by, for messages. */
-const LABELS_NEEDED: Record<Exclude<Task, 'qa'>, string> = {
-  sentiment: 'a sentiment model names its outputs POSITIVE and NEGATIVE',
-  entities: 'a named-entity model names its outputs "O" and tags such as B-PER, I-PER',
-  topics: 'a zero-shot (NLI) model names its outputs "entailment" and "contradiction"',
-};
-
-/**
- * Why `id2label` (undefined: the config has none) does not fit `task`, or undefined when it does.
- * The same names the task modules look for (sentiment.ts, entities.ts, topics.ts); question
- * answering reads start and end logits, not labels.
- */
-function labelProblem(task: Task, id2label: string[] | undefined): string | undefined {
-  if (task === 'qa') return undefined;
-  if (id2label === undefined) return `has no id2label, so which output means what is unknown: ${LABELS_NEEDED[task]}`;
-  const fits = {
-    sentiment: sentimentOutputs(id2label) !== undefined,
-    entities: id2label.some((label) => label.toLowerCase() === 'o') && id2label.length > 1,
-    topics: nliOutputs(id2label) !== undefined,
-  }[task];
-  return fits ? undefined : `has the labels ${id2label.join(', ')}, but ${LABELS_NEEDED[task]}`;
+  return { id2label, label2id, maxPositions, modelType, ...(problemType !== undefined ? { problemType } : {}) };
 }
 
 /**
- * Where a sentiment model's positive and negative outputs are: by name (POSITIVE/NEGATIVE, pos/neg…),
- * or for two unnamed labels (LABEL_0, LABEL_1) negative then positive, the order of the binary
- * sentiment models. Undefined when neither fits.
+ * Why `id2label` (undefined: the config has none) does not fit `task`, or undefined when it does:
+ * the task's contract says (src/tasks/), by the same names its engine module reads the outputs by.
  */
-export function sentimentOutputs(id2label: readonly string[]): { positiveIndex: number; negativeIndex: number } | undefined {
-  const names = id2label.map((label) => label.toLowerCase());
-  const positiveIndex = names.findIndex((n) => n.startsWith('pos'));
-  const negativeIndex = names.findIndex((n) => n.startsWith('neg'));
-  if (positiveIndex >= 0 && negativeIndex >= 0) return { positiveIndex, negativeIndex };
-  return names.length === 2 ? { positiveIndex: 1, negativeIndex: 0 } : undefined;
-}
-
-/** Where a zero-shot (NLI) model's entailment and contradiction outputs are, by name; undefined without them. */
-export function nliOutputs(id2label: readonly string[]): { entailment: number; contradiction: number } | undefined {
-  const byName = new Map(id2label.map((label, index) => [label.toLowerCase(), index]));
-  const entailment = byName.get('entailment');
-  const contradiction = byName.get('contradiction') ?? byName.get('not_entailment');
-  return entailment === undefined || contradiction === undefined ? undefined : { entailment, contradiction };
+function labelProblem(task: Task, id2label: string[] | undefined, problemType: string | undefined): string | undefined {
+  return REGISTRY[task].labelProblem?.({ id2label, problemType });
 }

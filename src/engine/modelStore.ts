@@ -6,7 +6,7 @@ import { createSession, gpuUnavailableReason } from './device';
 import { EngineError } from './errors';
 import type { Logger } from './log';
 import { readModelConfig, type ModelConfig } from './modelConfig';
-import { brokenModelError, resolveModel } from './models';
+import { brokenModelError, resolveModel, slotKey, type ModelSlot } from './models';
 import type { PaddedBatch } from './batching';
 import { TextTokenizer } from './tokenizer';
 import { readCuts, type Cuts } from './windowStream';
@@ -60,17 +60,18 @@ export interface LoadContext {
  * it after `idleUnloadSeconds` without use.
  */
 export class ModelStore {
-  private readonly models = new Map<Task, Promise<LoadedModel>>();
-  private readonly idleTimers = new Map<Task, NodeJS.Timeout>();
-  /** Requests running on each task's model: the idle countdown starts when the last one ends. */
-  private readonly inUse = new Map<Task, number>();
+  /** By {@link slotKey}: a task's default model, or a model a request named (each classifier's). */
+  private readonly models = new Map<string, Promise<LoadedModel>>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Requests running on each model: the idle countdown starts when the last one ends. */
+  private readonly inUse = new Map<string, number>();
   /**
    * Each task's last load that failed on a broken or unsuitable model, with the state of the
    * model's files then: until one of them changes, a request gets the same error at once instead
    * of reading the files again (the editor asks for entities on every pause in typing). A change,
    * such as the user restoring the file, makes the next request load afresh.
    */
-  private readonly broken = new Map<Task, { files: string; error: EngineError }>();
+  private readonly broken = new Map<string, { files: string; error: EngineError }>();
   /** Set when the GPU failed once: later models go straight to the CPU. */
   private gpuUnavailable?: string;
   /** The device the most recently loaded model runs on. */
@@ -81,14 +82,15 @@ export class ModelStore {
     private readonly log: Logger,
   ) {}
 
-  /** The task's model, loaded once; concurrent callers share the one load. */
-  private get(task: Task, context: LoadContext): Promise<LoadedModel> {
-    let model = this.models.get(task);
+  /** The slot's model, loaded once; concurrent callers share the one load. */
+  private get(slot: ModelSlot, context: LoadContext): Promise<LoadedModel> {
+    const key = slotKey(slot);
+    let model = this.models.get(key);
     if (!model) {
-      model = this.load(task, context);
-      this.models.set(task, model);
+      model = this.load(slot, context);
+      this.models.set(key, model);
       // A failed load is not cached: the next request tries again (the user may fix the folder).
-      model.catch(() => this.models.delete(task));
+      model.catch(() => this.models.delete(key));
     }
     return model;
   }
@@ -97,15 +99,17 @@ export class ModelStore {
    * Runs `work` on the task's model (loading it first if needed), which stays loaded while the
    * work runs, however long it takes, and for the idle time after.
    */
-  async use<T>(task: Task, context: LoadContext, work: (model: LoadedModel) => Promise<T>): Promise<T> {
-    this.inUse.set(task, (this.inUse.get(task) ?? 0) + 1);
+  async use<T>(slot: Task | ModelSlot, context: LoadContext, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+    const resolved = typeof slot === 'string' ? { task: slot } : slot;
+    const key = slotKey(resolved);
+    this.inUse.set(key, (this.inUse.get(key) ?? 0) + 1);
     try {
-      return await work(await this.get(task, context));
+      return await work(await this.get(resolved, context));
     } finally {
-      const left = (this.inUse.get(task) ?? 1) - 1;
-      if (left > 0) this.inUse.set(task, left);
-      else this.inUse.delete(task);
-      this.touch(task);
+      const left = (this.inUse.get(key) ?? 1) - 1;
+      if (left > 0) this.inUse.set(key, left);
+      else this.inUse.delete(key);
+      this.touch(key);
     }
   }
 
@@ -120,43 +124,46 @@ export class ModelStore {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  /** Restarts the idle countdown of a task's model, unless a request is using it. */
-  private touch(task: Task): void {
-    clearTimeout(this.idleTimers.get(task));
-    if (this.options.idleUnloadSeconds <= 0 || this.inUse.has(task)) return;
-    const timer = setTimeout(() => void this.unload(task), this.options.idleUnloadSeconds * 1000);
+  /** Restarts the idle countdown of a model, unless a request is using it. */
+  private touch(key: string): void {
+    clearTimeout(this.idleTimers.get(key));
+    if (this.options.idleUnloadSeconds <= 0 || this.inUse.has(key)) return;
+    const timer = setTimeout(() => void this.unload(key), this.options.idleUnloadSeconds * 1000);
     timer.unref();
-    this.idleTimers.set(task, timer);
+    this.idleTimers.set(key, timer);
   }
 
-  async unload(task: Task): Promise<void> {
-    clearTimeout(this.idleTimers.get(task));
-    this.idleTimers.delete(task);
-    const model = this.models.get(task);
+  /** Unloads a task's default model (`task`) or a named one (its {@link slotKey}). */
+  async unload(key: string): Promise<void> {
+    clearTimeout(this.idleTimers.get(key));
+    this.idleTimers.delete(key);
+    const model = this.models.get(key);
     if (!model) return;
-    this.models.delete(task);
+    this.models.delete(key);
     const loaded = await model.catch(() => undefined);
     if (loaded) {
       await loaded.release();
       // The tokenizer's native memory goes when its JS wrapper is collected; collect now where
       // the process allows it (the worker runs with --expose-gc).
       (globalThis as { gc?: () => void }).gc?.();
-      this.log.info(`Unloaded the ${task} model after ${this.options.idleUnloadSeconds} s unused.`);
+      this.log.info(`Unloaded the ${key} model after ${this.options.idleUnloadSeconds} s unused.`);
     }
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.models.keys()].map((task) => this.unload(task)));
+    await Promise.all([...this.models.keys()].map((key) => this.unload(key)));
   }
 
-  private async load(task: Task, context: LoadContext): Promise<LoadedModel> {
+  private async load(slot: ModelSlot, context: LoadContext): Promise<LoadedModel> {
+    const { task } = slot;
+    const key = slotKey(slot);
     const started = performance.now();
     if (this.options.device !== 'cpu') this.gpuUnavailable ??= gpuUnavailableReason();
     const wantsGpu = this.options.device !== 'cpu' && !this.gpuUnavailable;
     const precisionFor = (gpu: boolean) =>
       this.options.precision === 'auto' ? (gpu ? 'fp32' : 'int8') : this.options.precision;
     const resolve = (gpu: boolean) =>
-      resolveModel(task, this.options, precisionFor(gpu), {
+      resolveModel(slot, this.options, precisionFor(gpu), {
         signal: context.signal,
         log: this.log,
         onDownload: (p) => context.onActivity?.({ kind: 'downloading', task, received: p.received, total: p.total }),
@@ -164,17 +171,17 @@ export class ModelStore {
 
     const info = await resolve(wantsGpu);
     const files = await filesState(info);
-    const known = this.broken.get(task);
+    const known = this.broken.get(key);
     if (known?.files === files) throw known.error;
     try {
       const model = await this.open(info, wantsGpu, () => resolve(false), context);
-      this.broken.delete(task);
+      this.broken.delete(key);
       this.log.info(
         `Loaded the ${task} model ${model.info.id} (${model.info.file}, ${model.info.source}) on ${model.device.used.toUpperCase()} in ${Math.round(performance.now() - started)} ms.`,
       );
       return model;
     } catch (error) {
-      if (error instanceof EngineError && error.code === 'model-corrupt') this.broken.set(task, { files, error });
+      if (error instanceof EngineError && error.code === 'model-corrupt') this.broken.set(key, { files, error });
       throw error;
     }
   }

@@ -17,6 +17,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { formatSize } from '../formatSize';
 import { TASK_MODEL_NAMES, type EngineOptions, type ModelInfo, type Task } from '../protocol';
+import { REGISTRY, type DefaultModelTask } from '../tasks/registry';
 import {
   acquireLock,
   downloadFile,
@@ -28,13 +29,14 @@ import {
 import { EngineError } from './errors';
 import type { Logger } from './log';
 import { HUB_ID, loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir, unpinnedSpec } from './manifest';
+import { checkPins } from './pins';
 import { exists, expandHome, inspectFolder, isDirectory, isFile, OTHER_PRECISION } from './modelFiles';
 
 // The manifest (manifest.ts), config.json (modelConfig.ts), folder checks (modelFiles.ts) and
 // formatSize (src/formatSize.ts) have modules of their own; their names stay importable from here.
 export { formatSize } from '../formatSize';
 export { loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir } from './manifest';
-export { nliOutputs, readModelConfig, sentimentOutputs, type ModelConfig } from './modelConfig';
+export { readModelConfig, type ModelConfig } from './modelConfig';
 export { missingModelFiles } from './modelFiles';
 
 export interface DownloadProgress {
@@ -64,13 +66,34 @@ export class DownloadNeededError extends EngineError {
     readonly task: Task,
     readonly repo: string,
     readonly bytes: number | null,
+    /** A model the request named (classifiers): what the host asks the worker to download. */
+    readonly model?: string,
   ) {
     super('download-needed', `Text Analytics needs the ${TASK_MODEL_NAMES[task]} model ${repo} (${formatSize(bytes)}) from the Hugging Face Hub.`);
     this.name = 'DownloadNeededError';
   }
 }
 
-const TASK_SETTING = (task: Task) => `textAnalytics.models.${task}`;
+/**
+ * Which model a request runs on: its task's default (`textAnalytics.models.<task>`, the bundled
+ * folder, the manifest), or the one the request names (`source`, a Hub id or an absolute folder:
+ * classifiers), which messages call `setting`.
+ */
+export interface ModelSlot {
+  task: Task;
+  source?: string;
+  setting?: string;
+}
+
+/** The setting that chooses a task's model, for messages. */
+function settingOf(task: Task): string {
+  return REGISTRY[task].models === 'default' ? `textAnalytics.models.${task}` : `the classifier's "model" (textAnalytics.classifiers)`;
+}
+
+/** What identifies a slot's model among those loaded: the task, and the model a request named. */
+export function slotKey(slot: ModelSlot): string {
+  return slot.source === undefined ? slot.task : `${slot.task}:${slot.source}`;
+}
 const DOWNLOADS_SETTING = 'textAnalytics.allowDownloads';
 const DOWNLOADS_DIR = '.downloads';
 // ---------------------------------------------------------------------------------------------
@@ -83,14 +106,17 @@ const DOWNLOADS_DIR = '.downloads';
  * `cancelled`.
  */
 export async function resolveModel(
-  task: Task,
+  slot: Task | ModelSlot,
   options: EngineOptions,
   precision: ModelPrecision,
   ctx: ResolveContext,
   manifest: Manifest = loadManifest(),
 ): Promise<ModelInfo> {
-  const defaultSpec = manifest.models[task];
-  const setting = options.modelSources[task]?.trim();
+  const { task, source, setting: named } = typeof slot === 'string' ? ({ task: slot } as ModelSlot) : slot;
+  const settingName = () => named ?? settingOf(task);
+  const defaultTask = REGISTRY[task].models === 'default' ? (task as DefaultModelTask) : undefined;
+  const defaultSpec = defaultTask && manifest.models[defaultTask];
+  const setting = (source ?? (defaultTask && options.modelSources[defaultTask]))?.trim();
 
   if (setting) {
     const folder = expandHome(setting);
@@ -100,7 +126,7 @@ export async function resolveModel(
         const why = found.kind === 'absent' ? 'which does not exist or holds no model' : `which lacks ${found.missing.join(', ')}`;
         throw new EngineError(
           'model-missing',
-          `${TASK_SETTING(task)} points to ${folder}, ${why}. A model folder needs config.json, tokenizer.json and ` +
+          `${settingName()} points to ${folder}, ${why}. A model folder needs config.json, tokenizer.json and ` +
             `onnx/model.onnx or onnx/model_quantized.onnx.`,
         );
       }
@@ -109,12 +135,13 @@ export async function resolveModel(
     if (!HUB_ID.test(setting)) {
       throw new EngineError(
         'model-missing',
-        `${TASK_SETTING(task)} is "${setting}": expected a Hub id (owner/name) or an absolute folder path.`,
+        `${settingName()} is "${setting}": expected a Hub id (owner/name) or an absolute folder path.`,
       );
     }
     const spec = Object.values(manifest.models).find((m) => m.repo === setting) ?? unpinnedSpec(setting);
-    return fromCacheOrHub(task, spec, options, precision, ctx);
+    return fromCacheOrHub(task, spec, options, precision, ctx, source);
   }
+  if (!defaultSpec) throw new EngineError('model-missing', `No model is set for the ${TASK_MODEL_NAMES[task]}: set ${settingName()} to a Hub id (owner/name) or a model folder.`);
 
   if (options.bundledModelsDir) {
     const folder = path.join(expandHome(options.bundledModelsDir), task);
@@ -122,7 +149,7 @@ export async function resolveModel(
     if (found.kind === 'incomplete') {
       throw new EngineError(
         'model-missing',
-        `The bundled model folder ${folder} lacks ${found.missing.join(', ')}. Reinstall the extension, or set ${TASK_SETTING(task)} to a model folder.`,
+        `The bundled model folder ${folder} lacks ${found.missing.join(', ')}. Reinstall the extension, or set ${settingName()} to a model folder.`,
         { trouble: { kind: 'incomplete', task, dir: folder, missing: found.missing } },
       );
     }
@@ -141,40 +168,48 @@ async function fromCacheOrHub(
   options: EngineOptions,
   precision: ModelPrecision,
   ctx: ResolveContext,
+  /** The model as the request named it, for a request that names one. */
+  named?: string,
 ): Promise<ModelInfo> {
+  const settingName = () => settingOf(task);
   const dir = modelCacheDir(options.cacheDir, spec.repo, spec.revision);
   const cached = await inspectFolder(dir, precision, spec);
   const cacheInfo = { id: spec.repo, source: 'cache', dir } as const;
-  if (cached.kind === 'model' && cached.precision === precision) return chosen(ctx.log, task, cacheInfo, cached, precision);
+  // Files the manifest does not pin are pinned by their first download: a later change is refused.
+  const pinned = async (info: ModelInfo) => {
+    await checkPins(options.cacheDir, spec, info, ctx.log);
+    return info;
+  };
+  if (cached.kind === 'model' && cached.precision === precision) return pinned(chosen(ctx.log, task, cacheInfo, cached, precision));
 
   if (!options.allowDownloads) {
-    if (cached.kind === 'model') return chosen(ctx.log, task, cacheInfo, cached, precision);
+    if (cached.kind === 'model') return pinned(chosen(ctx.log, task, cacheInfo, cached, precision));
     const files = ['config.json', 'tokenizer.json', spec.onnx[precision]];
     const missing = cached.kind === 'incomplete' ? cached.missing : undefined;
     throw new EngineError(
       'model-missing',
       `No ${TASK_MODEL_NAMES[task]} model is available and downloads are off. Put ${files.join(', ')} of https://huggingface.co/${spec.repo} in ` +
-        `${dir}${missing ? ` (it lacks ${missing.join(', ')})` : ''}, or set ${TASK_SETTING(task)} to a folder that holds them, or turn on ${DOWNLOADS_SETTING}.`,
+        `${dir}${missing ? ` (it lacks ${missing.join(', ')})` : ''}, or set ${settingName()} to a folder that holds them, or turn on ${DOWNLOADS_SETTING}.`,
       { trouble: { kind: 'unavailable', task, repo: spec.repo, files, dir, ...(missing ? { missing } : {}) } },
     );
   }
 
   if (options.askBeforeDownload) {
     // Other weights already here beat a question: they work now, and offline.
-    if (cached.kind === 'model') return chosen(ctx.log, task, cacheInfo, cached, precision);
-    throw new DownloadNeededError(task, spec.repo, await downloadBytes(dir, spec, precision));
+    if (cached.kind === 'model') return pinned(chosen(ctx.log, task, cacheInfo, cached, precision));
+    throw new DownloadNeededError(task, spec.repo, await downloadBytes(dir, spec, precision), named);
   }
 
   try {
     const got = await downloadIntoCache(task, spec, precision, options.cacheDir, ctx);
-    return chosen(ctx.log, task, { id: spec.repo, source: got.downloaded ? 'download' : 'cache', dir }, got, precision);
+    return pinned(chosen(ctx.log, task, { id: spec.repo, source: got.downloaded ? 'download' : 'cache', dir }, got, precision));
   } catch (error) {
     // The other precision in the cache beats no model at all.
     if (cached.kind !== 'model' || (error instanceof EngineError && error.code === 'cancelled')) throw error;
     ctx.log.warn(
       `Could not download the ${precision} weights of ${spec.repo} (${error instanceof Error ? error.message : String(error)}).`,
     );
-    return chosen(ctx.log, task, cacheInfo, cached, precision);
+    return pinned(chosen(ctx.log, task, cacheInfo, cached, precision));
   }
 }
 
@@ -200,7 +235,7 @@ async function downloadBytes(dir: string, spec: ModelSpec, precision: ModelPreci
  * if interrupted), and the finished folder is moved into place.
  */
 export async function bundleModel(
-  task: Task,
+  task: DefaultModelTask,
   precision: ModelPrecision,
   modelsDir: string,
   ctx: ResolveContext,
@@ -355,7 +390,7 @@ export function brokenModelError(problem: string, model: Pick<ModelInfo, 'task' 
  * on where it came from: a folder of theirs, the extension, or the download cache.
  */
 export function repairAdvice(info: Pick<ModelInfo, 'task' | 'source' | 'dir'>): string {
-  const setting = TASK_SETTING(info.task);
+  const setting = settingOf(info.task);
   switch (info.source) {
     case 'setting':
       return `Fix or replace the file, or set ${setting} to another model folder.`;

@@ -1,23 +1,13 @@
-import type { ParagraphSentiment, SentenceSentiment, SentimentParams, SentimentResult, SentimentScore, Span } from '../protocol';
-import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
-import { EngineError, throwIfCancelled } from './errors';
+import type { ParagraphSentiment, SentenceSentiment, SentimentLabel, SentimentParams, SentimentResult, SentimentScore, Span } from '../protocol';
+import { sentimentScheme, type SentimentScheme } from '../tasks/sentiment';
+import type { BatchLimits } from './batching';
+import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
-import { sentimentOutputs } from './models';
 import type { ResultCache } from './resultCache';
 import { paragraphSpans, sentences as segmentSentences } from './segment';
-import type { TokenWindow } from './tokenizer';
+import { spanScores, weightedMean, type SpanScore } from './spanScores';
 import type { TaskContext } from './task';
-import { inChunks, pauses, uncachedUnits, unitWindows, WindowProgress } from './windowStream';
-
-/** What the model says of one sentence; cached by sentence text. */
-export interface SentenceScore {
-  positive: number;
-  /** Tokens the sentence took: its weight when sentences are combined. */
-  tokens: number;
-}
-
-/** Tokens shared by consecutive windows of a sentence longer than the model's maximum length. */
-const WINDOW_STRIDE = 64;
+import { pauses } from './windowStream';
 
 /**
  * Sentence-level sentiment, combined into paragraphs and the document.
@@ -33,7 +23,7 @@ const WINDOW_STRIDE = 64;
 export async function sentenceSentiments(
   model: LoadedModel,
   params: SentimentParams,
-  cache: ResultCache<SentenceScore>,
+  cache: ResultCache<SpanScore>,
   context: TaskContext,
   limits: BatchLimits,
 ): Promise<Pick<SentimentResult, 'document' | 'paragraphs' | 'sentences' | 'cachedSentences'>> {
@@ -61,59 +51,25 @@ export async function sentenceSentiments(
       }
     }
   }
-  const labels = sentimentLabels(model);
-  // On an exact tie the reference pipeline (argmax) picks the label listed first in the config.
-  const judgeScore = (positive: number) => judge(positive, neutralBand, labels.positiveIndex < labels.negativeIndex);
+  const scheme = sentimentSchemeOf(model);
+  const judgeScores = judgement(scheme, model.config.id2label, neutralBand);
   if (paragraphStarts.length === 0) throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
 
   const count = starts.length;
-  const positives = new Float64Array(count);
-  const weights = new Float64Array(count);
-  const keys = new Map<number, string>();
-  let cachedSentences = 0;
-  // The sentences the cache does not know, looked up as the tokenizer reaches them.
-  const sentence = (i: number) => ({ unit: i, text: text.slice(starts[i], ends[i]), end: ends[i] });
-  const uncached = uncachedUnits(cache, model.cacheKey, count, sentence, keys, (i, known) => {
-    positives[i] = known.positive;
-    weights[i] = known.tokens;
-    cachedSentences++;
-  }, context.signal);
-
-  // A sentence's windows may span chunks: its sums are kept until its last window.
-  const sums = new Map<number, { tokens: number; weighted: number }>();
-  const progress = new WindowProgress(text.length);
-  const windows = unitWindows(model.tokenizer, uncached, WINDOW_STRIDE, model.cuts, context.signal);
-  for await (const chunk of inChunks(windows, (w) => w.window.ids.length)) {
-    progress.chunk(chunk.items.length, chunk.items.at(-1)?.read ?? 0, chunk.more);
-    const chunkPositives = await classifyWindows(model, labels, chunk.items.map((w) => w.window), context, limits, progress);
-    // In window order, as the sums were always taken.
-    chunk.items.forEach(({ unit, window, last }, i) => {
-      let sum = sums.get(unit);
-      if (!sum) sums.set(unit, (sum = { tokens: 0, weighted: 0 }));
-      sum.tokens += window.contentTokens;
-      sum.weighted += chunkPositives[i] * window.contentTokens;
-      if (!last) return;
-      // A sentence of only characters the tokenizer drops (e.g. control characters) has no tokens.
-      const score = sum.tokens > 0 ? { positive: sum.weighted / sum.tokens, tokens: sum.tokens } : { positive: 0.5, tokens: 0 };
-      positives[unit] = score.positive;
-      weights[unit] = score.tokens;
-      cache.set(keys.get(unit) as string, score);
-      keys.delete(unit);
-      sums.delete(unit);
-    });
-  }
-
+  const scores = await spanScores({ model, text, starts, ends, activation: 'softmax', cache, context, limits, what: 'sentences' });
+  const { labels, probabilities } = scores;
   const paragraphs: ParagraphSentiment[] = [];
   const sentences: SentenceSentiment[] = [];
   paragraphStarts.forEach((start, paragraph) => {
     const [from, to] = [firstSentence[paragraph], firstSentence[paragraph + 1] ?? count];
     const end = paragraphEnds[paragraph];
-    paragraphs.push({ start: start + offset, end: end + offset, text: text.slice(start, end), ...judgeScore(weightedPositive(positives, weights, from, to)) });
+    paragraphs.push({ start: start + offset, end: end + offset, text: text.slice(start, end), ...judgeScores(weightedMean(scores, from, to, 'softmax')) });
     for (let i = from; i < to; i++) {
-      sentences.push({ start: starts[i] + offset, end: ends[i] + offset, text: text.slice(starts[i], ends[i]), paragraph, ...judgeScore(positives[i]) });
+      const score = judgeScores(probabilities.subarray(i * labels, (i + 1) * labels));
+      sentences.push({ start: starts[i] + offset, end: ends[i] + offset, text: text.slice(starts[i], ends[i]), paragraph, ...score });
     }
   });
-  return { document: judgeScore(weightedPositive(positives, weights, 0, count)), paragraphs, sentences, cachedSentences };
+  return { document: judgeScores(weightedMean(scores, 0, count, 'softmax')), paragraphs, sentences, cachedSentences: scores.cached };
 }
 
 /** About how much of a paragraph is segmented at a time (a million lines make one paragraph). */
@@ -138,65 +94,43 @@ function* paragraphSentences(text: string, start: number, end: number): Generato
   yield segmentSentences(text, from, end);
 }
 
-/** Runs windows through the model in length-sorted batches; the positive probability of each. */
-async function classifyWindows(
-  model: LoadedModel,
-  { positiveIndex, negativeIndex }: SentimentLabels,
-  windows: readonly TokenWindow[],
-  context: TaskContext,
-  limits: BatchLimits,
-  progress: WindowProgress,
-): Promise<Float64Array> {
-  const positives = new Float64Array(windows.length);
-  for (const batch of lengthSortedBatches(windows.map((w) => w.ids.length), limits)) {
-    throwIfCancelled(context.signal);
-    const outputs = await model.run(padBatch(batch.map((i) => windows[i].ids)));
-    const logits = outputs.logits ?? outputs[model.outputNames()[0]];
-    const labels = logits.dims[1];
-    const data = logits.data as Float32Array;
-    batch.forEach((item, row) => {
-      const [pos, neg] = softmaxPair(data, row * labels, labels, positiveIndex, negativeIndex);
-      positives[item] = pos / (pos + neg);
-    });
-    progress.done += batch.length;
-    const { done, total } = progress;
-    context.onProgress?.({ done, total, message: `${done} of ${total} sentences` });
-  }
-  return positives;
-}
-
-/** Finds the positive and negative labels by name, as the model's config names them. */
-interface SentimentLabels {
-  positiveIndex: number;
-  negativeIndex: number;
-}
-
-function sentimentLabels(model: LoadedModel): SentimentLabels {
-  const outputs = sentimentOutputs(model.config.id2label);
-  if (outputs) return outputs;
+function sentimentSchemeOf(model: LoadedModel): SentimentScheme {
+  const scheme = sentimentScheme(model.config.id2label);
+  if (scheme) return scheme;
   // Not reached for a model the store loaded: readModelConfig refused such labels then.
-  throw new EngineError(
-    'model-corrupt',
-    `The sentiment model ${model.info.id} has labels ${model.config.id2label.join(', ')}; expected POSITIVE and NEGATIVE.`,
-  );
+  throw new EngineError('model-corrupt', `The sentiment model ${model.info.id} has labels ${model.config.id2label.join(', ')}; expected POSITIVE and NEGATIVE.`);
 }
 
-function softmaxPair(data: Float32Array, base: number, labels: number, a: number, b: number): [number, number] {
-  let max = -Infinity;
-  for (let k = 0; k < labels; k++) max = Math.max(max, data[base + k]);
-  let total = 0;
-  for (let k = 0; k < labels; k++) total += Math.exp(data[base + k] - max);
-  return [Math.exp(data[base + a] - max) / total, Math.exp(data[base + b] - max) / total];
-}
-
-/** The token-weighted mean of the positive probabilities of sentences [from, to). */
-function weightedPositive(positives: Float64Array, weights: Float64Array, from: number, to: number): number {
-  let tokens = 0;
-  for (let i = from; i < to; i++) tokens += weights[i];
-  if (tokens === 0) return 0.5;
-  let weighted = 0;
-  for (let i = from; i < to; i++) weighted += positives[i] * weights[i];
-  return weighted / tokens;
+/**
+ * How a sentence's (or a mean's) probabilities over the model's labels are read. Two labels: the
+ * positive probability, NEUTRAL within the band. More: the winning label as the model names it,
+ * every label's probability, the polarity of the winner, and for star models the expected stars.
+ */
+function judgement(scheme: SentimentScheme, id2label: readonly string[], neutralBand: number): (probabilities: Float64Array) => SentimentScore {
+  if (scheme.kind === 'binary') {
+    // On an exact tie the reference pipeline (argmax) picks the label listed first in the config.
+    const positiveWinsTies = scheme.positiveIndex < scheme.negativeIndex;
+    return (p) => {
+      const [positive, negative] = [p[scheme.positiveIndex], p[scheme.negativeIndex]];
+      const total = positive + negative;
+      return judge(total > 0 ? positive / total : 0.5, neutralBand, positiveWinsTies);
+    };
+  }
+  const polarity: SentimentLabel[] =
+    scheme.kind === 'three'
+      ? id2label.map((_, i) => (i === scheme.positiveIndex ? 'POSITIVE' : i === scheme.negativeIndex ? 'NEGATIVE' : 'NEUTRAL'))
+      : scheme.stars.map((stars) => (stars > 3 ? 'POSITIVE' : stars < 3 ? 'NEGATIVE' : 'NEUTRAL'));
+  const [fewest, most] = scheme.kind === 'stars' ? [Math.min(...scheme.stars), Math.max(...scheme.stars)] : [0, 0];
+  return (p) => {
+    // The first of equal scores wins, as the reference pipeline's argmax.
+    let best = 0;
+    for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+    const labels = [...p].map((score, k) => ({ label: id2label[k], score })).sort((a, b) => b.score - a.score);
+    const score = { label: polarity[best], score: p[best], modelLabel: id2label[best], labels };
+    if (scheme.kind === 'three') return { ...score, positive: p[scheme.positiveIndex] + p[scheme.neutralIndex] / 2 };
+    const stars = scheme.stars.reduce((sum, n, k) => sum + n * p[k], 0);
+    return { ...score, stars, positive: most > fewest ? (stars - fewest) / (most - fewest) : 0.5 };
+  };
 }
 
 /** Turns a positive probability into a label, NEUTRAL within `neutralBand` of 0.5. */

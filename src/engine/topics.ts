@@ -2,7 +2,7 @@ import type { Span, TopicScore, TopicSection, TopicsParams, TopicsResult } from 
 import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
 import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
-import { nliOutputs } from './modelConfig';
+import { nliOutputs } from '../tasks/topics';
 import { paragraphSpans, trimmedSpan } from './segment';
 import type { TaskContext } from './task';
 import type { NliPair } from './tokenizer';

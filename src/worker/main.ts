@@ -12,6 +12,7 @@ import type { Logger } from '../engine/log';
 import {
   readHostMessage,
   WORKER_OPTIONS_ENV,
+  type DownloadParams,
   type EngineOptions,
   type HostMessage,
   type Method,
@@ -19,6 +20,7 @@ import {
   type WorkerMessage,
 } from '../protocol';
 import type { TaskContext } from '../engine/task';
+import { REGISTRY, TASKS, type TaskMethod } from '../tasks/registry';
 
 function send(message: WorkerMessage): void {
   // After the parent is gone there is nobody to tell; the 'disconnect' handler exits.
@@ -69,14 +71,12 @@ const engine = new Engine(readOptions(), {
   onActivity: (activity) => send({ type: 'activity', activity }),
 });
 
-type Handler<M extends Method> = (params: Methods[M]['params'], context: TaskContext) => Promise<Methods[M]['result']>;
-const handlers: { [M in Method]: Handler<M> } = {
-  sentiment: (params, context) => engine.sentiment(params, context),
-  entities: (params, context) => engine.entities(params, context),
-  ask: (params, context) => engine.ask(params, context),
-  topics: (params, context) => engine.topics(params, context),
+type Handler = (params: never, context: TaskContext) => Promise<Methods[Method]['result']>;
+/** Every task's method runs its task (the registry's contracts); then the worker's own methods. */
+const handlers: Record<Method, Handler> = {
+  ...(Object.fromEntries(TASKS.map((task) => [REGISTRY[task].method, (params: never, context: TaskContext) => engine.run(task, params, context)])) as Record<TaskMethod, Handler>),
   info: () => engine.info(),
-  download: (params, context) => engine.download(params, context),
+  download: (params: DownloadParams, context) => engine.download(params, context),
 };
 
 const running = new Map<number, AbortController>();
@@ -86,16 +86,16 @@ async function serve(message: Extract<HostMessage, { type: 'request' }>): Promis
   running.set(message.id, controller);
   if (running.size === 1) send({ type: 'activity', activity: { kind: 'busy', method: message.method } });
   try {
-    const handler = handlers[message.method] as Handler<Method>;
+    const handler = handlers[message.method];
     if (!handler) throw new Error(`Unknown request method: ${String(message.method)}`);
-    const result = await handler(message.params, {
+    const result = await handler(message.params as never, {
       signal: controller.signal,
       onProgress: (progress) => send({ type: 'progress', id: message.id, progress }),
     });
     await sendResult(message.id, result);
   } catch (error) {
-    // A download that needs the user's yes names its task, so the host can offer it.
-    const task = error instanceof DownloadNeededError ? { task: error.task } : {};
+    // A download that needs the user's yes names its task (and a model a request named), so the host can offer it.
+    const task = error instanceof DownloadNeededError ? { task: error.task, ...(error.model ? { model: error.model } : {}) } : {};
     send({ type: 'error', id: message.id, error: { ...toWorkerError(error), ...task } });
   } finally {
     running.delete(message.id);

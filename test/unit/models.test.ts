@@ -14,7 +14,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { EngineOptions, Task } from '../../src/protocol';
+import type { DefaultModelTask, EngineOptions } from '../../src/protocol';
 import { HUB_URL_ENV } from '../../src/engine/download';
 import { EngineError } from '../../src/engine/errors';
 import type { Logger } from '../../src/engine/log';
@@ -27,7 +27,7 @@ import { startTestHub } from '../support/hubServer';
 const REPO = 'test-owner/tiny-model';
 const TIMEOUT = { timeout: 30_000 };
 const TUNING = { retries: 3, retryDelayMs: 10, lockPollMs: 20, lockHeartbeatMs: 50, lockStaleMs: 10_000 };
-const TASKS: Task[] = ['sentiment', 'topics', 'entities', 'qa'];
+const TASKS: DefaultModelTask[] = ['sentiment', 'topics', 'entities', 'qa'];
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

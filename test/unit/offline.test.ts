@@ -17,14 +17,14 @@ import { WorkerClient } from '../../src/client/workerClient';
 import { HUB_URL_ENV } from '../../src/engine/download';
 import { loadManifest, modelCacheDir } from '../../src/engine/manifest';
 import { defaultEngineOptions } from '../../src/engine/options';
-import type { EngineOptions, Task } from '../../src/protocol';
+import type { DefaultModelTask, EngineOptions } from '../../src/protocol';
 import { fixtureModels, REPO, tempDir } from '../helpers';
 import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
 
 const WORKER = join(REPO, 'dist', 'worker.js');
 const RECORDER = join(REPO, 'test', 'support', 'recordConnections.js');
 const NET_LOG_ENV = 'TEXT_ANALYTICS_NET_LOG';
-const TASKS: Task[] = ['sentiment', 'topics', 'entities', 'qa'];
+const TASKS: DefaultModelTask[] = ['sentiment', 'topics', 'entities', 'qa'];
 const TIMEOUT = { timeout: 60_000 };
 const UNPINNED_TOPICS = 'example/zero-shot-topics';
 
@@ -73,7 +73,7 @@ function recordedWorker(t: TestContext, engineOptions: EngineOptions): WorkerCli
 }
 
 /** Runs each task once, checking the fixture model answered as planted. */
-async function runAllTasks(worker: WorkerClient): Promise<Record<Task, string>> {
+async function runAllTasks(worker: WorkerClient): Promise<Record<DefaultModelTask, string>> {
   const sentiment = await worker.request('sentiment', { text: 'A wonderful day. An awful night.', neutralBand: 0.1 });
   assert.deepEqual(sentiment.sentences.map((s) => s.label), ['POSITIVE', 'NEGATIVE']);
   const text = 'Angela Merkel visited Paris in 1958.';
