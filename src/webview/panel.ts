@@ -5,6 +5,7 @@
  * the panel through its serializer) shows the same thing.
  */
 
+import { renderClassifyView } from './classifyView';
 import { h } from './dom';
 import { renderEntitiesView, type EntitiesViewHandle } from './entitiesView';
 import { baseName } from './format';
@@ -102,6 +103,19 @@ function renderContent(): void {
       );
       return;
     }
+    case 'classify': {
+      const { uri } = content.classify;
+      contentSlot.replaceChildren(
+        renderClassifyView(content.classify, persisted.controls.classify, {
+          onControlsChange: (classify) => {
+            persisted = { ...persisted, controls: { ...persisted.controls, classify } };
+            save();
+          },
+          reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
+        }),
+      );
+      return;
+    }
   }
 }
 
@@ -110,7 +124,7 @@ function renderEmpty(): HTMLElement {
     h('p', { text: 'No results yet.' }),
     h('p', {
       className: 'hint',
-      text: 'Run “Text Analytics: Analyze Sentiment”, “Text Analytics: Highlight Entities” or “Text Analytics: Classify Topics” from the Command Palette or the editor’s context menu.',
+      text: 'Run “Text Analytics: Analyze Sentiment”, “Text Analytics: Highlight Entities”, “Text Analytics: Classify Topics” or “Text Analytics: Classify With…” from the Command Palette or the editor’s context menu.',
     }),
   ]);
 }
