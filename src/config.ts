@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
-import { MAX_TEXT_LENGTH, TASKS, type DevicePreference, type EngineOptions, type Precision, type Task } from './protocol';
+import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type Precision } from './protocol';
+import { readClassifierSettings, type ClassifierSpec } from './tasks/classify';
+import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
+import { DEFAULT_MODEL_TASKS, TASK_SETTINGS, type DefaultModelTask } from './tasks/registry';
 
 const SECTION = 'textAnalytics';
 
@@ -29,7 +32,12 @@ export class Config {
     return oneOf(this.raw.get('precision'), ['auto', 'fp32', 'int8'], 'auto');
   }
 
-  modelSource(task: Task): string | undefined {
+  /** A task's setting, with the default its contract gives (src/tasks/; package.json says the same). */
+  private task<T>(key: string): T {
+    return this.raw.get<T>(key, TASK_SETTINGS[key].default as T);
+  }
+
+  modelSource(task: DefaultModelTask): string | undefined {
     const value = this.raw.get<string>(`models.${task}`, '').trim();
     return value || undefined;
   }
@@ -52,61 +60,61 @@ export class Config {
   }
 
   get neutralBand(): number {
-    return clamp(this.raw.get<number>('sentiment.neutralBand', 0.1), 0, 0.5);
+    return clamp(this.task<number>('sentiment.neutralBand'), 0, 0.5);
   }
 
   /** Language ids whose documents are highlighted as soon as they are shown. */
   get entityAutoHighlight(): string[] {
-    return stringList(this.raw.get('entities.autoHighlight'));
+    return stringList(this.task('entities.autoHighlight'));
   }
 
   /** Entities the model is less sure of are not highlighted. */
   get entityMinScore(): number {
-    return clamp(this.raw.get<number>('entities.minScore', 0.5), 0, 1);
+    return clamp(this.task<number>('entities.minScore'), 0, 1);
   }
 
   get entityStyle(): EntityStyle {
-    return oneOf(this.raw.get('entities.style'), ['background', 'underline', 'border'], 'background');
+    return oneOf(this.task('entities.style'), ['background', 'underline', 'border'], 'background');
   }
 
   /** Entity kinds not highlighted, upper-cased as the setting's values are (`PER`, `ORG`, `LOC`, `MISC`). */
   get hiddenEntityTypes(): string[] {
-    return stringList(this.raw.get('entities.hiddenTypes')).map((type) => type.toUpperCase());
+    return stringList(this.task('entities.hiddenTypes')).map((type) => type.toUpperCase());
   }
 
   /** In source code: only comments and strings, or all of the text. */
   get entityCodeScope(): EntityCodeScope {
-    return oneOf(this.raw.get('entities.codeScope'), ['commentsAndStrings', 'all'], 'commentsAndStrings');
+    return oneOf(this.task('entities.codeScope'), ['commentsAndStrings', 'all'], 'commentsAndStrings');
   }
 
   /** Question answering: how many answers, at most, from different places in the document. */
   get qaTopAnswers(): number {
-    return Math.round(clamp(this.raw.get<number>('qa.topAnswers', 3), 1, 20));
+    return Math.round(clamp(this.task<number>('qa.topAnswers'), 1, 20));
   }
 
   /** Question answering: answers whose span probability is below this are not shown. */
   get qaMinScore(): number {
-    return clamp(this.raw.get<number>('qa.minScore', 0.1), 0, 1);
+    return clamp(this.task<number>('qa.minScore'), 0, 1);
   }
 
   /** Question answering: the longest answer, in tokens. */
   get qaMaxAnswerTokens(): number {
-    return Math.round(clamp(this.raw.get<number>('qa.maxAnswerTokens', 30), 1, 512));
+    return Math.round(clamp(this.task<number>('qa.maxAnswerTokens'), 1, 512));
   }
 
   /** Topics: the labels to score, trimmed, blanks and repeats dropped; the workspace's list where it has one. */
   get topicLabels(): string[] {
-    return uniqueLabels(stringList(this.raw.get('topics.labels')));
+    return uniqueLabels(stringList(this.task('topics.labels')));
   }
 
   /** Topics: score each label on its own rather than making them compete. */
   get topicsMultiLabel(): boolean {
-    return this.raw.get<boolean>('topics.multiLabel', false) === true;
+    return this.task<boolean>('topics.multiLabel') === true;
   }
 
   /** Topics: the NLI hypothesis with `{}` for the label; the default when the setting lacks `{}`. */
   get topicsHypothesisTemplate(): string {
-    const template = this.raw.get<string>('topics.hypothesisTemplate', DEFAULT_HYPOTHESIS_TEMPLATE);
+    const template = this.task<string>('topics.hypothesisTemplate');
     return isHypothesisTemplate(template) ? template : DEFAULT_HYPOTHESIS_TEMPLATE;
   }
 
@@ -114,6 +122,14 @@ export class Config {
   get invalidHypothesisTemplate(): string | undefined {
     const template = this.raw.get<unknown>('topics.hypothesisTemplate');
     return template === undefined || isHypothesisTemplate(template) ? undefined : String(template);
+  }
+
+  /**
+   * The classifiers of `textAnalytics.classifiers` that can be used, and a message for each entry
+   * that cannot, naming the setting and what to write (shown when the user runs one).
+   */
+  get classifiers(): { classifiers: ClassifierSpec[]; problems: string[] } {
+    return readClassifierSettings(this.task<unknown>('classifiers'));
   }
 
   get idleUnloadSeconds(): number {
@@ -126,7 +142,7 @@ export class Config {
       device: this.device,
       threads: this.threads,
       precision: this.precision,
-      modelSources: Object.fromEntries(TASKS.flatMap((task) => (this.modelSource(task) ? [[task, this.modelSource(task)]] : []))),
+      modelSources: Object.fromEntries(DEFAULT_MODEL_TASKS.flatMap((task) => (this.modelSource(task) ? [[task, this.modelSource(task)]] : []))),
       bundledModelsDir: vscode.Uri.joinPath(this.context.extensionUri, 'models').fsPath,
       cacheDir: this.modelCacheDir,
       allowDownloads: this.allowDownloads,
@@ -137,7 +153,7 @@ export class Config {
   }
 }
 
-export const DEFAULT_HYPOTHESIS_TEMPLATE = 'This text is about {}.';
+export { DEFAULT_HYPOTHESIS_TEMPLATE };
 
 export function isHypothesisTemplate(value: unknown): value is string {
   return typeof value === 'string' && value.includes('{}');
@@ -171,3 +187,4 @@ function stringList(value: unknown): string[] {
 function clamp(value: number, min: number, max: number): number {
   return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
 }
+

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { WorkerClient } from './client/workerClient';
 import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
 import { ClassifyTopicsCommand } from './commands/classifyTopics';
+import { ClassifyWithCommand } from './commands/classifyWith';
 import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
 import { ModelCommands } from './commands/models';
@@ -11,7 +12,7 @@ import { inertMessageText } from './ui/inertText';
 import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
 import { StatusBar, showEngineActions } from './ui/statusBar';
-import { TASKS, type Task } from './protocol';
+import { DEFAULT_MODEL_TASKS, type DefaultModelTask } from './tasks/registry';
 import type { PanelState } from './views/messages';
 
 /**
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const statusBar = new StatusBar(client.status);
   const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log);
   const topics = new ClassifyTopicsCommand(context.extensionUri, client, config, log);
+  const classifiers = new ClassifyWithCommand(context.extensionUri, client, config, log);
   const entities = new EntityHighlighter({
     client,
     config,
@@ -55,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   const asker = new QuestionAsker(client, config, log);
   const models = new ModelCommands(client, config, log);
-  const taskArg = (value: unknown) => (TASKS.includes(value as Task) ? (value as Task) : undefined);
+  const taskArg = (value: unknown) => (DEFAULT_MODEL_TASKS.includes(value as DefaultModelTask) ? (value as DefaultModelTask) : undefined);
   const questions = new QuestionsView(context, asker, log);
 
   context.subscriptions.push(
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     statusBar,
     sentiment,
     topics,
+    classifiers,
     entities,
     new EntityCommands(entities, config, log),
     client.onStatus((status) => statusBar.update(status)),
@@ -76,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ),
     vscode.commands.registerCommand('textAnalytics.analyzeSentiment', () => sentiment.run()),
     vscode.commands.registerCommand('textAnalytics.classifyTopics', (args?: unknown) => topics.run(args)),
+    vscode.commands.registerCommand('textAnalytics.classifyWith', (id?: unknown, uri?: unknown) => classifiers.run(id, uri)),
     vscode.commands.registerCommand('textAnalytics.showEngineActions', () => showEngineActions(client.status, client.info)),
     vscode.commands.registerCommand('textAnalytics.restartWorker', async () => {
       try {
@@ -89,7 +93,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
     vscode.commands.registerCommand('textAnalytics.showLogs', () => log.show()),
     // With a task (from a request's download question): that task's model, without asking again.
-    vscode.commands.registerCommand('textAnalytics.downloadModels', (task?: unknown) => models.downloadModels(taskArg(task))),
+    vscode.commands.registerCommand('textAnalytics.downloadModels', (task?: unknown, model?: unknown) =>
+      task === 'classify' && typeof model === 'string' ? models.downloadModels('classify', model) : models.downloadModels(taskArg(task)),
+    ),
     vscode.commands.registerCommand('textAnalytics.useLocalModelFolder', (task?: unknown) => models.useLocalFolder(taskArg(task))),
     vscode.commands.registerCommand('textAnalytics.openSettings', () =>
       vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-text-analytics.local-text-analytics'),

@@ -27,6 +27,8 @@ export class WorkerRequestError extends Error {
     readonly detail?: string,
     /** `download-needed`: the task whose model must be downloaded first. */
     readonly task?: Task,
+    /** `download-needed` of a model the request named (a classifier's): that model. */
+    readonly model?: string,
   ) {
     super(message);
     this.name = 'WorkerRequestError';
@@ -359,7 +361,7 @@ export class WorkerClient {
       }
       case 'error':
         if (!this.pending.has(message.id)) return this.unexpectedReply(message.id);
-        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail, message.error.task));
+        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail, message.error.task, message.error.model));
         break;
       case 'progress':
         this.pending.get(message.id)?.onProgress?.(message.progress);

@@ -9,16 +9,12 @@ import type { Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import { missingModelFiles } from '../engine/modelFiles';
 import { formatSize } from '../formatSize';
-import { TASKS, type DownloadResult, type Task } from '../protocol';
+import type { DownloadResult } from '../protocol';
+import { DEFAULT_MODEL_TASKS as TASKS, REGISTRY, type DefaultModelTask as Task } from '../tasks/registry';
 import { inertMessageText } from '../ui/inertText';
 import { reportFailure } from '../ui/failures';
 
-const TASK_NAMES: Record<Task, string> = {
-  sentiment: 'Sentiment',
-  topics: 'Topics (zero-shot classification)',
-  entities: 'Named entities',
-  qa: 'Question answering',
-};
+const TASK_NAMES = Object.fromEntries(TASKS.map((task) => [task, REGISTRY[task].title])) as Record<Task, string>;
 
 export class ModelCommands {
   constructor(
@@ -31,9 +27,9 @@ export class ModelCommands {
    * Downloads the default model of `task` (the user already agreed: no question), or of every task
    * whose model is not present, after a confirmation that lists them with their sizes.
    */
-  async downloadModels(task?: Task): Promise<void> {
+  async downloadModels(task?: Task | 'classify', model?: string): Promise<void> {
     try {
-      const wanted = task ? [task] : await this.confirmDownloads();
+      const wanted = task ? [{ task, model }] : (await this.confirmDownloads())?.map((t) => ({ task: t, model: undefined }));
       if (!wanted || wanted.length === 0) return;
       const done = await this.downloadWithProgress(wanted);
       if (done.length === 0) return;
@@ -65,24 +61,24 @@ export class ModelCommands {
       { modal: true, detail: `${list}\n\nThey are kept in ${this.config().modelCacheDir}.` },
       DOWNLOAD,
     );
-    return choice === DOWNLOAD ? missing.map((plan) => plan.task) : undefined;
+    return choice === DOWNLOAD ? missing.map((plan) => plan.task as Task) : undefined;
   }
 
   /** One cancellable notification for all of them; the percentage runs over their known sizes. */
-  private downloadWithProgress(tasks: Task[]): Thenable<DownloadResult[]> {
+  private downloadWithProgress(tasks: Array<{ task: Task | 'classify'; model?: string }>): Thenable<DownloadResult[]> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Text Analytics: downloading', cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
         const results: DownloadResult[] = [];
-        for (const [index, task] of tasks.entries()) {
+        for (const [index, { task, model }] of tasks.entries()) {
           let reported = 0;
           const step = 100 / tasks.length;
           progress.report({ message: `${task} model (${index + 1} of ${tasks.length})` });
           const result = await this.client.request(
             'download',
-            { task },
+            { task, ...(model ? { model } : {}) },
             {
               signal: controller.signal,
               onProgress: ({ done, total }) => {

@@ -101,3 +101,56 @@ export const classifyTask = defineTask<ClassifyParams, ClassifyResult>()({
     summary: 'labels of each sentence (--level) and of the file from any\ntext-classification model M: a folder or a Hub id',
   },
 });
+
+/** `textAnalytics.classifiers` read entry by entry: the usable ones, and what is wrong with the others. */
+export function readClassifierSettings(value: unknown): { classifiers: ClassifierSpec[]; problems: string[] } {
+  const SETTING = 'textAnalytics.classifiers';
+  const classifiers: ClassifierSpec[] = [];
+  const problems: string[] = [];
+  if (value === undefined || value === null) return { classifiers, problems };
+  if (!Array.isArray(value)) return { classifiers, problems: [`${SETTING} must be a list of { "id", "title", "model", "level" } entries.`] };
+  const seen = new Set<string>();
+  value.forEach((entry: unknown, index) => {
+    const where = `${SETTING}[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problems.push(`${where} must be an object such as { "id": "emotion", "title": "Emotion", "model": "owner/name", "level": "sentence" }.`);
+      return;
+    }
+    const { id, title, model, level, multiLabel, minScore } = entry as Record<string, unknown>;
+    const named = typeof id === 'string' ? `${where} ("${id}")` : where;
+    if (typeof id !== 'string' || !CLASSIFIER_ID.test(id)) {
+      problems.push(`${where} needs an "id" of letters, digits, "-", "_" or "." (it names the classifier in keybindings), such as "emotion".`);
+      return;
+    }
+    if (seen.has(id)) {
+      problems.push(`${named}: another classifier already has the id "${id}"; give each a different "id".`);
+      return;
+    }
+    if (typeof model !== 'string' || model.trim() === '') {
+      problems.push(`${named} names no model: set its "model" to a Hub id (owner/name) or an absolute model folder path.`);
+      return;
+    }
+    if (level !== undefined && !CLASSIFIER_LEVELS.includes(level as never)) {
+      problems.push(`${named} has the level ${JSON.stringify(level)}: write "sentence", "paragraph" or "document".`);
+      return;
+    }
+    if (multiLabel !== undefined && typeof multiLabel !== 'boolean') {
+      problems.push(`${named} has "multiLabel" ${JSON.stringify(multiLabel)}: write true or false (or leave it out to follow the model's config).`);
+      return;
+    }
+    if (minScore !== undefined && !(typeof minScore === 'number' && minScore >= 0 && minScore <= 1)) {
+      problems.push(`${named} has "minScore" ${JSON.stringify(minScore)}: write a number from 0 to 1.`);
+      return;
+    }
+    seen.add(id);
+    classifiers.push({
+      id,
+      title: typeof title === 'string' && title.trim() ? title.trim() : id,
+      model: model.trim(),
+      level: (level as ClassifierSpec['level'] | undefined) ?? 'sentence',
+      ...(multiLabel !== undefined ? { multiLabel } : {}),
+      ...(minScore !== undefined ? { minScore } : {}),
+    });
+  });
+  return { classifiers, problems };
+}

@@ -15,7 +15,7 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'download-needed' && error instanceof WorkerRequestError && error.task) {
     log.info(message);
-    void offerDownload(error.task, message);
+    void offerDownload(error.task, message, error.model);
     return;
   }
   log.error(message + (error instanceof WorkerRequestError && error.detail ? `\n${error.detail}` : ''));
@@ -34,24 +34,26 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
   });
 }
 
-/** Tasks whose download question is showing: typing in a highlighted document must not stack more. */
-const asking = new Set<Task>();
+/** Models whose download question is showing: typing in a highlighted document must not stack more. */
+const asking = new Set<string>();
 
 /**
  * A request needs a model that is not on the machine yet: asks before downloading it (the message
  * names the model and its size), or offers a local folder instead. The download runs in a
  * cancellable notification; the user runs the command again afterwards.
  */
-async function offerDownload(task: Task, message: string): Promise<void> {
-  if (asking.has(task)) return;
-  asking.add(task);
+async function offerDownload(task: Task, message: string, model: string | undefined): Promise<void> {
+  const key = model ?? task;
+  if (asking.has(key)) return;
+  asking.add(key);
   try {
     const DOWNLOAD = 'Download';
-    const LOCAL = 'Use Local Folder…';
+    // A classifier's model is chosen in its entry of textAnalytics.classifiers, not by a task's folder.
+    const LOCAL = model === undefined ? 'Use Local Folder…' : 'Open Settings';
     const choice = await vscode.window.showInformationMessage(`${inertMessageText(message)} Download it now?`, DOWNLOAD, LOCAL, 'Cancel');
-    if (choice === DOWNLOAD) await vscode.commands.executeCommand('textAnalytics.downloadModels', task);
-    if (choice === LOCAL) await vscode.commands.executeCommand('textAnalytics.useLocalModelFolder', task);
+    if (choice === DOWNLOAD) await vscode.commands.executeCommand('textAnalytics.downloadModels', task, model);
+    if (choice === LOCAL) await vscode.commands.executeCommand(model === undefined ? 'textAnalytics.useLocalModelFolder' : 'textAnalytics.openSettings', task);
   } finally {
-    asking.delete(task);
+    asking.delete(key);
   }
 }

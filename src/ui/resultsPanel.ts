@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { webviewHtml } from './webviewHtml';
 import type { Span } from '../protocol';
+import { REGISTRY } from '../tasks/registry';
 import { topicsToCsv, topicsToJson } from './topicsExport';
 import { describeValue } from '../validate';
 import { inertMessageText, inertStatusText } from './inertText';
@@ -8,6 +9,7 @@ import {
   contentUri,
   readPersistedState,
   readWebviewToHost,
+  type ClassifyView,
   type EntitiesView,
   type PanelContent,
   type PanelNotice,
@@ -24,12 +26,38 @@ export interface WarningLog {
   warn(message: string): void;
 }
 
-/** The command each view's stale banner runs; it receives the analysed document's `Uri`. */
-const RERUN_COMMANDS: Record<Exclude<PanelContent['view'], 'empty'>, string> = {
-  sentiment: 'textAnalytics.analyzeSentiment',
-  entities: 'textAnalytics.highlightEntities',
-  topics: 'textAnalytics.classifyTopics',
+/** The views of the panel: one per task shown there (its contract's `view` is 'panel'). */
+type PanelView = Exclude<PanelContent['view'], 'empty'>;
+/** Each view's part of the content (`content[content.view]`). */
+interface PanelViews {
+  sentiment: SentimentView;
+  entities: EntitiesView;
+  topics: TopicsView;
+  classify: ClassifyView;
+}
+type ViewOf<V extends PanelView> = PanelViews[V];
+
+/** What each view's reveals land on, for the checks that the document has not changed under it. */
+const VIEW_SPANS: { [V in PanelView]: (view: ViewOf<V>) => readonly Span[] } = {
+  sentiment: (view) => view.result.sentences,
+  entities: (view) => view.result.entities,
+  topics: (view) => view.result.sections,
+  classify: (view) => view.result.items,
 };
+
+/** The view's own part of the panel's content: what every view has (the document, its version, its name). */
+function viewOf(content: PanelContent): ViewOf<PanelView> | undefined {
+  return content.view === 'empty' ? undefined : (content as unknown as PanelViews)[content.view];
+}
+
+/**
+ * What the stale banner's button runs: the task's palette command (its contract's `command`) on the
+ * analysed document's `Uri`; a classifier's run names the classifier too.
+ */
+function rerunArguments(content: PanelContent, uri: vscode.Uri): [string, ...unknown[]] {
+  if (content.view === 'classify') return [REGISTRY.classify.command, content.classify.result.classifier.id, uri];
+  return [REGISTRY[content.view === 'empty' ? 'sentiment' : content.view].command, uri];
+}
 
 /**
  * The results panel beside the editor: one at a time, revived after a reload by
@@ -114,13 +142,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   /** Shows a finished analysis, replacing whatever was shown; clears any notice. */
   showSentiment(view: SentimentView): void {
-    this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
-    // The user may have typed while the worker was busy: then the offsets are already behind.
-    const document = findOpenDocument(view.uri);
-    const stale = document !== undefined && document.version !== view.version;
-    this.state = { content: { view: 'sentiment', sentiment: view }, stale };
-    this.updateTitle();
-    this.post({ type: 'show', state: this.state });
+    this.showContent({ view: 'sentiment', sentiment: view });
   }
 
   /**
@@ -132,20 +154,27 @@ export class ResultsPanel implements vscode.Disposable {
    * the notice would blink on every pause in typing.
    */
   showEntities(view: EntitiesView): void {
-    this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
-    const document = findOpenDocument(view.uri);
-    const stale = document !== undefined && document.version !== view.version;
-    this.state = { content: { view: 'entities', entities: view }, stale };
-    this.updateTitle();
-    this.post({ type: 'show', state: this.state });
+    this.showContent({ view: 'entities', entities: view });
   }
 
   /** Shows a topic classification, replacing whatever was shown; clears any notice. */
   showTopics(view: TopicsView): void {
+    this.showContent({ view: 'topics', topics: view });
+  }
+
+  /** Shows a classifier's run, replacing whatever was shown; clears any notice. */
+  showClassification(view: ClassifyView): void {
+    this.showContent({ view: 'classify', classify: view });
+  }
+
+  /** Shows an analysis of any view, replacing whatever was shown; clears any notice. */
+  showContent(content: Exclude<PanelContent, { view: 'empty' }>): void {
+    const view = viewOf(content) as { uri: string; version: number };
     this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
+    // The user may have typed while the worker was busy: then the offsets are already behind.
     const document = findOpenDocument(view.uri);
     const stale = document !== undefined && document.version !== view.version;
-    this.state = { content: { view: 'topics', topics: view }, stale };
+    this.state = { content, stale };
     this.updateTitle();
     this.post({ type: 'show', state: this.state });
   }
@@ -201,14 +230,11 @@ export class ResultsPanel implements vscode.Disposable {
 
   private updateTitle(): void {
     const { content } = this.state;
+    const view = viewOf(content);
     const title =
-      content.view === 'sentiment'
-        ? `Sentiment: ${baseName(content.sentiment.fileName)}`
-        : content.view === 'entities'
-          ? `Entities: ${baseName(content.entities.fileName)}`
-          : content.view === 'topics'
-            ? `Topics: ${baseName(content.topics.fileName)}`
-            : 'Text Analytics';
+      content.view === 'empty' || !view
+        ? 'Text Analytics'
+        : `${content.view === 'classify' ? content.classify.result.classifier.title : VIEW_TITLES[content.view]}: ${baseName(view.fileName)}`;
     // Assigning an unchanged title still updates the tab; entity refreshes come often.
     if (this.panel.title !== title) this.panel.title = title;
   }
@@ -243,11 +269,9 @@ export class ResultsPanel implements vscode.Disposable {
           await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
           return;
         case 'rerun': {
-          const { view } = this.state.content;
           // Focus the document first: the command analyses the active editor when given no Uri.
           await this.showSourceEditor(vscode.Uri.parse(message.uri), false);
-          const command = RERUN_COMMANDS[view === 'empty' ? 'sentiment' : view];
-          await vscode.commands.executeCommand(command, vscode.Uri.parse(message.uri));
+          await vscode.commands.executeCommand(...rerunArguments(this.state.content, vscode.Uri.parse(message.uri)));
           return;
         }
         case 'classifyTopics': {
@@ -396,37 +420,20 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
 }
 
 
+/** The panel tab's title per view (a classifier's run is titled by the classifier). */
+const VIEW_TITLES: Record<Exclude<PanelView, 'classify'>, string> = { sentiment: 'Sentiment', entities: 'Entities', topics: 'Topics' };
+
 /** The document a view describes, the version analysed, and the spans a reveal can land on. */
 function shownSpans(content: PanelContent): { uri: string; version: number; spans: readonly Span[] } | undefined {
-  switch (content.view) {
-    case 'empty':
-      return undefined;
-    case 'sentiment': {
-      const { uri, version, result } = content.sentiment;
-      return { uri, version, spans: result.sentences };
-    }
-    case 'entities': {
-      const { uri, version, result } = content.entities;
-      return { uri, version, spans: result.entities };
-    }
-    case 'topics': {
-      const { uri, version, result } = content.topics;
-      return { uri, version, spans: result.sections };
-    }
-  }
+  const view = viewOf(content);
+  if (content.view === 'empty' || !view) return undefined;
+  const spans = (VIEW_SPANS[content.view] as (view: ViewOf<PanelView>) => readonly Span[])(view);
+  return { uri: view.uri, version: view.version, spans };
 }
 
 function withVersion(content: PanelContent, version: number): PanelContent {
-  switch (content.view) {
-    case 'empty':
-      return content;
-    case 'sentiment':
-      return { view: 'sentiment', sentiment: { ...content.sentiment, version } };
-    case 'entities':
-      return { view: 'entities', entities: { ...content.entities, version } };
-    case 'topics':
-      return { view: 'topics', topics: { ...content.topics, version } };
-  }
+  const view = viewOf(content);
+  return content.view === 'empty' || !view ? content : ({ view: content.view, [content.view]: { ...view, version } } as PanelContent);
 }
 
 function findOpenDocument(uri: string): vscode.TextDocument | undefined {

@@ -10,7 +10,7 @@
  * posts `ready` anew).
  */
 
-import { resultProblem, type EntitiesResult, type Method, type SentimentResult, type TopicsResult } from '../protocol';
+import { resultProblem, type ClassifyResult, type EntitiesResult, type Method, type SentimentResult, type TopicsResult } from '../protocol';
 import {
   hasOnlyKeys,
   isArrayOf,
@@ -80,6 +80,20 @@ export interface TopicsView {
   selection?: AnalysedPart;
 }
 
+/** One run of a classifier (`textAnalytics.classifiers`), as the extension hands it to the panel. */
+export interface ClassifyView {
+  /** `document.uri.toString()` of the analysed document. */
+  uri: string;
+  /** `document.version` when the text was sent: a different version means the offsets may be stale. */
+  version: number;
+  /** What the header shows: usually the workspace-relative path. */
+  fileName: string;
+  /** Offsets in `result` are document offsets; `result.classifier.id` names the classifier to run again. */
+  result: ClassifyResult;
+  /** Set when only a selection was classified. */
+  selection?: AnalysedPart;
+}
+
 /**
  * What the panel's body shows. `view` is the discriminant each analysis adds itself to (entities,
  * topics and questions will be further members), so the webview picks a renderer by it.
@@ -88,7 +102,8 @@ export type PanelContent =
   | { view: 'empty' }
   | { view: 'sentiment'; sentiment: SentimentView }
   | { view: 'entities'; entities: EntitiesView }
-  | { view: 'topics'; topics: TopicsView };
+  | { view: 'topics'; topics: TopicsView }
+  | { view: 'classify'; classify: ClassifyView };
 
 /** The document the content describes, if any. */
 export function contentUri(content: PanelContent): string | undefined {
@@ -101,6 +116,8 @@ export function contentUri(content: PanelContent): string | undefined {
       return content.entities.uri;
     case 'topics':
       return content.topics.uri;
+    case 'classify':
+      return content.classify.uri;
   }
 }
 
@@ -177,12 +194,18 @@ export interface EntityControls {
 
 export const DEFAULT_ENTITY_CONTROLS: EntityControls = { hiddenTypes: [], minScore: 0, collapsedTypes: [] };
 
+/** The classify view's choices: the label whose items are shown (none: all). */
+export interface ClassifyControls {
+  label?: string;
+}
+
 /** The user's view choices; they survive reloads and new results. */
 export interface PanelControls {
   groupBy: GroupBy;
   sortBy: SortBy;
   filter: string;
   entities: EntityControls;
+  classify: ClassifyControls;
 }
 
 export const DEFAULT_CONTROLS: PanelControls = {
@@ -190,6 +213,7 @@ export const DEFAULT_CONTROLS: PanelControls = {
   sortBy: 'document',
   filter: '',
   entities: DEFAULT_ENTITY_CONTROLS,
+  classify: {},
 };
 
 /**
@@ -318,6 +342,8 @@ function readContent(content: Record<string, unknown>): PanelContent | undefined
       return isEntitiesView(content.entities) ? { view: 'entities', entities: content.entities } : undefined;
     case 'topics':
       return isTopicsView(content.topics) ? { view: 'topics', topics: content.topics } : undefined;
+    case 'classify':
+      return isClassifyView(content.classify) ? { view: 'classify', classify: content.classify } : undefined;
     default:
       return undefined;
   }
@@ -343,6 +369,10 @@ function isTopicsView(view: unknown): view is TopicsView {
     isArrayOf(view.sectionLines, isFiniteNumber) &&
     (view.selection === undefined || isPart(view.selection))
   );
+}
+
+function isClassifyView(view: unknown): view is ClassifyView {
+  return isViewOf(view, 'classify') && (view.selection === undefined || isPart(view.selection));
 }
 
 function isPart(value: unknown): value is AnalysedPart {
@@ -372,7 +402,8 @@ function readControls(controls: Record<string, unknown>): PanelControls {
   const filter = typeof controls.filter === 'string' ? controls.filter : DEFAULT_CONTROLS.filter;
   // Absent in state persisted before the entities view existed: the defaults then.
   const entities = isRecord(controls.entities) ? readEntityControls(controls.entities) : DEFAULT_ENTITY_CONTROLS;
-  return { groupBy, sortBy, filter, entities };
+  const classify = isRecord(controls.classify) && typeof controls.classify.label === 'string' ? { label: controls.classify.label } : {};
+  return { groupBy, sortBy, filter, entities, classify };
 }
 
 function readEntityControls(controls: Record<string, unknown>): EntityControls {
