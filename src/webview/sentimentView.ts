@@ -238,7 +238,7 @@ function sentenceRow(sentence: SentenceSentiment, selected: boolean): HTMLElemen
       },
     },
     [
-      h('span', { className: `label chip ${labelClass(sentence.label)}`, text: sentence.label }),
+      h('span', { className: `label chip ${labelClass(sentence.label)}`, text: shownLabel(sentence) }),
       h('span', { className: 'confidence', text: percent(sentence.score) }),
       h('span', { className: 'text', text: sentence.text, attrs: { title: sentence.text } }),
     ],
@@ -261,9 +261,14 @@ function labelHeader(label: SentimentLabel, count: number): HTMLElement {
 
 function scoreChip(score: SentimentScore): HTMLElement[] {
   return [
-    h('span', { className: `chip ${labelClass(score.label)}`, text: score.label }),
+    h('span', { className: `chip ${labelClass(score.label)}`, text: shownLabel(score) }),
     h('span', { className: 'confidence', text: percent(score.score) }),
   ];
+}
+
+/** What the model calls its answer ("4 stars", "neutral"), or the polarity for a two-label model. */
+function shownLabel(score: SentimentScore): string {
+  return score.modelLabel ?? score.label;
 }
 
 function renderSummary(view: SentimentView): HTMLElement {
@@ -284,6 +289,9 @@ function renderSummary(view: SentimentView): HTMLElement {
     ['Model', describeModel(result.model)],
     ['Device', describeDevice(result.device)],
     ['Sentences', `${result.sentences.length} (${labelCounts}) in ${plural(result.paragraphs.length, 'paragraph')}`],
+    // A model of more than two labels: what it says of the whole document, label by label.
+    ...(overall.labels ? [['Labels', overall.labels.map((l) => `${l.label} ${percent(l.score)}`).join(', ')] as [string, string]] : []),
+    ...(overall.stars !== undefined ? [['Stars', `${overall.stars.toFixed(1)} on average`] as [string, string]] : []),
     ['Cache', cached > 0 ? `${cached} of ${plural(result.sentences.length, 'sentence')} reused` : 'none reused'],
     ['Time', formatDuration(result.elapsedMs)],
   ];
@@ -294,7 +302,7 @@ function renderSummary(view: SentimentView): HTMLElement {
     ]),
     h('div', { className: 'file-path', text: view.fileName }),
     h('div', { className: 'summary-score' }, [
-      h('span', { className: `label chip ${labelClass(overall.label)}`, text: overall.label }),
+      h('span', { className: `label chip ${labelClass(overall.label)}`, text: shownLabel(overall) }),
       h('span', { className: 'confidence', text: `${percent(overall.score)} confidence` }),
       h('div', { className: 'bar', attrs: { 'aria-hidden': 'true' } }, [fill]),
     ]),
