@@ -16,7 +16,8 @@
  * ```
  *
  * code-server is installed by `bash scripts/setup-code-server.sh` into a cache folder outside the
- * repo; {@link e2eSkipReason} decides whether a test file can run here.
+ * repo (`npm run test:e2e` runs it first when it is missing, through scripts/e2e-prerequisites.sh);
+ * {@link e2eSkipReason} decides whether a test file can run here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -46,8 +47,8 @@ export function chromiumPath(): string {
 }
 
 const INSTALL_HINT =
-  'Install them with `apt-get install -y chromium ripgrep libkrb5-dev` and `bash scripts/setup-code-server.sh` ' +
-  '(code-server goes to ~/.cache/local-text-analytics; CODE_SERVER_DIR and CHROMIUM_PATH override the paths).';
+  'Install them with `apt-get install -y chromium ripgrep libkrb5-dev build-essential python3` and `npm run test:e2e`, ' +
+  'which installs code-server (scripts/setup-code-server.sh) into ~/.cache/local-text-analytics; CODE_SERVER_DIR and CHROMIUM_PATH override the paths.';
 
 /** What is missing to run the end-to-end tests here, or undefined when nothing is. */
 export function missingPrerequisites(): string | undefined {
