@@ -12,6 +12,8 @@ import {
   type ClassifyView,
   type EntitiesView,
   type PanelContent,
+  type PanelView,
+  type PanelViews,
   type PanelNotice,
   type PanelState,
   type SentimentView,
@@ -27,14 +29,6 @@ export interface WarningLog {
 }
 
 /** The views of the panel: one per task shown there (its contract's `view` is 'panel'). */
-type PanelView = Exclude<PanelContent['view'], 'empty'>;
-/** Each view's part of the content (`content[content.view]`). */
-interface PanelViews {
-  sentiment: SentimentView;
-  entities: EntitiesView;
-  topics: TopicsView;
-  classify: ClassifyView;
-}
 type ViewOf<V extends PanelView> = PanelViews[V];
 
 /** What each view's reveals land on, for the checks that the document has not changed under it. */

@@ -95,30 +95,24 @@ export interface ClassifyView {
 }
 
 /**
- * What the panel's body shows. `view` is the discriminant each analysis adds itself to (entities,
- * topics and questions will be further members), so the webview picks a renderer by it.
+ * The results panel's views, one per task shown there (its contract's `view` is 'panel'), with
+ * what each shows. {@link PanelContent} is derived from it, and the host's and the webview's
+ * tables of views are typed by it: a view added here is one they must handle.
  */
-export type PanelContent =
-  | { view: 'empty' }
-  | { view: 'sentiment'; sentiment: SentimentView }
-  | { view: 'entities'; entities: EntitiesView }
-  | { view: 'topics'; topics: TopicsView }
-  | { view: 'classify'; classify: ClassifyView };
+export interface PanelViews {
+  sentiment: SentimentView;
+  entities: EntitiesView;
+  topics: TopicsView;
+  classify: ClassifyView;
+}
+export type PanelView = keyof PanelViews;
+
+/** What the panel's body shows: nothing yet, or one view, under its name (`{ view: 'topics', topics: … }`). */
+export type PanelContent = { view: 'empty' } | { [V in PanelView]: { view: V } & { [K in V]: PanelViews[V] } }[PanelView];
 
 /** The document the content describes, if any. */
 export function contentUri(content: PanelContent): string | undefined {
-  switch (content.view) {
-    case 'empty':
-      return undefined;
-    case 'sentiment':
-      return content.sentiment.uri;
-    case 'entities':
-      return content.entities.uri;
-    case 'topics':
-      return content.topics.uri;
-    case 'classify':
-      return content.classify.uri;
-  }
+  return content.view === 'empty' ? undefined : (content as unknown as PanelViews)[content.view].uri;
 }
 
 /** A transient line above the results: an analysis under way, or one that failed. */
@@ -332,23 +326,20 @@ export function readPersistedState(value: unknown): PersistedPanelState | undefi
   };
 }
 
-function readContent(content: Record<string, unknown>): PanelContent | undefined {
-  switch (content.view) {
-    case 'empty':
-      return { view: 'empty' };
-    case 'sentiment':
-      return isSentimentView(content.sentiment) ? { view: 'sentiment', sentiment: content.sentiment } : undefined;
-    case 'entities':
-      return isEntitiesView(content.entities) ? { view: 'entities', entities: content.entities } : undefined;
-    case 'topics':
-      return isTopicsView(content.topics) ? { view: 'topics', topics: content.topics } : undefined;
-    case 'classify':
-      return isClassifyView(content.classify) ? { view: 'classify', classify: content.classify } : undefined;
-    default:
-      return undefined;
-  }
-}
+/** Each view's check of what it shows (a view of PanelViews missing here does not compile). */
+const VIEW_CHECKS: { [V in PanelView]: (view: unknown) => view is PanelViews[V] } = {
+  sentiment: isSentimentView,
+  entities: isEntitiesView,
+  topics: isTopicsView,
+  classify: isClassifyView,
+};
 
+function readContent(content: Record<string, unknown>): PanelContent | undefined {
+  if (content.view === 'empty') return { view: 'empty' };
+  const view = oneOf(content.view, Object.keys(VIEW_CHECKS) as PanelView[]);
+  if (view === undefined || !VIEW_CHECKS[view](content[view])) return undefined;
+  return { view, [view]: content[view] } as PanelContent;
+}
 
 // The analyses' results are read by the same rules as when they came from the worker (protocol.ts);
 // the views add what the extension host put around them.

@@ -14,7 +14,10 @@ import {
   DEFAULT_CONTROLS,
   readHostToWebview,
   readPersistedState,
+  type PanelControls,
   type PanelNotice,
+  type PanelView,
+  type PanelViews,
   type PanelState,
   type PersistedPanelState,
   type WebviewToHost,
@@ -55,6 +58,29 @@ function post(message: WebviewToHost): void {
 /** The entities view on screen, which new results for the same document update in place. */
 let entitiesView: EntitiesViewHandle | undefined;
 
+/** Keeps the user's choices for a view (they survive reloads and new results). */
+function saveControls(controls: Partial<PanelControls>): void {
+  persisted = { ...persisted, controls: { ...persisted.controls, ...controls } };
+  save();
+}
+
+/** Each view's renderer (a view of PanelViews missing here does not compile); `reveal` selects a span of its document. */
+const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, end: number, focusEditor: boolean) => void) => HTMLElement } = {
+  sentiment: (view, reveal) => renderSentimentView(view, persisted.controls, { onControlsChange: (controls) => saveControls(controls), reveal }),
+  entities: (view, reveal) => {
+    entitiesView = renderEntitiesView(view, persisted.controls.entities, { onControlsChange: (entities) => saveControls({ entities }), reveal });
+    return entitiesView.element;
+  },
+  topics: (view, reveal) =>
+    renderTopicsView(view, {
+      reveal,
+      classify: (labels, multiLabel) => post({ type: 'classifyTopics', uri: view.uri, labels, multiLabel }),
+      saveLabels: (labels) => post({ type: 'saveTopicLabels', labels }),
+      exportTopics: (format, destination) => post({ type: 'exportTopics', format, destination }),
+    }),
+  classify: (view, reveal) => renderClassifyView(view, persisted.controls.classify, { onControlsChange: (classify) => saveControls({ classify }), reveal }),
+};
+
 function renderContent(): void {
   const { content } = persisted.state;
   if (content.view === 'entities' && entitiesView?.uri === content.entities.uri) {
@@ -62,61 +88,13 @@ function renderContent(): void {
     return;
   }
   entitiesView = undefined;
-  switch (content.view) {
-    case 'empty':
-      contentSlot.replaceChildren(renderEmpty());
-      return;
-    case 'sentiment': {
-      const { uri } = content.sentiment;
-      contentSlot.replaceChildren(
-        renderSentimentView(content.sentiment, persisted.controls, {
-          onControlsChange: (controls) => {
-            persisted = { ...persisted, controls };
-            save();
-          },
-          reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
-        }),
-      );
-      return;
-    }
-    case 'entities': {
-      const { uri } = content.entities;
-      entitiesView = renderEntitiesView(content.entities, persisted.controls.entities, {
-        onControlsChange: (entities) => {
-          persisted = { ...persisted, controls: { ...persisted.controls, entities } };
-          save();
-        },
-        reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
-      });
-      contentSlot.replaceChildren(entitiesView.element);
-      return;
-    }
-    case 'topics': {
-      const { uri } = content.topics;
-      contentSlot.replaceChildren(
-        renderTopicsView(content.topics, {
-          reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
-          classify: (labels, multiLabel) => post({ type: 'classifyTopics', uri, labels, multiLabel }),
-          saveLabels: (labels) => post({ type: 'saveTopicLabels', labels }),
-          exportTopics: (format, destination) => post({ type: 'exportTopics', format, destination }),
-        }),
-      );
-      return;
-    }
-    case 'classify': {
-      const { uri } = content.classify;
-      contentSlot.replaceChildren(
-        renderClassifyView(content.classify, persisted.controls.classify, {
-          onControlsChange: (classify) => {
-            persisted = { ...persisted, controls: { ...persisted.controls, classify } };
-            save();
-          },
-          reveal: (start, end, focusEditor) => post({ type: 'reveal', uri, start, end, focusEditor }),
-        }),
-      );
-      return;
-    }
+  if (content.view === 'empty') {
+    contentSlot.replaceChildren(renderEmpty());
+    return;
   }
+  const view = (content as unknown as PanelViews)[content.view];
+  const render = VIEWS[content.view] as (view: PanelViews[PanelView], reveal: (start: number, end: number, focusEditor: boolean) => void) => HTMLElement;
+  contentSlot.replaceChildren(render(view, (start, end, focusEditor) => post({ type: 'reveal', uri: view.uri, start, end, focusEditor })));
 }
 
 function renderEmpty(): HTMLElement {
