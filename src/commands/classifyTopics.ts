@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { uniqueLabels, type Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { TopicsResult } from '../protocol';
-import { analysedPart, analysisTarget } from './common';
+import { analysedPart, analysisTarget, targetEditor } from './common';
 import { PanelRun } from './panelRun';
 
 /**
@@ -25,7 +25,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
 
   async run(rawArgs?: unknown): Promise<TopicsResult | undefined> {
     const args = readArgs(rawArgs);
-    const editor = await this.targetEditor(args.uri);
+    const editor = await targetEditor(args.uri);
     if (!editor) {
       void vscode.window.showInformationMessage('Open a document to classify its topics.');
       return undefined;
@@ -87,15 +87,6 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
       );
     }
     return result;
-  }
-
-  /** The editor of `uri` (opened if needed), or the active editor when no document is named. */
-  private async targetEditor(uri: vscode.Uri | undefined): Promise<vscode.TextEditor | undefined> {
-    if (!uri) return vscode.window.activeTextEditor;
-    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-    if (visible) return visible;
-    const document = await vscode.workspace.openTextDocument(uri);
-    return vscode.window.showTextDocument(document, { preserveFocus: true, preview: false });
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { ClassifierSpec, ClassifyResult } from '../protocol';
 import { inertMessageText } from '../ui/inertText';
-import { analysedPart, analysisTarget } from './common';
+import { analysedPart, analysisTarget, targetEditor } from './common';
 import { PanelRun } from './panelRun';
 
 const SETTING = 'textAnalytics.classifiers';
@@ -101,13 +101,4 @@ async function settingsProblem(message: string): Promise<void> {
   const OPEN = 'Open Settings';
   const choice = await vscode.window.showWarningMessage(inertMessageText(message), OPEN);
   if (choice === OPEN) void vscode.commands.executeCommand('workbench.action.openSettings', SETTING);
-}
-
-/** The editor of `uri` (opened if needed), or the active editor when no document is named. */
-async function targetEditor(uri: vscode.Uri | undefined): Promise<vscode.TextEditor | undefined> {
-  if (!uri) return vscode.window.activeTextEditor;
-  const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-  if (visible) return visible;
-  const document = await vscode.workspace.openTextDocument(uri);
-  return vscode.window.showTextDocument(document, { preserveFocus: true, preview: false });
 }

@@ -125,3 +125,12 @@ export async function analysisTarget(editor: vscode.TextEditor, config: Config, 
   const checked = await checkText(document, wholeDocument || selection.isEmpty ? undefined : selection, config);
   return checked && { ...checked, offset: checked.range ? document.offsetAt(checked.range.start) : 0 };
 }
+
+/** The editor of `uri` (opened if needed), or the active editor when no document is named. */
+export async function targetEditor(uri: vscode.Uri | undefined): Promise<vscode.TextEditor | undefined> {
+  if (!uri) return vscode.window.activeTextEditor;
+  const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  if (visible) return visible;
+  const document = await vscode.workspace.openTextDocument(uri);
+  return vscode.window.showTextDocument(document, { preserveFocus: true, preview: false });
+}

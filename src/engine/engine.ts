@@ -32,7 +32,8 @@ import type { TaskContext } from './task';
 import { EXTENSION_VERSION } from './version';
 import { EngineError } from './errors';
 import { gpuUnavailableReason } from './device';
-import { DownloadNeededError, resolveModel, type ModelPrecision, type ModelSlot } from './models';
+import type { ModelPrecision } from './manifest';
+import { DownloadNeededError, resolveModel, type ModelSlot } from './models';
 
 /**
  * What the result caches may hold. A sentence's score is one small object (about 64 bytes and 8

@@ -11,7 +11,8 @@
  *
  * @example
  * const model = await resolveModel('sentiment', options, 'int8', { log, signal, onDownload: show });
- * const config = readModelConfig(model.dir);
+ * const config = readModelConfig(model.dir); // modelConfig.ts
+ * const classifier = await resolveModel({ task: 'classify', source: 'owner/name' }, options, 'int8', { log });
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -31,13 +32,6 @@ import type { Logger } from './log';
 import { HUB_ID, loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir, unpinnedSpec } from './manifest';
 import { checkPins } from './pins';
 import { exists, expandHome, inspectFolder, isDirectory, isFile, OTHER_PRECISION } from './modelFiles';
-
-// The manifest (manifest.ts), config.json (modelConfig.ts), folder checks (modelFiles.ts) and
-// formatSize (src/formatSize.ts) have modules of their own; their names stay importable from here.
-export { formatSize } from '../formatSize';
-export { loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir } from './manifest';
-export { readModelConfig, type ModelConfig } from './modelConfig';
-export { missingModelFiles } from './modelFiles';
 
 export interface DownloadProgress {
   task: Task;

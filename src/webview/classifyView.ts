@@ -34,7 +34,7 @@ import {
   titleText,
   visibleItems,
 } from './classifyItems';
-import { factList, h } from './dom';
+import { listboxKeys, factList, h } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
 import type { ClassifyControls, ClassifyView } from '../views/messages';
 
@@ -185,43 +185,7 @@ export function renderClassifyView(
     callbacks.reveal(start, end, focusEditor);
   }
 
-  function rowOf(target: EventTarget | null): HTMLElement | null {
-    return target instanceof Element ? target.closest<HTMLElement>('.classify-item') : null;
-  }
-
-  listbox.addEventListener('focusin', (event) => activateRow(rowOf(event.target)));
-  listbox.addEventListener('click', (event) => {
-    const row = rowOf(event.target);
-    if (row) select(row, false);
-  });
-  // A double click means "take me there": the keyboard follows into the editor.
-  listbox.addEventListener('dblclick', (event) => {
-    const row = rowOf(event.target);
-    if (row) select(row, true);
-  });
-  listbox.addEventListener('keydown', (event) => {
-    const row = rowOf(event.target);
-    if (!row) return;
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault(); // Space would scroll the list.
-      select(row, event.key === 'Enter' && (event.ctrlKey || event.metaKey));
-      return;
-    }
-    const all = rows();
-    const index = all.indexOf(row);
-    const targets: Record<string, number> = {
-      ArrowDown: index + 1,
-      ArrowUp: index - 1,
-      Home: 0,
-      End: all.length - 1,
-      PageDown: index + 10,
-      PageUp: index - 10,
-    };
-    const next = targets[event.key];
-    if (next === undefined) return;
-    event.preventDefault();
-    all[Math.max(0, Math.min(all.length - 1, next))]?.focus();
-  });
+  listboxKeys(listbox, '.classify-item', { rows, activate: activateRow, select });
 
   renderItems();
   return h('div', { className: 'classify-view' }, [

@@ -55,3 +55,46 @@ export function factList(facts: readonly [string, string][], device: DeviceInfo)
   }
   return list;
 }
+
+export interface ListboxRows {
+  /** The rows now rendered, in order. */
+  rows(): HTMLElement[];
+  /** A row got the focus: make it the one Tab returns to. */
+  activate(row: HTMLElement | null): void;
+  /** Click, Enter or Space (`focusEditor` false); a double click or Ctrl/Cmd+Enter (true: the keyboard follows into the editor). */
+  select(row: HTMLElement, focusEditor: boolean): void;
+}
+
+/**
+ * The mouse and keyboard of a listbox of rows matching `rowSelector`: focus activates a row, a
+ * click or Enter/Space selects it, a double click or Ctrl/Cmd+Enter selects it and moves the
+ * keyboard to the editor, and the arrows, Page Up/Down, Home and End move between rows.
+ */
+export function listboxKeys(listbox: HTMLElement, rowSelector: string, rows: ListboxRows): void {
+  const rowOf = (target: EventTarget | null) => (target instanceof Element ? target.closest<HTMLElement>(rowSelector) : null);
+  listbox.addEventListener('focusin', (event) => rows.activate(rowOf(event.target)));
+  listbox.addEventListener('click', (event) => {
+    const row = rowOf(event.target);
+    if (row) rows.select(row, false);
+  });
+  listbox.addEventListener('dblclick', (event) => {
+    const row = rowOf(event.target);
+    if (row) rows.select(row, true);
+  });
+  listbox.addEventListener('keydown', (event) => {
+    const row = rowOf(event.target);
+    if (!row) return;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault(); // Space would scroll the list.
+      rows.select(row, event.key === 'Enter' && (event.ctrlKey || event.metaKey));
+      return;
+    }
+    const all = rows.rows();
+    const index = all.indexOf(row);
+    const targets: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: all.length - 1, PageDown: index + 10, PageUp: index - 10 };
+    const next = targets[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    all[Math.max(0, Math.min(all.length - 1, next))]?.focus();
+  });
+}

@@ -14,7 +14,7 @@ import type {
   SentimentResult,
   SentimentScore,
 } from '../protocol';
-import { factList, h, uniqueId } from './dom';
+import { listboxKeys, factList, h, uniqueId } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
 import type { GroupBy, PanelControls, SentimentView, SortBy } from '../views/messages';
 
@@ -177,43 +177,7 @@ export function renderSentimentView(
     callbacks.reveal(start, Number(row.dataset.end), focusEditor);
   }
 
-  function rowOf(target: EventTarget | null): HTMLElement | null {
-    return target instanceof Element ? target.closest<HTMLElement>('.sentence-row') : null;
-  }
-
-  listbox.addEventListener('focusin', (event) => activateRow(rowOf(event.target)));
-  listbox.addEventListener('click', (event) => {
-    const row = rowOf(event.target);
-    if (row) select(row, false);
-  });
-  // A double click means "take me there": the keyboard follows into the editor.
-  listbox.addEventListener('dblclick', (event) => {
-    const row = rowOf(event.target);
-    if (row) select(row, true);
-  });
-  listbox.addEventListener('keydown', (event) => {
-    const row = rowOf(event.target);
-    if (!row) return;
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault(); // Space would scroll the list.
-      select(row, false);
-      return;
-    }
-    const all = rows();
-    const index = all.indexOf(row);
-    const targets: Record<string, number> = {
-      ArrowDown: index + 1,
-      ArrowUp: index - 1,
-      Home: 0,
-      End: all.length - 1,
-      PageDown: index + 10,
-      PageUp: index - 10,
-    };
-    const next = targets[event.key];
-    if (next === undefined) return;
-    event.preventDefault();
-    all[Math.max(0, Math.min(all.length - 1, next))]?.focus();
-  });
+  listboxKeys(listbox, '.sentence-row', { rows, activate: activateRow, select });
 
   renderRows();
   return h('div', { className: 'sentiment-view' }, [
