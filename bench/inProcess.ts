@@ -7,7 +7,7 @@
  */
 import * as ort from '../src/engine/onnxruntime';
 import { join } from 'node:path';
-import type { AskParams, EngineOptions, EntitiesParams, SentimentParams, Task, TopicsParams } from '../src/protocol';
+import type { AskParams, ClassifyParams, EngineOptions, EntitiesParams, SentimentParams, Task, TopicsParams } from '../src/protocol';
 import { Engine } from '../src/engine/engine';
 import { lengthSortedBatches, padBatch, DEFAULT_BATCH_LIMITS, type BatchLimits, type PaddedBatch } from '../src/engine/batching';
 import { LoadedModel } from '../src/engine/modelStore';
@@ -21,7 +21,15 @@ import { benchModelDir as modelDir } from './models/make-bench-models';
 import { compared, round, type Case } from './results';
 
 export type Precision = 'fp32' | 'int8';
-export type BenchModel = 'sentiment' | 'topics' | 'qa' | 'entities' | 'entities-distilbert';
+export type BenchModel = 'sentiment' | 'topics' | 'qa' | 'entities' | 'entities-distilbert' | Classifier;
+/** The classify task's bench models (make-bench-models.ts): a softmax over 6 labels, and a sigmoid for each of 3. */
+export type Classifier = 'emotion' | 'toxicity';
+export const CLASSIFIERS = {
+  emotion: { multiLabel: false, title: 'Emotion' },
+  toxicity: { multiLabel: true, title: 'Toxicity' },
+} as const satisfies Record<Classifier, { multiLabel: boolean; title: string }>;
+/** A task of the throughput comparison. */
+export type ThroughputTask = 'sentiment' | 'entities' | 'qa' | 'topics' | 'classify';
 
 export interface Settings {
   root: string;
@@ -55,16 +63,19 @@ interface Workload {
   model: BenchModel;
   /** Sentences, windows or pairs: what the task's throughput is also counted in. */
   unitName: string;
-  engine(engine: Engine, doc: BenchDocument): Promise<unknown>;
+  engine(engine: Engine, doc: BenchDocument, root: string): Promise<unknown>;
   /** The pipeline's calls for the document, one per sentence / window / section. */
   peerInputs(doc: BenchDocument, root: string): Promise<unknown[][]>;
   peerTask: string;
   peerOptions?: Record<string, unknown>;
+  /** What the engine does to the logits, done by the limit too; absent: the limit only runs the model. */
+  activation?: 'softmax' | 'sigmoid';
 }
 
 const sentencesOf = (doc: BenchDocument) => paragraphs(doc.text).flatMap((p) => p.sentences.map((s) => s.text));
 
-export function workloads(labels = 5): Record<'sentiment' | 'entities' | 'qa' | 'topics', Workload> {
+export function workloads(labels = 5, classifier: Classifier = 'emotion'): Record<ThroughputTask, Workload> {
+  const { multiLabel, title } = CLASSIFIERS[classifier];
   return {
     sentiment: {
       task: 'sentiment',
@@ -121,6 +132,18 @@ export function workloads(labels = 5): Record<'sentiment' | 'entities' | 'qa' | 
       },
       peerTask: 'zero-shot-classification',
     },
+    classify: {
+      task: 'classify',
+      model: classifier,
+      unitName: 'sentences',
+      // A classifier as the user declares one: a model folder, its kind (softmax or sigmoid) from its config.json.
+      engine: (engine, doc, root) =>
+        engine.classify({ text: doc.text, classifier: { id: classifier, title, model: modelDir(root, classifier), level: 'sentence' } } satisfies ClassifyParams),
+      // A multi-label model's sigmoid comes from its config; top_k: null returns every label's, as the engine does.
+      peerInputs: async (doc) => sentencesOf(doc).map((s) => (multiLabel ? [s, { top_k: null }] : [s])),
+      peerTask: 'text-classification',
+      activation: multiLabel ? 'sigmoid' : 'softmax',
+    },
   };
 }
 
@@ -172,13 +195,19 @@ class ForwardSpy {
   }
 }
 
-/** The limit: a bare session over the engine's windows, length-sorted, in prebuilt batches. */
+/**
+ * The limit: a bare session over the engine's windows, length-sorted, in prebuilt batches; with an
+ * activation, each batch's logits become probabilities as the engine's do (spanScores.ts).
+ */
 class BareLoop {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly activation: Workload['activation'],
+  ) {}
 
-  static async create(file: string): Promise<BareLoop> {
+  static async create(file: string, activation?: Workload['activation']): Promise<BareLoop> {
     // The engine's session options (device.ts), so that only the loop around the session differs.
-    return new BareLoop(await ort.InferenceSession.create(file, { ...sessionOptions({ threads: 0 }), executionProviders: ['cpu'] }));
+    return new BareLoop(await ort.InferenceSession.create(file, { ...sessionOptions({ threads: 0 }), executionProviders: ['cpu'] }), activation);
   }
 
   feeds(rows: readonly Row[], limits: BatchLimits): Record<string, ort.Tensor>[] {
@@ -201,13 +230,35 @@ class BareLoop {
 
   async run(feeds: readonly Record<string, ort.Tensor>[]): Promise<number> {
     const started = performance.now();
-    for (const feed of feeds) await this.session.run(feed);
+    for (const feed of feeds) {
+      const outputs = await this.session.run(feed);
+      if (this.activation) probabilities(outputs.logits, this.activation);
+    }
     return performance.now() - started;
   }
 
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** Each row's logits as probabilities, in a fresh array: a softmax over the row, or a sigmoid of each. */
+function probabilities(logits: ort.Tensor, activation: 'softmax' | 'sigmoid'): Float64Array {
+  const [rows, labels] = logits.dims;
+  const data = logits.data as Float32Array;
+  const into = new Float64Array(rows * labels);
+  for (let at = 0; at < into.length; at += labels) {
+    if (activation === 'sigmoid') {
+      for (let k = 0; k < labels; k++) into[at + k] = 1 / (1 + Math.exp(-data[at + k]));
+      continue;
+    }
+    let max = -Infinity;
+    for (let k = 0; k < labels; k++) max = Math.max(max, data[at + k]);
+    let total = 0;
+    for (let k = 0; k < labels; k++) total += into[at + k] = Math.exp(data[at + k] - max);
+    for (let k = 0; k < labels; k++) into[at + k] /= total;
+  }
+  return into;
 }
 
 const BATCHINGS: Array<{ name: string; limits: BatchLimits }> = [
@@ -241,19 +292,25 @@ const best = (times: number[]) => Math.min(...times);
  */
 export async function throughput(
   settings: Settings,
-  name: 'sentiment' | 'entities' | 'qa' | 'topics',
+  name: ThroughputTask,
   docs: readonly BenchDocument[],
-  options: { labels?: number; precision?: Precision } = {},
+  options: { labels?: number; classifier?: Classifier; precision?: Precision } = {},
 ): Promise<Case[]> {
   const precision = options.precision ?? 'int8';
-  const work = workloads(options.labels)[name];
+  const classifier = options.classifier ?? 'emotion';
+  const work = workloads(options.labels, classifier)[name];
   const { root, log } = settings;
   const engine = new Engine(engineOptions(root, precision));
   const spy = new ForwardSpy();
   const peer = await loadPeer(root, work, precision);
-  const limit = await BareLoop.create(join(modelDir(root, work.model), modelFile(precision)));
+  const limit = await BareLoop.create(join(modelDir(root, work.model), modelFile(precision)), work.activation);
   const cases: Case[] = [];
-  const label = name === 'topics' ? `topics (${options.labels} labels)` : name;
+  const label =
+    name === 'topics'
+      ? `topics (${options.labels} labels)`
+      : name === 'classify'
+        ? `classify (${classifier}, ${CLASSIFIERS[classifier].multiLabel ? 'multi-label, sigmoid' : 'single-label, softmax'})`
+        : name;
   spy.install();
   try {
     // The windows the engine runs for each document (the first run also loads the model).
@@ -261,7 +318,7 @@ export async function throughput(
     for (const doc of docs) {
       engine.forgetResults();
       spy.reset();
-      await work.engine(engine, doc);
+      await work.engine(engine, doc, root);
       rowsOf.push(spy.rows);
     }
     // The limit's batching is chosen once, on the 5,000-word document (or the largest below it).
@@ -277,7 +334,7 @@ export async function throughput(
         engine.forgetResults();
         spy.reset();
         let started = performance.now();
-        await work.engine(engine, doc);
+        await work.engine(engine, doc, root);
         times.engine.push(performance.now() - started);
         times.ort.push(spy.runMs);
         started = performance.now();
@@ -293,19 +350,21 @@ export async function throughput(
           `peer ${best(times.peer).toFixed(0)} ms (${peerCalls.length} calls), limit ${best(times.limit).toFixed(0)} ms (${chosen.name})`,
       );
       const common = { task: name, value: round(perSecond(engineMs)), unit: 'tokens/s', better: 'higher' as const, note: `${units}; ${round((rows.length * 1000) / engineMs)} ${units.split(' ')[1]}/s` };
-      const peerTarget = doc.words >= 4000 && doc.words <= 6000 ? { sentiment: 1.3, entities: 1.3, topics: options.labels === 5 ? 2 : undefined, qa: undefined }[name] : undefined;
+      const peerTarget =
+        doc.words >= 4000 && doc.words <= 6000 ? { sentiment: 1.3, entities: 1.3, topics: options.labels === 5 ? 2 : undefined, qa: undefined, classify: 1.3 }[name] : undefined;
+      const peerCall = name === 'qa' ? 'window' : name === 'topics' ? 'stretch (a pass per label)' : name === 'classify' && CLASSIFIERS[classifier].multiLabel ? 'sentence, top_k: null' : 'sentence';
       cases.push(
         compared({
           ...common,
           name: `${label} · ${doc.name} · engine vs peer`,
-          baseline: `transformers.js pipeline, one call per ${name === 'qa' ? 'window' : name === 'topics' ? 'stretch (a pass per label)' : 'sentence'}`,
+          baseline: `transformers.js pipeline, one call per ${peerCall}`,
           baselineValue: round(perSecond(best(times.peer))),
           ...(peerTarget ? { target: `≥ ${peerTarget}×`, minRatio: peerTarget } : {}),
         }),
         compared({
           ...common,
           name: `${label} · ${doc.name} · engine vs limit`,
-          baseline: `bare onnxruntime, ${chosen.name}`,
+          baseline: `bare onnxruntime, ${chosen.name}${work.activation ? ` + ${work.activation}` : ''}`,
           baselineValue: round(perSecond(best(times.limit))),
           target: '≥ 0.9×',
           minRatio: 0.9,
@@ -332,12 +391,12 @@ async function bestBatching(limit: BareLoop, rows: readonly Row[], log: (line: s
 
 /** The engine alone, on one document: the best time of the rounds, results forgotten before each. */
 async function engineTime(settings: Settings, engine: Engine, work: Workload, doc: BenchDocument): Promise<number> {
-  await work.engine(engine, doc);
+  await work.engine(engine, doc, settings.root);
   const times: number[] = [];
   for (let round = 0; round < settings.rounds; round++) {
     engine.forgetResults();
     const started = performance.now();
-    await work.engine(engine, doc);
+    await work.engine(engine, doc, settings.root);
     times.push(performance.now() - started);
   }
   return best(times);

@@ -1,10 +1,14 @@
 /**
  * The performance benchmark: `npm run bench`. Generates the full-size fixture models if needed
- * (bench/models), then measures the engine against the peer and the limit, cold start, memory,
+ * (bench/models), then measures the engine against the peer and the limit (for every task, and for
+ * classifiers single- and multi-label), cold start, memory,
  * interactive latency, zero-shot batching, DistilBERT vs BERT-base, int8 vs fp32 and the host's
  * event-loop delay, all in one run. Prints a table and writes bench/results/latest.json.
  *
- *   npm run bench [-- --rounds 3] [--quick] [--only throughput,zero-shot,compare,worker]
+ *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker]
+ *
+ * --only takes sections, or single tasks of the throughput section (sentiment, entities, qa):
+ * `npm run bench -- --only sentiment,classify` compares sentiment and the classifiers alone.
  *
  * A benchmark, not a test: nothing in `npm test` times anything.
  */
@@ -17,7 +21,9 @@ import { ensureBenchModels } from './models/make-bench-models';
 import { machine, table, writeResults, type Case } from './results';
 import { coldStart, hostResponsiveness, interactive, memory } from './worker';
 
-const SECTIONS = ['throughput', 'zero-shot', 'compare', 'worker'] as const;
+const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker'] as const;
+/** The throughput section's tasks, which --only may also name one by one. */
+const THROUGHPUT_TASKS = ['sentiment', 'entities', 'qa'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,8 +35,11 @@ async function main(): Promise<void> {
     },
   });
   const only = new Set(values.only.split(','));
-  const unknown = [...only].filter((s) => !(SECTIONS as readonly string[]).includes(s));
-  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  const choices: readonly string[] = [...SECTIONS, ...THROUGHPUT_TASKS];
+  const unknown = [...only].filter((s) => !choices.includes(s));
+  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${choices.join(', ')}`);
+  const throughputTasks = THROUGHPUT_TASKS.filter((task) => only.has('throughput') || only.has(task));
+  const runs = (name: (typeof SECTIONS)[number]) => (name === 'throughput' ? throughputTasks.length > 0 : only.has(name));
   const started = performance.now();
   const root = await ensureBenchModels({ log: (line) => console.log(line) });
   const settings: Settings = { root, rounds: values.quick ? 1 : Number(values.rounds), log: (line) => console.log(line) };
@@ -39,14 +48,20 @@ async function main(): Promise<void> {
 
   const cases: Case[] = [];
   const section = async (name: (typeof SECTIONS)[number], title: string, run: () => Promise<Case[]>) => {
-    if (!only.has(name)) return;
+    if (!runs(name)) return;
     console.log(`\n${title}`);
     cases.push(...(await run()));
   };
-  await section('throughput', 'Throughput: engine, peer (transformers.js pipeline) and limit (bare onnxruntime), int8', async () => [
-    ...(await throughput(settings, 'sentiment', [small, medium, large])),
-    ...(await throughput(settings, 'entities', [small, medium, large])),
-    ...(await throughput(settings, 'qa', [small, medium, large])),
+  await section('throughput', 'Throughput: engine, peer (transformers.js pipeline) and limit (bare onnxruntime), int8', async () => {
+    const cases: Case[] = [];
+    for (const task of throughputTasks) cases.push(...(await throughput(settings, task, [small, medium, large])));
+    return cases;
+  });
+  // Up to the 5,000-word document, where the targets are: the 20,000-word one would add minutes and say nothing sentiment's does not.
+  const upTo5k = [small, medium, large].filter((doc) => doc.words <= 6000);
+  await section('classify', 'Classifiers (sentence level): single-label (softmax) and multi-label (sigmoid), engine, peer and limit, int8', async () => [
+    ...(await throughput(settings, 'classify', upTo5k, { classifier: 'emotion' })),
+    ...(await throughput(settings, 'classify', upTo5k, { classifier: 'toxicity' })),
   ]);
   await section('zero-shot', 'Zero-shot topics: batched pairs against a pass per label', async () => [
     ...(await throughput(settings, 'topics', [small, medium], { labels: 5 })),

@@ -1,7 +1,8 @@
 /**
  * Writes the full-size benchmark models: DistilBERT-base graphs with random weights for every task
- * head, and a BERT-base one for entities (the default NER model's size), in the layout of the
- * Hugging Face / transformers.js exports:
+ * head, a BERT-base one for entities (the default NER model's size) and two more sequence
+ * classifiers for the classify task (an emotion-shaped single-label head and a toxicity-shaped
+ * multi-label one), in the layout of the Hugging Face / transformers.js exports:
  *
  *   <root>/fixture/<name>/config.json, tokenizer.json, tokenizer_config.json, special_tokens_map.json
  *   <root>/fixture/<name>/onnx/model.onnx            fp32
@@ -54,25 +55,30 @@ interface BenchModel {
   head: TaskHead;
   architecture: string;
   labels: string[];
+  /** config.json's `problem_type`, where it is not the default single-label softmax. */
+  problemType?: 'multi_label_classification';
 }
 
 const ENTITY_LABELS = ['O', 'B-MISC', 'I-MISC', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC'];
 
+/** A DistilBERT-base sequence classifier: the models differ only in their labels (the head's width) and config. */
+function sequenceClassifier(name: string, labels: string[], problemType?: BenchModel['problemType']): BenchModel {
+  return {
+    name,
+    shape: DISTILBERT_BASE,
+    head: { type: 'sequence-classification', labels: labels.length },
+    architecture: 'DistilBertForSequenceClassification',
+    labels,
+    ...(problemType ? { problemType } : {}),
+  };
+}
+
 const MODELS: BenchModel[] = [
-  {
-    name: 'sentiment',
-    shape: DISTILBERT_BASE,
-    head: { type: 'sequence-classification', labels: 2 },
-    architecture: 'DistilBertForSequenceClassification',
-    labels: ['NEGATIVE', 'POSITIVE'],
-  },
-  {
-    name: 'topics',
-    shape: DISTILBERT_BASE,
-    head: { type: 'sequence-classification', labels: 3 },
-    architecture: 'DistilBertForSequenceClassification',
-    labels: ['contradiction', 'neutral', 'entailment'],
-  },
+  sequenceClassifier('sentiment', ['NEGATIVE', 'POSITIVE']),
+  sequenceClassifier('topics', ['contradiction', 'neutral', 'entailment']),
+  // The classify task's two kinds of model: competing labels (softmax), and a sigmoid per label.
+  sequenceClassifier('emotion', ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise']),
+  sequenceClassifier('toxicity', ['toxic', 'insult', 'threat'], 'multi_label_classification'),
   {
     name: 'qa',
     shape: DISTILBERT_BASE,
@@ -163,6 +169,7 @@ function configJson(model: BenchModel): string {
     initializer_range: 0.02,
     max_position_embeddings: shape.maxPositions,
     pad_token_id: SPECIAL_TOKENS.pad.id,
+    ...(model.problemType ? { problem_type: model.problemType } : {}),
     vocab_size: shape.vocabSize,
   };
   if (shape.family === 'distilbert') {
