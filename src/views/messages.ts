@@ -188,9 +188,10 @@ export interface EntityControls {
 
 export const DEFAULT_ENTITY_CONTROLS: EntityControls = { hiddenTypes: [], minScore: 0, collapsedTypes: [] };
 
-/** The classify view's choices: the label whose items are shown (none: all). */
+/** The classify view's choices: the label whose items are shown (none: all), and the classifier it was chosen for. */
 export interface ClassifyControls {
   label?: string;
+  classifier?: string;
 }
 
 /** The user's view choices; they survive reloads and new results. */
@@ -393,7 +394,8 @@ function readControls(controls: Record<string, unknown>): PanelControls {
   const filter = typeof controls.filter === 'string' ? controls.filter : DEFAULT_CONTROLS.filter;
   // Absent in state persisted before the entities view existed: the defaults then.
   const entities = isRecord(controls.entities) ? readEntityControls(controls.entities) : DEFAULT_ENTITY_CONTROLS;
-  const classify = isRecord(controls.classify) && typeof controls.classify.label === 'string' ? { label: controls.classify.label } : {};
+  const { label, classifier } = isRecord(controls.classify) ? controls.classify : {};
+  const classify = typeof label === 'string' && typeof classifier === 'string' ? { label, classifier } : {};
   return { groupBy, sortBy, filter, entities, classify };
 }
 

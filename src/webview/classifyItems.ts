@@ -10,6 +10,7 @@
  */
 
 import type { ClassifiedItem, ClassifyResult } from '../protocol';
+import type { ClassifyControls } from '../views/messages';
 
 /** Characters of an item's text put in its row: the row shows at most two lines of it anyway. */
 export const ITEM_TEXT_CHARS = 300;
@@ -58,12 +59,12 @@ export function itemCountsByLabel(result: ClassifyResult): Map<string, number> {
 }
 
 /**
- * The label filter to apply: the persisted one if this result has that label, else none. The
- * filter is one setting for every classifier, so a label of another classifier is not an error,
- * only not applicable here.
+ * The label filter to apply: the persisted one if it was set on this result's classifier and the
+ * result has that label, else none (a new run of another classifier starts unfiltered).
  */
-export function restoredLabel(result: ClassifyResult, stored: string | undefined): string | undefined {
-  return stored !== undefined && resultLabels(result).includes(stored) ? stored : undefined;
+export function restoredLabel(result: ClassifyResult, stored: ClassifyControls): string | undefined {
+  const { label, classifier } = stored;
+  return label !== undefined && classifier === result.classifier.id && resultLabels(result).includes(label) ? label : undefined;
 }
 
 /**

@@ -7,8 +7,8 @@
  * keyboard there too. Arrow keys, Page Up/Down, Home and End walk the items.
  *
  * The label filter is set by clicking a bar (again: cleared) or with the select; it is persisted
- * through `onControlsChange` and restored from `controls.label`, unless this result has no such
- * label (the filter is shared by every classifier; the stored label is then left as it was).
+ * through `onControlsChange` with the classifier it was chosen for, and restored for a new result
+ * of the same classifier that has the label; another classifier's result starts unfiltered.
  * A single-label item counts as its top label's; a multi-label item as each label it carries
  * (those at or above the classifier's `minScore`).
  *
@@ -71,7 +71,7 @@ export function renderClassifyView(
   const { result } = view;
   const noun = LEVEL_NOUNS[result.level];
   const counts = itemCountsByLabel(result);
-  let label = restoredLabel(result, initialControls.label);
+  let label = restoredLabel(result, initialControls);
   let matching: ClassifiedItem[] = [];
   let rendered = 0;
   /** The item selected last, by offsets: it stays selected when the filter changes. */
@@ -104,7 +104,7 @@ export function renderClassifyView(
 
   function setLabel(next: string | undefined): void {
     label = next;
-    callbacks.onControlsChange(next === undefined ? {} : { label: next });
+    callbacks.onControlsChange(next === undefined ? {} : { label: next, classifier: result.classifier.id });
     renderItems();
   }
 

@@ -67,13 +67,15 @@ test('no filter lists every item, including those without labels; the array is n
   assert.equal(visibleItems(MULTI, undefined).length, 4);
 });
 
-test('a stored label is applied only when the result has it', () => {
-  assert.equal(restoredLabel(SINGLE, 'anger'), 'anger');
-  assert.equal(restoredLabel(SINGLE, 'toxic'), undefined, 'a label of another classifier');
-  assert.equal(restoredLabel(SINGLE, undefined), undefined);
+test('a stored label is applied only to the classifier it was chosen for, when the result has it', () => {
+  const id = SINGLE.classifier.id;
+  assert.equal(restoredLabel(SINGLE, { label: 'anger', classifier: id }), 'anger');
+  assert.equal(restoredLabel(SINGLE, { label: 'anger', classifier: `${id}-other` }), undefined, 'chosen on another classifier');
+  assert.equal(restoredLabel(SINGLE, { label: 'toxic', classifier: id }), undefined, 'a label the result does not have');
+  assert.equal(restoredLabel(SINGLE, {}), undefined);
   // A label only some item has (not in the document's distribution) still counts.
   const extra = { ...SINGLE, items: [...SINGLE.items, item('Nothing to say', [['surprise', 0.6]])] };
-  assert.equal(restoredLabel(extra, 'surprise'), 'surprise');
+  assert.equal(restoredLabel(extra, { label: 'surprise', classifier: id }), 'surprise');
   assert.deepEqual(resultLabels(extra), ['joy', 'anger', 'neutral', 'surprise']);
 });
 
