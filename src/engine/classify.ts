@@ -12,7 +12,7 @@ import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
 import type { ResultCache } from './resultCache';
 import { paragraphSpans, sentences as segmentSentences, trimmedSpan } from './segment';
-import { spanScores, weightedMean, type Activation, type SpanScore } from './spanScores';
+import { checkLabelScores, spanScores, weightedMean, type Activation, type SpanScore } from './spanScores';
 import type { TaskContext } from './task';
 import { pauses } from './windowStream';
 
@@ -55,6 +55,7 @@ export async function classifyItems(
   if (starts.length === 0) throw new EngineError('bad-input', 'There is no text to classify: the document is empty or only whitespace.');
 
   const id2label = model.config.id2label;
+  checkLabelScores(starts.length, id2label.length, `${classifier.level}s`, 'classify a part of the document, or at a coarser level (paragraph or document)');
   const what = classifier.level === 'document' ? 'windows' : `${classifier.level}s`;
   const scores = await spanScores({ model, text, starts, ends, activation, cache, context, limits, what }).catch((error: unknown) => {
     // A model whose head does not fit (a token classifier, a question-answering model): say which classifier names it.

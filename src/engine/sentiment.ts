@@ -5,7 +5,7 @@ import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
 import type { ResultCache } from './resultCache';
 import { paragraphSpans, sentences as segmentSentences } from './segment';
-import { spanScores, weightedMean, type SpanScore } from './spanScores';
+import { checkLabelScores, spanScores, weightedMean, type SpanScore } from './spanScores';
 import type { TaskContext } from './task';
 import { pauses } from './windowStream';
 
@@ -56,6 +56,8 @@ export async function sentenceSentiments(
   if (paragraphStarts.length === 0) throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
 
   const count = starts.length;
+  // A model of more than two labels lists every label's score for each sentence.
+  if (scheme.kind !== 'binary') checkLabelScores(count, model.config.id2label.length, 'sentences', 'analyse a part of the document, or use a two-label sentiment model');
   const scores = await spanScores({ model, text, starts, ends, activation: 'softmax', cache, context, limits, what: 'sentences' });
   const { labels, probabilities } = scores;
   const paragraphs: ParagraphSentiment[] = [];

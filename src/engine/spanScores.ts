@@ -21,8 +21,8 @@ export type Activation = 'softmax' | 'sigmoid';
 
 /** What the model says of one span; cached by its text. */
 export interface SpanScore {
-  /** A probability per label, in the model's label order. */
-  probabilities: Float64Array;
+  /** A probability per label, in the model's label order (a plain array: far cheaper to make by the million than a typed one). */
+  probabilities: readonly number[];
   /** Tokens the span took: its weight when spans are combined. */
   tokens: number;
 }
@@ -30,6 +30,25 @@ export interface SpanScore {
 /** The result cache's size of one {@link SpanScore}, in bytes, for its limits. */
 export function spanScoreBytes(score: SpanScore): number {
   return 64 + 8 * score.probabilities.length;
+}
+
+/**
+ * The most label scores ({label, score} objects, one per label of each item) one result lists,
+ * like topics' MAX_TOPIC_SCORES: each is about 150 bytes with its share of its item's, so that at
+ * this many the result stays well inside the worker's bound of memory. 2,500,000 one-character
+ * lines classified with six labels (15,000,000 scores) took 1.8 GB; a document of prose has a few
+ * thousand sentences.
+ */
+export const MAX_LABEL_SCORES = 2_000_000;
+
+/** Refuses, before any work, a result of more than {@link MAX_LABEL_SCORES} label scores. */
+export function checkLabelScores(items: number, labels: number, what: string, advice: string): void {
+  if (items * labels <= MAX_LABEL_SCORES) return;
+  const count = (n: number) => n.toLocaleString('en');
+  throw new EngineError(
+    'bad-input',
+    `Scoring ${count(items)} ${what} against ${count(labels)} labels makes ${count(items * labels)} scores, more than the ${count(MAX_LABEL_SCORES)} one request returns: ${advice}.`,
+  );
 }
 
 /** Tokens shared by consecutive windows of a span longer than the model's maximum length. */
@@ -80,7 +99,7 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
   }, context.signal);
 
   // A span's windows may cross chunks: its sums are kept until its last window.
-  const sums = new Map<number, { tokens: number; weighted: Float64Array }>();
+  const sums = new Map<number, { tokens: number; weighted: number[] }>();
   const progress = new WindowProgress(text.length);
   const windows = unitWindows(model.tokenizer, uncached, WINDOW_STRIDE, model.cuts, context.signal);
   for await (const chunk of inChunks(windows, (w) => w.window.ids.length)) {
@@ -89,7 +108,7 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
     // In window order, as the sums were always taken.
     chunk.items.forEach(({ unit, window, last }, w) => {
       let sum = sums.get(unit);
-      if (!sum) sums.set(unit, (sum = { tokens: 0, weighted: new Float64Array(labels) }));
+      if (!sum) sums.set(unit, (sum = { tokens: 0, weighted: new Array<number>(labels).fill(0) }));
       sum.tokens += window.contentTokens;
       for (let k = 0; k < labels; k++) sum.weighted[k] += chunkProbabilities[w * labels + k] * window.contentTokens;
       if (!last) return;
@@ -97,7 +116,7 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
       const score: SpanScore =
         sum.tokens > 0
           ? { probabilities: sum.weighted.map((weighted) => weighted / (sum as { tokens: number }).tokens), tokens: sum.tokens }
-          : { probabilities: uniform(labels, activation), tokens: 0 };
+          : { probabilities: [...uniform(labels, activation)], tokens: 0 };
       keep(unit, score);
       cache.set(keys.get(unit) as string, score);
       keys.delete(unit);

@@ -6,19 +6,15 @@ import { nliOutputs } from '../tasks/topics';
 import { paragraphSpans, trimmedSpan } from './segment';
 import type { TaskContext } from './task';
 import type { NliPair } from './tokenizer';
+import { checkLabelScores, MAX_LABEL_SCORES } from './spanScores';
 import { inChunks, nliLayout, unitStretches, WindowProgress, type UnitWindow } from './windowStream';
 
 /** Premise tokens shared by neighbouring stretches of a section too long for one input. */
 const WINDOW_STRIDE = 64;
 /** Plain text has no headings: its sections are blocks of whole paragraphs of about this size. */
 const BLOCK_CHARS = 1500;
-/**
- * The most scores (sections × labels) one request returns. Each is an object of the result (about
- * 150 bytes with its share of its section's): at 2,000,000, 300 MB — 500,000 sections of four
- * labels, as many as a heading on every line of 2,000,000 characters makes; 20,000 sections of
- * a hundred labels. More would not fit the worker's bound of memory, and no panel shows them.
- */
-export const MAX_TOPIC_SCORES = 2_000_000;
+/** The most scores (sections × labels) one request returns: as for every classifier (spanScores.ts). */
+export const MAX_TOPIC_SCORES = MAX_LABEL_SCORES;
 
 /**
  * Zero-shot topic classification with a natural-language-inference model, as the transformers.js
@@ -46,13 +42,7 @@ export async function classifyTopics(
   const { entailment, contradiction } = nliLabels(model);
   const sections = topicSections(params.text, params.format);
   if (sections.length === 0) throw new EngineError('bad-input', 'There is no text to classify: the document is empty or only whitespace.');
-  if (sections.length * labels.length > MAX_TOPIC_SCORES) {
-    const count = (n: number) => n.toLocaleString('en');
-    throw new EngineError(
-      'bad-input',
-      `Scoring ${count(sections.length)} sections against ${count(labels.length)} labels makes ${count(sections.length * labels.length)} scores, more than the ${count(MAX_TOPIC_SCORES)} one request returns: classify a part of the document, or fewer labels.`,
-    );
-  }
+  checkLabelScores(sections.length, labels.length, 'sections', 'classify a part of the document, or fewer labels');
   const hypotheses = labels.map((label) => params.hypothesisTemplate.replace('{}', label));
   // How each hypothesis goes around a stretch of premise: the hypotheses are tokenized once.
   const layout = await nliLayout(model.tokenizer, hypotheses, WINDOW_STRIDE);

@@ -18,7 +18,7 @@ import { WorkerClient } from '../../src/client/workerClient';
 import { Engine } from '../../src/engine/engine';
 import { defaultEngineOptions } from '../../src/engine/options';
 import type { EngineOptions, Method, Methods } from '../../src/protocol';
-import { REPO } from '../helpers';
+import { fixtureModels, REPO } from '../helpers';
 
 export interface MemoryShape {
   name: string;
@@ -76,14 +76,14 @@ export function shapeText(shape: MemoryShape, length: number): string {
   return text;
 }
 
-/** What each shape is run through: the four analyses, and topics with many labels. */
-export type MemoryTask = 'sentiment' | 'entities' | 'ask' | 'topics' | 'topics-many';
-export const MEMORY_TASKS: readonly MemoryTask[] = ['sentiment', 'entities', 'ask', 'topics', 'topics-many'];
+/** What each shape is run through: the analyses, topics with many labels, and a six-label classifier (the fixture emotion model). */
+export type MemoryTask = 'sentiment' | 'entities' | 'ask' | 'topics' | 'topics-many' | 'classify';
+export const MEMORY_TASKS: readonly MemoryTask[] = ['sentiment', 'entities', 'ask', 'topics', 'topics-many', 'classify'];
 
 /** The labels of topics-many: every section is scored against each. */
 export const MANY_LABELS = Array.from({ length: 32 }, (_, i) => ['sports', 'business', 'science', 'politics'][i % 4] + (i < 4 ? '' : ` ${i}`));
 
-type Analysis = 'sentiment' | 'entities' | 'ask' | 'topics';
+type Analysis = 'sentiment' | 'entities' | 'ask' | 'topics' | 'classify';
 
 /** The request a task makes of a text of the shape, as the extension would send it. */
 export function memoryRequest(task: MemoryTask, shape: MemoryShape, text: string): { method: Analysis; params: Methods[Analysis]['params'] } {
@@ -99,6 +99,8 @@ export function memoryRequest(task: MemoryTask, shape: MemoryShape, text: string
       const labels = task === 'topics' ? MANY_LABELS.slice(0, 4) : MANY_LABELS;
       return { method: 'topics', params: { text, labels, multiLabel: false, hypothesisTemplate: 'This text is about {}.', format: shape.markdown ? 'markdown' : 'plaintext' } };
     }
+    case 'classify':
+      return { method: 'classify', params: { text, classifier: { id: 'emotion', title: 'Emotion', model: join(fixtureModels(), 'emotion'), level: 'sentence' } } };
   }
 }
 
@@ -215,6 +217,8 @@ function cliArguments(task: MemoryTask, shape: MemoryShape): string[] {
       return ['ask', '--question', (params as Methods['ask']['params']).question];
     case 'topics':
       return ['topics', '--labels', (params as Methods['topics']['params']).labels.join(','), '--format', shape.markdown ? 'markdown' : 'plaintext'];
+    case 'classify':
+      return ['classify', '--model', (params as Methods['classify']['params']).classifier.model];
     default:
       return [method];
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { HUB_URL_ENV } from '../../src/engine/download';
 import { EngineError } from '../../src/engine/errors';
+import { MAX_LABEL_SCORES } from '../../src/engine/spanScores';
 import type { ClassifierSpec, ClassifyResult } from '../../src/protocol';
 import { disposedAfterwards, fixtureModels, fixtureOptions, tempDir } from '../helpers';
 import { folderFiles, startTestHub } from '../support/hubServer';
@@ -217,4 +218,23 @@ test('a Hub classifier is downloaded once, its hashes recorded; a changed file i
     assert.match(error.message, /config\.json changed since it was first downloaded/);
     return true;
   });
+});
+
+test('a result of more label scores than one request returns is refused before the model runs', { timeout: 60_000 }, async () => {
+  const engine = newEngine(fixtureOptions());
+  // Six labels: one sentence past MAX_LABEL_SCORES / 6.
+  const lines = Math.floor(MAX_LABEL_SCORES / 6) + 1;
+  const started = performance.now();
+  await assert.rejects(engine.classify({ text: 'a\n'.repeat(lines), classifier: classifier('emotion') }), (error: unknown) => {
+    assert.ok(error instanceof EngineError && error.code === 'bad-input');
+    assert.match(error.message, /^Scoring 333,334 sentences against 6 labels makes 2,000,004 scores, more than the 2,000,000 one request returns: classify a part of the document, or at a coarser level \(paragraph or document\)\.$/);
+    return true;
+  });
+  // The same text at the paragraph level is one item.
+  const paragraph = await engine.classify({ text: 'a\n'.repeat(lines), classifier: classifier('emotion', { level: 'paragraph' }) });
+  assert.equal(paragraph.items.length, 1);
+  assert.ok(performance.now() - started < 50_000);
+
+  const three = newEngine(fixtureOptions({ modelSources: { sentiment: join(fixtureModels(), 'sentiment-3class') } }));
+  await assert.rejects(three.sentiment({ text: 'a\n'.repeat(Math.floor(MAX_LABEL_SCORES / 3) + 1), neutralBand: 0.1 }), /against 3 labels .* use a two-label sentiment model\.$/);
 });

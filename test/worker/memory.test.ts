@@ -43,6 +43,8 @@ const CASES: readonly Case[] = [
   // The real CLI at the size limit's maximum on the shape with the largest result (npm run bench:memory):
   // 1,666,667 paragraphs of a sentence each, the sentences as JSON.
   { where: 'cli', shape: 'one-word paragraphs', task: 'sentiment', size: 5_000_000, items: 1_666_667 },
+  // A classifier's largest result: one-character lines up to MAX_LABEL_SCORES, six labels each (more is refused).
+  { where: 'cli', shape: 'one-char lines', task: 'classify', size: 666_666, items: 333_333 },
 ];
 
 const hasProc = existsSync('/proc/self/status');
