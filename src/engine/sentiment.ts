@@ -15,7 +15,10 @@ import { pauses } from './windowStream';
  * Each sentence is classified on its own (as SST-2 models were trained); a sentence longer than
  * the model's maximum length is covered by overlapping windows whose probabilities are averaged,
  * weighted by the tokens each covers. Paragraph and document scores are the token-weighted mean
- * of their sentences' positive probabilities, so a long sentence counts for more than a short one.
+ * of their sentences' probabilities, so a long sentence counts for more than a short one. The
+ * model's labels say how they are read (src/tasks/sentiment.ts): two labels give the positive
+ * probability and a neutral band, three or five stars their own label, every label's score and
+ * the expected stars. The windows and batches are those of every classifier (spanScores.ts).
  *
  * Sentences are tokenized a chunk at a time, just before their batches (windowStream.ts), so that
  * a request's memory is that of its result and one chunk, whatever the number of its sentences.
