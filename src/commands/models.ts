@@ -33,7 +33,8 @@ export class ModelCommands {
       if (!wanted || wanted.length === 0) return;
       const done = await this.downloadWithProgress(wanted);
       if (done.length === 0) return;
-      const names = done.map((r) => `${r.task} (${r.repo})`).join(', ');
+      // A classifier's model is named by its Hub id; a task's default model by its task.
+      const names = done.map((r) => (r.task === 'classify' ? `classifier ${r.repo}` : `${r.task} (${r.repo})`)).join(', ');
       void vscode.window.showInformationMessage(
         `Text Analytics downloaded the ${names} model${done.length === 1 ? '' : 's'}; ${done.length === 1 ? 'it works' : 'they work'} offline from now on.${task ? ' Run the command again.' : ''}`,
       );

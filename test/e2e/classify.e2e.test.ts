@@ -115,7 +115,7 @@ describe('a classifier from settings.json in VS Code', { skip: e2eSkipReason(), 
     assert.match(asked, /needs the classifier model lta-test\/emotion \(size unknown\) from the Hugging Face Hub/);
     assert.equal(hub.connections, 0, 'nothing reached the Hub before the user answered');
     await vscode.clickNotificationButton(question, 'Download');
-    await vscode.waitForNotification(/downloaded the classify \(lta-test\/emotion\) model/, 90_000);
+    await vscode.waitForNotification(/downloaded the classifier lta-test\/emotion model; it works offline from now on\. Run the command again\./, 90_000);
 
     await vscode.runCommand('Text Analytics: Classify With…');
     await vscode.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Hub Emotion' }).first().click();
