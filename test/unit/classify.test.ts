@@ -8,6 +8,7 @@ import { MAX_LABEL_SCORES } from '../../src/engine/spanScores';
 import type { ClassifierSpec, ClassifyResult } from '../../src/protocol';
 import { disposedAfterwards, fixtureModels, fixtureOptions, tempDir } from '../helpers';
 import { folderFiles, startTestHub } from '../support/hubServer';
+import { watched } from './cliRun';
 
 // Any text classifier, run by the real engine on the planted fixture classifiers
 // (test/fixtures/planted.ts): labels from config.json, softmax or a sigmoid per label, items at
@@ -237,4 +238,31 @@ test('a result of more label scores than one request returns is refused before t
 
   const three = newEngine(fixtureOptions({ modelSources: { sentiment: join(fixtureModels(), 'sentiment-3class') } }));
   await assert.rejects(three.sentiment({ text: 'a\n'.repeat(Math.floor(MAX_LABEL_SCORES / 3) + 1), neutralBand: 0.1 }), /against 3 labels .* use a two-label sentiment model\.$/);
+});
+
+test('the CLI classifies with a Hub id only with --download, pins it, and refuses a changed file with its own advice', { timeout: 120_000 }, async (t) => {
+  const hub = await startTestHub(t, { 'someone/emotion-model': folderFiles(join(fixtureModels(), 'emotion')) });
+  const dir = tempDir(t);
+  const file = join(dir, 'text.txt');
+  writeFileSync(file, 'So delighted.\n\nFurious rage.\n');
+  const cacheDir = join(dir, 'cache');
+  const cli = (...args: string[]) => watched(['classify', file, '--model', 'someone/emotion-model', '--cache-dir', cacheDir, ...args], { env: { [HUB_URL_ENV]: hub.url } });
+
+  const offline = await cli();
+  assert.equal(offline.status, 1);
+  assert.match(offline.stderr, /classifier model someone\/emotion-model is not in the download cache, and downloads are off\. Allow --download/);
+  assert.equal(hub.connections, 0, 'nothing fetched without --download');
+
+  const fetched = await cli('--download', '--json', '--level', 'paragraph');
+  assert.equal(fetched.status, 0, fetched.stderr);
+  const json = JSON.parse(fetched.stdout) as { schemaVersion: number; items: Array<{ labels: Array<{ label: string }> }>; model: { dir: string } };
+  assert.equal(json.schemaVersion, 2);
+  assert.deepEqual(json.items.map((item) => item.labels[0].label), ['joy', 'anger']);
+
+  const config = join(json.model.dir, 'config.json');
+  writeFileSync(config, readFileSync(config, 'utf8').replace('"anger"', '"wrath"'));
+  const changed = await cli();
+  assert.equal(changed.status, 1);
+  assert.match(changed.stderr, /config\.json changed since it was first downloaded/);
+  assert.equal(changed.stderr.trim().split('\n').length, 1, 'one line');
 });

@@ -38,6 +38,8 @@ export interface WatchOptions {
   /** Killed when its resident memory passes this (the CLI's bound is 1 GiB). */
   maxRssMiB?: number;
   timeoutMs?: number;
+  /** Added to the CLI's environment (a loopback Hub's address). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Watched {
@@ -55,7 +57,7 @@ export interface Watched {
 export function watched(args: string[], options: WatchOptions = {}): Promise<Watched> {
   assert.ok(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
   const { stdio = ['ignore', 'pipe', 'pipe'], maxRssMiB = 1024, timeoutMs = 120_000 } = options;
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: stdio as StdioOptions, env: ENV });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: stdio as StdioOptions, env: { ...ENV, ...options.env } });
   const result: Watched = { status: null, signal: null, stdout: '', stderr: '', peakRssMiB: 0 };
   const kill = (why: string) => {
     result.killed ??= why;
