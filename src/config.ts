@@ -37,6 +37,13 @@ export class Config {
     return this.raw.get<T>(key, TASK_SETTINGS[key].default as T);
   }
 
+  /** A task's numeric setting within the range its contract gives (package.json's), whole where it must be. */
+  private ranged(key: string): number {
+    const { minimum = -Infinity, maximum = Infinity, integer } = TASK_SETTINGS[key];
+    const value = clamp(this.task<number>(key), minimum, maximum);
+    return integer ? Math.round(value) : value;
+  }
+
   modelSource(task: DefaultModelTask): string | undefined {
     const value = this.raw.get<string>(`models.${task}`, '').trim();
     return value || undefined;
@@ -60,7 +67,7 @@ export class Config {
   }
 
   get neutralBand(): number {
-    return clamp(this.task<number>('sentiment.neutralBand'), 0, 0.5);
+    return this.ranged('sentiment.neutralBand');
   }
 
   /** Language ids whose documents are highlighted as soon as they are shown. */
@@ -70,7 +77,7 @@ export class Config {
 
   /** Entities the model is less sure of are not highlighted. */
   get entityMinScore(): number {
-    return clamp(this.task<number>('entities.minScore'), 0, 1);
+    return this.ranged('entities.minScore');
   }
 
   get entityStyle(): EntityStyle {
@@ -89,17 +96,17 @@ export class Config {
 
   /** Question answering: how many answers, at most, from different places in the document. */
   get qaTopAnswers(): number {
-    return Math.round(clamp(this.task<number>('qa.topAnswers'), 1, 20));
+    return this.ranged('qa.topAnswers');
   }
 
   /** Question answering: answers whose span probability is below this are not shown. */
   get qaMinScore(): number {
-    return clamp(this.task<number>('qa.minScore'), 0, 1);
+    return this.ranged('qa.minScore');
   }
 
   /** Question answering: the longest answer, in tokens. */
   get qaMaxAnswerTokens(): number {
-    return Math.round(clamp(this.task<number>('qa.maxAnswerTokens'), 1, 512));
+    return this.ranged('qa.maxAnswerTokens');
   }
 
   /** Topics: the labels to score, trimmed, blanks and repeats dropped; the workspace's list where it has one. */
