@@ -68,11 +68,11 @@ export class ClassifyWithCommand implements vscode.Disposable {
       const found = classifiers.find((c) => c.id === id);
       if (found) return found;
       const problem = problems.find((p) => p.includes(`("${id}")`));
-      await settingsProblem(problem ?? `No classifier has the id "${id}" in ${SETTING}; add { "id": "${id}", "title": …, "model": …, "level": "sentence" } there.`);
+      void settingsProblem(problem ?? `No classifier has the id "${id}" in ${SETTING}; add { "id": "${id}", "title": …, "model": …, "level": "sentence" } there.`);
       return undefined;
     }
     if (classifiers.length === 0) {
-      await settingsProblem(
+      void settingsProblem(
         problems[0] ??
           `No classifiers are set up. Add one to ${SETTING}, such as { "id": "emotion", "title": "Emotion", "model": "owner/name or a model folder", "level": "sentence" }.`,
       );

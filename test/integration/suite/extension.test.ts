@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { SentimentResult } from '../../../src/protocol';
+import type { ClassifyResult, SentimentResult } from '../../../src/protocol';
 import { SAMPLE_DOCUMENT_LABEL, SAMPLE_PARAGRAPHS, SAMPLE_SENTENCES, SAMPLE_TEXT } from '../sample';
 
 const EXTENSION_ID = 'local-text-analytics.local-text-analytics';
@@ -76,5 +76,29 @@ suite('Local Text Analytics in the extension host', () => {
     assert.equal(result.document.label, SAMPLE_DOCUMENT_LABEL);
     assert.equal(result.device.used, 'cpu');
     assert.equal(result.model.source, 'setting');
+  });
+
+  test('Classify With takes a classifier id as its argument (a keybinding\'s "args") and runs it', async () => {
+    const emotion = join(extension.extensionPath, 'test', 'fixtures', 'models', 'emotion');
+    assert.ok(existsSync(join(emotion, 'config.json')), `no fixture model in ${emotion}: run \`npm run fixtures\``);
+    await settings().update('classifiers', [{ id: 'emotion', title: 'Emotion', model: emotion, level: 'paragraph' }], vscode.ConfigurationTarget.Global);
+    try {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.file(sampleFile));
+      await vscode.window.showTextDocument(document);
+      const result = await vscode.commands.executeCommand<ClassifyResult | undefined>('textAnalytics.classifyWith', 'emotion');
+      assert.ok(result, 'the command returned no result');
+      assert.deepEqual(result.classifier, { id: 'emotion', title: 'Emotion' });
+      assert.equal(result.items.length, SAMPLE_PARAGRAPHS.length, 'one item per paragraph');
+      for (const item of result.items) {
+        const range = new vscode.Range(document.positionAt(item.start), document.positionAt(item.end));
+        assert.equal(document.getText(range), item.text, 'offsets point at the paragraph in the document');
+      }
+      const api = extension.exports as { panelState(): { content: { view: string } } | undefined };
+      assert.equal(api.panelState()?.content.view, 'classify', 'the results panel shows the classifier view');
+      // An id no classifier has: nothing runs (the user is told what to add to the setting).
+      assert.equal(await vscode.commands.executeCommand('textAnalytics.classifyWith', 'no-such-classifier'), undefined);
+    } finally {
+      await settings().update('classifiers', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });
