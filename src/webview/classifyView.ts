@@ -34,7 +34,7 @@ import {
   titleText,
   visibleItems,
 } from './classifyItems';
-import { listboxKeys, factList, h } from './dom';
+import { listboxRows, factList, h } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
 import type { ClassifyControls, ClassifyView } from '../views/messages';
 
@@ -115,7 +115,7 @@ export function renderClassifyView(
     rendered = 0;
     listbox.replaceChildren();
     appendPage();
-    activateRow(listbox.querySelector<HTMLElement>('.classify-item[aria-selected="true"]') ?? firstRow());
+    list.activate();
     matchCount.textContent = `${matching.length} of ${plural(result.items.length, 'item')}`;
   }
 
@@ -156,36 +156,17 @@ export function renderClassifyView(
       const firstNew = rendered;
       appendPage();
       // The button is gone: carry on at the first item it added.
-      rows()[firstNew]?.focus();
+      list.rows()[firstNew]?.focus();
     });
     return [more];
   }
 
-  function rows(): HTMLElement[] {
-    return [...listbox.querySelectorAll<HTMLElement>('.classify-item')];
-  }
-  function firstRow(): HTMLElement | null {
-    return listbox.querySelector<HTMLElement>('.classify-item');
-  }
-
-  /** Roving tabindex: Tab enters the list at one item; arrows move within it. */
-  function activateRow(row: HTMLElement | null): void {
-    for (const other of listbox.querySelectorAll<HTMLElement>('.classify-item[tabindex="0"]')) other.tabIndex = -1;
-    if (row) row.tabIndex = 0;
-  }
-
-  function select(row: HTMLElement, focusEditor: boolean): void {
-    for (const other of listbox.querySelectorAll('.classify-item[aria-selected="true"]')) {
-      other.setAttribute('aria-selected', 'false');
-    }
-    row.setAttribute('aria-selected', 'true');
+  const list = listboxRows(listbox, '.classify-item', (row, focusEditor) => {
     const start = Number(row.dataset.start);
     const end = Number(row.dataset.end);
     selectedKey = `${start}:${end}`;
     callbacks.reveal(start, end, focusEditor);
-  }
-
-  listboxKeys(listbox, '.classify-item', { rows, activate: activateRow, select });
+  });
 
   renderItems();
   return h('div', { className: 'classify-view' }, [

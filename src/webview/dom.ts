@@ -56,40 +56,51 @@ export function factList(facts: readonly [string, string][], device: DeviceInfo)
   return list;
 }
 
+/** A listbox's rows, as {@link listboxRows} manages them. */
 export interface ListboxRows {
   /** The rows now rendered, in order. */
   rows(): HTMLElement[];
-  /** A row got the focus: make it the one Tab returns to. */
-  activate(row: HTMLElement | null): void;
-  /** Click, Enter or Space (`focusEditor` false); a double click or Ctrl/Cmd+Enter (true: the keyboard follows into the editor). */
-  select(row: HTMLElement, focusEditor: boolean): void;
+  /** Makes `row` the one Tab enters the list at (roving tabindex): the selected row, else the first. */
+  activate(row?: HTMLElement | null): void;
 }
 
 /**
- * The mouse and keyboard of a listbox of rows matching `rowSelector`: focus activates a row, a
- * click or Enter/Space selects it, a double click or Ctrl/Cmd+Enter selects it and moves the
- * keyboard to the editor, and the arrows, Page Up/Down, Home and End move between rows.
+ * The rows matching `rowSelector` of a listbox, with its mouse and keyboard: focus makes a row the
+ * one Tab returns to; a click or Enter/Space selects it (`aria-selected`) and calls `onSelect`
+ * with `focusEditor` false, a double click or Ctrl/Cmd+Enter with true (the keyboard follows into
+ * the editor); the arrows, Page Up/Down, Home and End move between rows.
  */
-export function listboxKeys(listbox: HTMLElement, rowSelector: string, rows: ListboxRows): void {
+export function listboxRows(listbox: HTMLElement, rowSelector: string, onSelect: (row: HTMLElement, focusEditor: boolean) => void): ListboxRows {
+  const rows = () => [...listbox.querySelectorAll<HTMLElement>(rowSelector)];
+  const activate = (row?: HTMLElement | null) => {
+    for (const other of listbox.querySelectorAll<HTMLElement>(`${rowSelector}[tabindex="0"]`)) other.tabIndex = -1;
+    const chosen = row === undefined ? (listbox.querySelector<HTMLElement>(`${rowSelector}[aria-selected="true"]`) ?? listbox.querySelector<HTMLElement>(rowSelector)) : row;
+    if (chosen) chosen.tabIndex = 0;
+  };
+  const select = (row: HTMLElement, focusEditor: boolean) => {
+    for (const other of listbox.querySelectorAll(`${rowSelector}[aria-selected="true"]`)) other.setAttribute('aria-selected', 'false');
+    row.setAttribute('aria-selected', 'true');
+    onSelect(row, focusEditor);
+  };
   const rowOf = (target: EventTarget | null) => (target instanceof Element ? target.closest<HTMLElement>(rowSelector) : null);
-  listbox.addEventListener('focusin', (event) => rows.activate(rowOf(event.target)));
+  listbox.addEventListener('focusin', (event) => activate(rowOf(event.target)));
   listbox.addEventListener('click', (event) => {
     const row = rowOf(event.target);
-    if (row) rows.select(row, false);
+    if (row) select(row, false);
   });
   listbox.addEventListener('dblclick', (event) => {
     const row = rowOf(event.target);
-    if (row) rows.select(row, true);
+    if (row) select(row, true);
   });
   listbox.addEventListener('keydown', (event) => {
     const row = rowOf(event.target);
     if (!row) return;
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault(); // Space would scroll the list.
-      rows.select(row, event.key === 'Enter' && (event.ctrlKey || event.metaKey));
+      select(row, event.key === 'Enter' && (event.ctrlKey || event.metaKey));
       return;
     }
-    const all = rows.rows();
+    const all = rows();
     const index = all.indexOf(row);
     const targets: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: all.length - 1, PageDown: index + 10, PageUp: index - 10 };
     const next = targets[event.key];
@@ -97,4 +108,5 @@ export function listboxKeys(listbox: HTMLElement, rowSelector: string, rows: Lis
     event.preventDefault();
     all[Math.max(0, Math.min(all.length - 1, next))]?.focus();
   });
+  return { rows, activate };
 }

@@ -14,7 +14,7 @@ import type {
   SentimentResult,
   SentimentScore,
 } from '../protocol';
-import { listboxKeys, factList, h, uniqueId } from './dom';
+import { listboxRows, factList, h, uniqueId } from './dom';
 import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
 import type { GroupBy, PanelControls, SentimentView, SortBy } from '../views/messages';
 
@@ -121,7 +121,7 @@ export function renderSentimentView(
       );
     }
     listbox.replaceChildren(...children);
-    activateRow(listbox.querySelector<HTMLElement>('.sentence-row[aria-selected="true"]') ?? firstRow());
+    list.activate();
 
     const total = result.sentences.length;
     matchCount.textContent = needle
@@ -152,32 +152,11 @@ export function renderSentimentView(
     return [more];
   }
 
-  function rows(): HTMLElement[] {
-    return [...listbox.querySelectorAll<HTMLElement>('.sentence-row')];
-  }
-  function firstRow(): HTMLElement | null {
-    return listbox.querySelector<HTMLElement>('.sentence-row');
-  }
-
-  /** Roving tabindex: Tab enters the list at one row; arrows move within it. */
-  function activateRow(row: HTMLElement | null): void {
-    for (const other of listbox.querySelectorAll<HTMLElement>('.sentence-row[tabindex="0"]')) {
-      other.tabIndex = -1;
-    }
-    if (row) row.tabIndex = 0;
-  }
-
-  function select(row: HTMLElement, focusEditor: boolean): void {
-    for (const other of listbox.querySelectorAll('.sentence-row[aria-selected="true"]')) {
-      other.setAttribute('aria-selected', 'false');
-    }
-    row.setAttribute('aria-selected', 'true');
+  const list = listboxRows(listbox, '.sentence-row', (row, focusEditor) => {
     const start = Number(row.dataset.start);
     selectedStart = start;
     callbacks.reveal(start, Number(row.dataset.end), focusEditor);
-  }
-
-  listboxKeys(listbox, '.sentence-row', { rows, activate: activateRow, select });
+  });
 
   renderRows();
   return h('div', { className: 'sentiment-view' }, [
