@@ -160,7 +160,6 @@ export class Config {
   }
 }
 
-export { DEFAULT_HYPOTHESIS_TEMPLATE };
 
 export function isHypothesisTemplate(value: unknown): value is string {
   return typeof value === 'string' && value.includes('{}');

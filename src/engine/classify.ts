@@ -6,7 +6,7 @@
  * label, as the text-classification pipeline's `function_to_apply` does.
  */
 import type { ClassifiedItem, ClassifyParams, ClassifyResult, LabelScore } from '../protocol';
-import { CLASSIFIER_ID } from '../tasks/classify';
+import { CLASSIFIER_ID, isMultiLabelConfig } from '../tasks/classify';
 import type { BatchLimits } from './batching';
 import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
@@ -26,7 +26,7 @@ export async function classifyItems(
   const { text, classifier } = params;
   const offset = params.offset ?? 0;
   const minScore = classifier.minScore ?? 0;
-  const multiLabel = classifier.multiLabel ?? model.config.problemType === 'multi_label_classification';
+  const multiLabel = classifier.multiLabel ?? isMultiLabelConfig(model.config.problemType);
   const activation: Activation = multiLabel ? 'sigmoid' : 'softmax';
 
   const starts: number[] = [];

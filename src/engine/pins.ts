@@ -7,12 +7,10 @@
  * Pins live beside the cache's models, in `<cacheDir>/.pins/<owner>/<name>/<revision>.json`:
  * `{ "files": { "<path>": { "size": …, "sha256": "…" } } }`.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ModelInfo } from '../protocol';
-import { isErrno } from './download';
+import { isErrno, sha256File } from './download';
 import { EngineError } from './errors';
 import type { Logger } from './log';
 import type { ModelSpec } from './manifest';
@@ -28,7 +26,7 @@ interface PinsFile {
 }
 
 /** Where the pins of `repo` at `revision` are kept. */
-export function pinsPath(cacheDir: string, repo: string, revision: string): string {
+function pinsPath(cacheDir: string, repo: string, revision: string): string {
   return path.join(expandHome(cacheDir), '.pins', ...repo.split('/'), `${revision}.json`);
 }
 
@@ -47,7 +45,7 @@ export async function checkPins(cacheDir: string, spec: ModelSpec, model: ModelI
     const full = path.join(model.dir, file);
     const stat = await fs.stat(full).catch(() => undefined);
     if (!stat?.isFile()) continue;
-    const sha256 = await fileSha256(full);
+    const sha256 = await sha256File(full);
     const known = pins.files[file];
     if (!known) {
       pins.files[file] = { size: stat.size, sha256 };
@@ -86,14 +84,4 @@ async function readPins(file: string): Promise<PinsFile> {
     // Read as absent below: the message names the file.
   }
   throw new EngineError('model-corrupt', `The recorded hashes in ${file} cannot be read. Delete it, and the model folder beside it in the cache, to download the model afresh.`);
-}
-
-function fileSha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

@@ -6,7 +6,7 @@
  */
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { allOf, labelScore, must, span } from './checks';
-import { defineTask, type ModelLabels } from './contract';
+import { defineTask } from './contract';
 import type { LabelScore } from './sentiment';
 
 /** What a classifier scores: each sentence, each paragraph, or the document as one. */
@@ -69,8 +69,8 @@ const classifierSpec = must.record({
   minScore: must.optional(must.number),
 });
 
-/** Whether a model's config asks for a sigmoid per label. */
-export function isMultiLabelConfig({ problemType }: ModelLabels): boolean {
+/** Whether a model's config (its `problem_type`) asks for a sigmoid per label. */
+export function isMultiLabelConfig(problemType: string | undefined): boolean {
   return problemType === 'multi_label_classification';
 }
 

@@ -29,16 +29,10 @@ export type TaskMethod = Registry[Task]['method'];
 type ContractTypes<C> = C extends { readonly types?: { params: infer P; result: infer R } } ? { params: P; result: R } : never;
 /** Per task method: its params and its result. */
 export type TaskMethods = { [T in Task as Registry[T]['method']]: ContractTypes<Registry[T]> };
-/** The task a method runs. */
-export type TaskOf<M extends TaskMethod> = { [T in Task]: Registry[T]['method'] extends M ? T : never }[Task];
 
 /** Tasks whose model is a default one (`textAnalytics.models.<task>`, the manifest), not named per request. */
 export type DefaultModelTask = { [T in Task]: Registry[T]['models'] extends 'default' ? T : never }[Task];
 export const DEFAULT_MODEL_TASKS = TASKS.filter((task): task is DefaultModelTask => REGISTRY[task].models === 'default');
-
-export function taskOfMethod(method: string): Task | undefined {
-  return TASKS.find((task) => REGISTRY[task].method === method);
-}
 
 /** Every setting of every task, keyed under `textAnalytics.`, with its default. */
 export const TASK_SETTINGS = Object.fromEntries(CONTRACTS.flatMap((contract) => Object.entries(contract.settings)));
