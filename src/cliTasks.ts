@@ -133,7 +133,7 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
       const level: ClassifierLevel = values.level === undefined ? 'sentence' : oneOf(values.level, CLASSIFIER_LEVELS, 'level');
       return {
         classifier: {
-          id: basename(model).replace(/[^\w.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'model',
+          id: basename(model).replace(/[^\w.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'model',
           title: model,
           model,
           level,

@@ -8,7 +8,7 @@ import { MAX_LABEL_SCORES } from '../../src/engine/spanScores';
 import type { ClassifierSpec, ClassifyResult } from '../../src/protocol';
 import { disposedAfterwards, fixtureModels, fixtureOptions, tempDir } from '../helpers';
 import { folderFiles, startTestHub } from '../support/hubServer';
-import { watched } from './cliRun';
+import { run, watched } from './cliRun';
 
 // Any text classifier, run by the real engine on the planted fixture classifiers
 // (test/fixtures/planted.ts): labels from config.json, softmax or a sigmoid per label, items at
@@ -265,4 +265,14 @@ test('the CLI classifies with a Hub id only with --download, pins it, and refuse
   assert.equal(changed.status, 1);
   assert.match(changed.stderr, /config\.json changed since it was first downloaded/);
   assert.equal(changed.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+test('the CLI takes a model folder of any name (the classifier id it makes stays a valid id)', (t) => {
+  const folder = join(tempDir(t), `${'long name '.repeat(10)}(v2)`);
+  cpSync(join(fixtureModels(), 'emotion'), folder, { recursive: true });
+  const file = join(tempDir(t), 'text.txt');
+  writeFileSync(file, 'So delighted.');
+  const result = run('classify', file, '--model', folder, '--json');
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal((JSON.parse(result.stdout) as { items: Array<{ labels: Array<{ label: string }> }> }).items[0].labels[0].label, 'joy');
 });
