@@ -31,8 +31,8 @@ import { silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
-import { CLI_TASKS, cliTask, JSON_SCHEMA_VERSION, modelLine, parseLabels, type CliTask } from './cliTasks';
-import { cliMessage, type CliModels } from './cliAdvice';
+import { CLI_TASKS, cliTask, JSON_SCHEMA_VERSION, parseLabels, type CliTask } from './cliTasks';
+import { cliMessage, modelLine, type CliModels } from './cliAdvice';
 import { InputError, readDocument, type TextDocument } from './cliInput';
 import { lineRange, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
 import { CLOSED_PIPE_EXIT_CODE, Messages, Output, OutputClosed, OutputFailed } from './cliOutput';
@@ -76,7 +76,8 @@ Options:
                       --download, fetched once and its files' hashes recorded)
   --level L           classify: sentence, paragraph or document (default sentence)
   --template T        topics: the hypothesis, {} standing for the label (default "This text is about {}.")
-  --format F          topics: markdown (sections at headings) or plaintext (default: by file extension)
+  --format F          sentiment, topics: markdown (markup is not read; topics' sections at headings)
+                      or text (default: by file extension, .md .markdown .mdx… are markdown)
   --min-score S       leave out entities (default 0.5), answers (default 0.1) or classify's labels
                       (default 0) scoring below S, ${range('min-score')}
   --top N             ask: how many answers at most, ${range('top')} (default 3)

@@ -3,7 +3,9 @@
  * editor's settings (textAnalytics.models.sentiment, textAnalytics.allowDownloads); on the command
  * line the same trouble is mended with options: --models DIR, --download, --cache-dir.
  */
+import { isAbsolute, relative } from 'node:path';
 import type { EngineError, ModelTrouble } from './engine/errors';
+import type { DeviceInfo, ModelInfo } from './protocol';
 import { TASK_MODEL_NAMES } from './protocol';
 import { REGISTRY } from './tasks/registry';
 
@@ -62,4 +64,32 @@ function repairAdvice(model: Extract<ModelTrouble, { kind: 'broken' }>['model'],
     case 'setting':
       return 'Fix or replace the file.';
   }
+}
+
+/**
+ * The line a table ends with: the model, where it was read from, and the device. "bundled" is the
+ * engine's word for the models folder, which on the command line is --models or the folder
+ * installed with text-analytics, so the folder itself is named.
+ */
+export function modelLine({ model, device }: { model: ModelInfo; device: DeviceInfo }, cwd = process.cwd()): string {
+  const reason = device.used === 'cpu' ? device.fallbackReason : undefined;
+  return `${model.id} (${model.file} ${modelOrigin(model, cwd)}) on ${device.used.toUpperCase()}${reason ? ` — ${reason}` : ''}`;
+}
+
+function modelOrigin(model: ModelInfo, cwd: string): string {
+  switch (model.source) {
+    case 'bundled':
+    case 'setting':
+      return `from ${shownPath(model.dir, cwd)}`;
+    case 'cache':
+      return `from the download cache, ${shownPath(model.dir, cwd)}`;
+    case 'download':
+      return `downloaded now into ${shownPath(model.dir, cwd)}`;
+  }
+}
+
+/** A folder as the user would type it: relative to the working folder when inside it. */
+function shownPath(dir: string, cwd: string): string {
+  const inside = relative(cwd, dir);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : dir;
 }

@@ -3,6 +3,7 @@
  * range is a usage error naming the range (exit code 2), as VS Code refuses a setting out of range.
  */
 import { MAX_TEXT_LENGTH } from './protocol';
+import { formatOfPath, type TextFormat } from './tasks/textFormat';
 
 /** The command line was wrong: the message and the usage are printed, exit code 2. */
 export class UsageError extends Error {}
@@ -54,6 +55,15 @@ export function rangeText({ whole, min, max }: NumberRange): string {
 export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T {
   if (allowed.includes(value as T)) return value as T;
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}${value === undefined ? '' : `, not ${clipped(value)}`}.`);
+}
+
+/** The names --format takes for each format: `text` as the usage says it, `plaintext` as VS Code and the protocol do. */
+const FORMAT_NAMES: Record<string, TextFormat> = { markdown: 'markdown', text: 'plaintext', plaintext: 'plaintext' };
+
+/** `--format markdown|text`, or by default the file's extension (.md, .markdown, .mdx… are Markdown). */
+export function textFormat(value: string | undefined, path: string): TextFormat {
+  if (value === undefined) return formatOfPath(path);
+  return FORMAT_NAMES[oneOf(value, Object.keys(FORMAT_NAMES), 'format')];
 }
 
 /** `--lines FROM:TO`, `FROM:` (to the end), `:TO` or `N` (one line); lines count from 1. */

@@ -9,13 +9,14 @@
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { HUB_ID } from './engine/manifest';
-import type { DeviceInfo, LabelScore, ModelInfo, SentimentScore, TopicScore } from './protocol';
+import type { LabelScore, SentimentScore, TopicScore } from './protocol';
 import { CLASSIFIER_LEVELS, type ClassifierLevel } from './tasks/classify';
 import type { Task, TaskMethods } from './tasks/registry';
 import { REGISTRY } from './tasks/registry';
 import type { TextDocument } from './cliInput';
-import { oneOf, UsageError } from './cliOptions';
+import { oneOf, textFormat, UsageError } from './cliOptions';
 import { printable, printableProse } from './printable';
+import { modelLine } from './cliAdvice';
 
 /**
  * The version of the JSON the CLI prints. 1: before it was stated. 2: `schemaVersion` in every
@@ -51,10 +52,11 @@ export interface CliTask<T extends Task> {
 
 export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
   sentiment: {
-    params: (values) => ({ neutralBand: values.neutralBand }),
+    params: (values) => ({ neutralBand: values.neutralBand, format: textFormat(values.format, values.path) }),
     json: (result) => ({
       document: sentimentJson(result.document),
       sentences: mapped(result.sentences, ({ start, end, text, ...score }) => ({ start, end, text, ...sentimentJson(score) })),
+      ...skippedJson(result),
       model: result.model,
       device: result.device,
     }),
@@ -62,7 +64,7 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
       const lineOf = lineNumbers(document);
       const named = (score: SentimentScore) => printable(score.modelLabel ?? score.label);
       const stars = result.document.stars === undefined ? '' : `, ${result.document.stars.toFixed(1)} stars`;
-      yield `Document: ${named(result.document)} (${(result.document.score * 100).toFixed(1)}%${stars}) — ${counted(result.sentences.length, 'sentence')}, ${counted(result.paragraphs.length, 'paragraph')}`;
+      yield `Document: ${named(result.document)} (${(result.document.score * 100).toFixed(1)}%${stars}) — ${counted(result.sentences.length, 'sentence')}, ${counted(result.paragraphs.length, 'paragraph')}${skippedText(result)}`;
       yield `Model: ${modelLine(result)}`;
       yield '';
       for (const s of result.sentences) {
@@ -73,19 +75,19 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
   topics: {
     params: (values) => {
       if (!values.labels?.trim()) throw new UsageError('Give the topic labels with --labels "sports,business,…".');
-      const format = values.format ?? (/\.(md|markdown|mdx)$/i.test(values.path) ? 'markdown' : 'plaintext');
-      if (format !== 'markdown' && format !== 'plaintext') throw new UsageError('--format must be markdown or plaintext.');
+      const format = textFormat(values.format, values.path);
       return { labels: parseLabels(values.labels), multiLabel: values.multiLabel, hypothesisTemplate: values.template, format };
     },
     json: (result) => ({
       document: scores(result.document),
       sections: mapped(result.sections, ({ start, end, heading, labels }) => ({ start, end, heading, labels: scores(labels) })),
+      ...skippedJson(result),
       model: result.model,
       device: result.device,
     }),
     table: function* (result, document) {
       const lineOf = lineNumbers(document);
-      yield `Document — ${modelLine(result)}`;
+      yield `Document — ${modelLine(result)}${skippedText(result, ';')}`;
       yield* result.document.map(barRow);
       yield '';
       for (const section of result.sections) {
@@ -168,6 +170,16 @@ export function cliTask(command: string | undefined): Task | undefined {
   return (Object.keys(REGISTRY) as Task[]).find((task) => REGISTRY[task].cli.command === command);
 }
 
+/** Markdown: how many blocks were not read as prose; nothing for plain text. */
+function skippedJson({ skippedMarkup }: { skippedMarkup?: number }): Record<string, unknown> {
+  return skippedMarkup === undefined ? {} : { skippedMarkup };
+}
+
+/** ", 3 Markdown blocks not read (headings, code, front matter…)", or nothing. */
+function skippedText({ skippedMarkup }: { skippedMarkup?: number }, separator = ','): string {
+  return skippedMarkup ? `${separator} ${counted(skippedMarkup, 'Markdown block')} not read (headings, code, front matter…)` : '';
+}
+
 function sentimentJson({ label, score, labels, stars }: SentimentScore): Record<string, unknown> {
   return { label, score, ...(labels ? { labels: scores(labels) } : {}), ...(stars !== undefined ? { stars } : {}) };
 }
@@ -181,9 +193,6 @@ function barRow(t: LabelScore): string {
   return `  ${bar} ${(t.score * 100).toFixed(1).padStart(5)}%  ${printable(t.label)}`;
 }
 
-export function modelLine({ model, device }: { model: ModelInfo; device: DeviceInfo }): string {
-  return `${model.id} (${model.file}, ${model.source}) on ${device.used.toUpperCase()}${device.fallbackReason ? ` — ${device.fallbackReason}` : ''}`;
-}
 
 /** `items` mapped lazily: a long list's copies are made one at a time, as they are written. */
 function* mapped<T, U>(items: Iterable<T>, map: (item: T) => U): Generator<U> {

@@ -1,10 +1,13 @@
 import type { Span } from '../protocol';
 import { isWhiteSpace, WHITE_SPACE_CLASS } from '../unicode';
+import { keepsSentenceGoing } from './sentenceBreaks';
 
 /**
  * Splitting a document into paragraphs and sentences. Paragraphs are separated by blank lines
  * (LF, CRLF or CR line ends); sentences come from `Intl.Segmenter` (Unicode UAX #29), which also
- * ends a sentence at a line break, so Markdown list items and headings stand alone.
+ * ends a sentence at a line break, so Markdown list items and headings stand alone, less the
+ * breaks a reader would not make: after a title, an abbreviation or an initial (sentenceBreaks.ts;
+ * V8's ICU ignores the `-u-ss-standard` locale extension that would do this).
  * Every span is trimmed of surrounding white space (Unicode's, NEL included: see `isWhiteSpace`),
  * and `text === source.slice(start, end)`.
  */
@@ -45,7 +48,7 @@ export function paragraphSpans(text: string, start = 0, end = text.length): Span
 /** The sentences of `text.slice(start, end)`, with offsets into `text`. */
 export function sentences(text: string, start = 0, end = text.length, locale = 'en'): Span[] {
   const result: Span[] = [];
-  for (const [from, to] of sentenceBounds(text, start, end, sentenceSegmenter(locale))) {
+  for (const [from, to] of readersBounds(text, end, sentenceBounds(text, start, end, sentenceSegmenter(locale)), locale)) {
     const span = trimmedSpan(text, from, to);
     if (!span) continue;
     const previous = result.at(-1);
@@ -57,6 +60,24 @@ export function sentences(text: string, start = 0, end = text.length, locale = '
     }
   }
   return result;
+}
+
+/**
+ * UAX #29's bounds less those a reader would not make ("Dr. | Smith", "John F. | Kennedy"): a
+ * bound that {@link keepsSentenceGoing} joins the sentence before it to the next. It never joins
+ * across a line break, where UAX #29 always ends a sentence (sentiment.ts segments long
+ * paragraphs a part at a time, cut at line breaks, and relies on it).
+ */
+function* readersBounds(text: string, end: number, bounds: Iterable<[number, number]>, locale: string): Generator<[number, number]> {
+  let pending: [number, number] | undefined;
+  for (const [from, to] of bounds) {
+    if (pending && keepsSentenceGoing(text, pending[0], pending[1], end, locale)) pending = [pending[0], to];
+    else {
+      if (pending) yield pending;
+      pending = [from, to];
+    }
+  }
+  if (pending) yield pending;
 }
 
 /** Characters handed to the segmenter at a time. */

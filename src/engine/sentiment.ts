@@ -4,6 +4,7 @@ import type { BatchLimits } from './batching';
 import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
 import type { ResultCache } from './resultCache';
+import { documentSpan, proseOf } from './prose';
 import { paragraphSpans, sentences as segmentSentences } from './segment';
 import { checkLabelScores, spanScores, weightedMean, type SpanScore } from './spanScores';
 import type { TaskContext } from './task';
@@ -29,9 +30,13 @@ export async function sentenceSentiments(
   cache: ResultCache<SpanScore>,
   context: TaskContext,
   limits: BatchLimits,
-): Promise<Pick<SentimentResult, 'document' | 'paragraphs' | 'sentences' | 'cachedSentences'>> {
+): Promise<Pick<SentimentResult, 'document' | 'paragraphs' | 'sentences' | 'cachedSentences' | 'skippedMarkup'>> {
   const { text, neutralBand } = params;
   const offset = params.offset ?? 0;
+  // Markdown's markup blanked: segmented and read by the model; the spans reported are the
+  // document's (prose.ts keeps every offset).
+  const format = params.format ?? 'plaintext';
+  const prose = proseOf(text, format);
   // Where each paragraph and sentence lies, in document order, kept as numbers until the result is
   // made at the end (the garbage of a long run is then collected while the heap is still small);
   // a paragraph's sentences run from its firstSentence to the next one's.
@@ -42,13 +47,16 @@ export async function sentenceSentiments(
   const ends: number[] = [];
   // A part of a paragraph takes up to about 150 ms to segment: look at the clock after each.
   const segmenting = pauses(context.signal, 1);
-  for (const block of paragraphSpans(text)) {
+  const blocks = paragraphSpans(prose.text);
+  for (const [b, proseBlock] of blocks.entries()) {
+    const block = documentSpan(text, prose, proseBlock, paragraphEnds.at(-1) ?? 0, blocks[b + 1]?.start ?? text.length);
     paragraphStarts.push(block.start);
     paragraphEnds.push(block.end);
     firstSentence.push(starts.length);
-    for (const spans of paragraphSentences(text, block.start, block.end)) {
+    for (const spans of paragraphSentences(prose.text, proseBlock.start, proseBlock.end)) {
       await segmenting();
-      for (const span of spans) {
+      for (const [i, proseSpan] of spans.entries()) {
+        const span = documentSpan(text, prose, proseSpan, Math.max(block.start, ends.at(-1) ?? 0), spans[i + 1]?.start ?? block.end);
         starts.push(span.start);
         ends.push(span.end);
       }
@@ -56,12 +64,15 @@ export async function sentenceSentiments(
   }
   const scheme = sentimentSchemeOf(model);
   const judgeScores = judgement(scheme, model.config.id2label, neutralBand);
-  if (paragraphStarts.length === 0) throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
+  if (paragraphStarts.length === 0) {
+    if (prose.skippedBlocks > 0) throw new EngineError('bad-input', 'There is no prose to analyse: the document holds only Markdown markup (headings, code, front matter).');
+    throw new EngineError('bad-input', 'There is no text to analyse: the document is empty or only whitespace.');
+  }
 
   const count = starts.length;
   // A model of more than two labels lists every label's score for each sentence.
   if (scheme.kind !== 'binary') checkLabelScores(count, model.config.id2label.length, 'sentences', 'analyse a part of the document, or use a two-label sentiment model');
-  const scores = await spanScores({ model, text, starts, ends, activation: 'softmax', cache, context, limits, what: 'sentences' });
+  const scores = await spanScores({ model, text: prose.text, starts, ends, activation: 'softmax', cache, context, limits, what: 'sentences' });
   const { labels, probabilities } = scores;
   const paragraphs: ParagraphSentiment[] = [];
   const sentences: SentenceSentiment[] = [];
@@ -74,7 +85,13 @@ export async function sentenceSentiments(
       sentences.push({ start: starts[i] + offset, end: ends[i] + offset, text: text.slice(starts[i], ends[i]), paragraph, ...score });
     }
   });
-  return { document: judgeScores(weightedMean(scores, 0, count, 'softmax')), paragraphs, sentences, cachedSentences: scores.cached };
+  return {
+    document: judgeScores(weightedMean(scores, 0, count, 'softmax')),
+    paragraphs,
+    sentences,
+    cachedSentences: scores.cached,
+    ...(format === 'markdown' ? { skippedMarkup: prose.skippedBlocks } : {}),
+  };
 }
 
 /** About how much of a paragraph is segmented at a time (a million lines make one paragraph). */

@@ -14,7 +14,7 @@ import type { LoadedModel } from './modelStore';
 import type { ResultCache } from './resultCache';
 import type { TaskContext } from './task';
 import type { TokenWindow } from './tokenizer';
-import { inChunks, uncachedUnits, unitWindows, WindowProgress } from './windowStream';
+import { inChunks, uncachedUnits, unitWindows } from './windowStream';
 
 /** How a model's logits become probabilities: competing labels (softmax), or each on its own (a sigmoid). */
 export type Activation = 'softmax' | 'sigmoid';
@@ -98,13 +98,25 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
     cached++;
   }, context.signal);
 
+  // Progress counts spans ("12 of 1,234 sentences"), the unit the user knows, and the first report
+  // goes out before any tokenizing: the total is known from the start, so a long document shows
+  // "0 of …" at once rather than nothing until its first batch is done. Within a chunk, its spans
+  // are counted as its batches finish.
+  let finished = 0;
+  const report = (partial: number) => {
+    const done = Math.min(count, cached + finished + Math.floor(partial));
+    context.onProgress?.({ done, total: count, message: `${done} of ${count} ${what}` });
+  };
+  report(0);
+
   // A span's windows may cross chunks: its sums are kept until its last window.
   const sums = new Map<number, { tokens: number; weighted: number[] }>();
-  const progress = new WindowProgress(text.length);
   const windows = unitWindows(model.tokenizer, uncached, WINDOW_STRIDE, model.cuts, context.signal);
   for await (const chunk of inChunks(windows, (w) => w.window.ids.length)) {
-    progress.chunk(chunk.items.length, chunk.items.at(-1)?.read ?? 0, chunk.more);
-    const chunkProbabilities = await windowProbabilities(model, activation, chunk.items.map((w) => w.window), context, limits, progress, what);
+    const ending = chunk.items.filter((w) => w.last).length;
+    const chunkProbabilities = await windowProbabilities(model, activation, chunk.items.map((w) => w.window), context, limits, (windowsDone) =>
+      report((ending * windowsDone) / chunk.items.length),
+    );
     // In window order, as the sums were always taken.
     chunk.items.forEach(({ unit, window, last }, w) => {
       let sum = sums.get(unit);
@@ -118,6 +130,7 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
           ? { probabilities: sum.weighted.map((weighted) => weighted / (sum as { tokens: number }).tokens), tokens: sum.tokens }
           : { probabilities: [...uniform(labels, activation)], tokens: 0 };
       keep(unit, score);
+      finished++;
       cache.set(keys.get(unit) as string, score);
       keys.delete(unit);
       sums.delete(unit);
@@ -138,11 +151,12 @@ async function windowProbabilities(
   windows: readonly TokenWindow[],
   context: TaskContext,
   limits: BatchLimits,
-  progress: WindowProgress,
-  what: string,
+  /** Called after each batch with how many of `windows` are done. */
+  onBatch: (windowsDone: number) => void,
 ): Promise<Float64Array> {
   const labels = model.config.id2label.length;
   const probabilities = new Float64Array(windows.length * labels);
+  let windowsDone = 0;
   for (const batch of lengthSortedBatches(windows.map((w) => w.ids.length), limits)) {
     throwIfCancelled(context.signal);
     const outputs = await model.run(padBatch(batch.map((i) => windows[i].ids)));
@@ -155,9 +169,8 @@ async function windowProbabilities(
     }
     const data = logits.data as Float32Array;
     batch.forEach((item, row) => activate(data, row * labels, labels, activation, probabilities, item * labels));
-    progress.done += batch.length;
-    const { done, total } = progress;
-    context.onProgress?.({ done, total, message: `${done} of ${total} ${what}` });
+    windowsDone += batch.length;
+    onBatch(windowsDone);
   }
   return probabilities;
 }

@@ -3,6 +3,8 @@ import { lengthSortedBatches, padBatch, type BatchLimits } from './batching';
 import { EngineError, throwIfCancelled } from './errors';
 import type { LoadedModel } from './modelStore';
 import { nliOutputs } from '../tasks/topics';
+import { isBlank } from '../unicode';
+import { proseOf } from './prose';
 import { paragraphSpans, trimmedSpan } from './segment';
 import type { TaskContext } from './task';
 import type { NliPair } from './tokenizer';
@@ -34,14 +36,18 @@ export async function classifyTopics(
   params: TopicsParams,
   context: TaskContext,
   limits: BatchLimits,
-): Promise<Pick<TopicsResult, 'document' | 'sections' | 'pairs'>> {
+): Promise<Pick<TopicsResult, 'document' | 'sections' | 'pairs' | 'skippedMarkup'>> {
   const labels = cleanLabels(params.labels);
   if (!params.hypothesisTemplate.includes('{}')) {
     throw new EngineError('bad-input', `The hypothesis template "${params.hypothesisTemplate}" has no {} for the label to go in.`);
   }
   const { entailment, contradiction } = nliLabels(model);
-  const sections = topicSections(params.text, params.format);
-  if (sections.length === 0) throw new EngineError('bad-input', 'There is no text to classify: the document is empty or only whitespace.');
+  const prose = proseOf(params.text, params.format);
+  const sections = topicSections(params.text, params.format, prose);
+  if (sections.length === 0) {
+    if (prose.skippedBlocks > 0) throw new EngineError('bad-input', 'There is no prose to classify: the document holds only Markdown markup (headings, code, front matter).');
+    throw new EngineError('bad-input', 'There is no text to classify: the document is empty or only whitespace.');
+  }
   checkLabelScores(sections.length, labels.length, 'sections', 'classify a part of the document, or fewer labels');
   const hypotheses = labels.map((label) => params.hypothesisTemplate.replace('{}', label));
   // How each hypothesis goes around a stretch of premise: the hypotheses are tokenized once.
@@ -57,7 +63,8 @@ export async function classifyTopics(
     model.tokenizer,
     layout,
     (function* () {
-      for (const [unit, span] of sections.entries()) yield { unit, text: span.text, end: span.end };
+      // The model reads the section's prose: its markup blanked, the same length as its text.
+      for (const [unit, span] of sections.entries()) yield { unit, text: span.prose, end: span.end };
     })(),
     WINDOW_STRIDE,
     model.cuts,
@@ -89,7 +96,12 @@ export async function classifyTopics(
     mean.forEach((score, label) => (documentScores[label] += (score * tokens) / totalTokens));
     return { start: span.start + offset, end: span.end + offset, text: span.text, heading: span.heading, labels: ranked(labels, mean) };
   });
-  return { document: ranked(labels, [...documentScores]), sections: sectionResults, pairs: progress.done };
+  return {
+    document: ranked(labels, [...documentScores]),
+    sections: sectionResults,
+    pairs: progress.done,
+    ...(params.format === 'markdown' ? { skippedMarkup: prose.skippedBlocks } : {}),
+  };
 }
 
 /** Runs premise/hypothesis pairs in length-sorted batches: each pair's entailment and contradiction logits. */
@@ -164,31 +176,40 @@ function softmax(values: readonly number[]): number[] {
   return exps.map((v) => v / total);
 }
 
-const ATX_HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
-const FENCE = /^ {0,3}(```|~~~)/;
-
 /**
- * The parts of a document classified on their own. Markdown: each ATX heading (`#` … `######`,
- * not inside a fenced code block) starts a section that runs to the next heading, and text before
- * the first heading is a section of its own. Other text: blocks of whole paragraphs of about
- * {@link BLOCK_CHARS} characters. Spans are trimmed; empty sections are left out.
+ * The parts of a document classified on their own, each with the prose the model reads (its text
+ * with the markup blanked, see prose.ts). Markdown: each heading (ATX or setext, not inside code)
+ * starts a section that runs to the next heading, and text before the first heading is a section
+ * of its own; a section with no prose joins its neighbour. Other text: blocks of whole paragraphs of about {@link BLOCK_CHARS} characters. Spans
+ * are trimmed; empty sections are left out.
  */
-export function topicSections(text: string, format: TopicsParams['format']): Array<Span & { heading?: string }> {
-  if (format !== 'markdown') return paragraphBlocks(text);
-  const starts: Array<{ at: number; heading?: string }> = [{ at: 0 }];
-  let inFence = false;
-  for (const line of text.matchAll(/[^\r\n]*(?:\r\n|\r|\n|$)/g)) {
-    if (line[0].length === 0) break;
-    const content = line[0].replace(/[\r\n]+$/, '');
-    if (FENCE.test(content)) inFence = !inFence;
-    const heading = !inFence && ATX_HEADING.exec(content);
-    if (heading) starts.push({ at: line.index, heading: heading[2].trim() });
-  }
-  return starts.flatMap(({ at, heading }, i) => {
+export function topicSections(
+  text: string,
+  format: TopicsParams['format'],
+  prose = proseOf(text, format),
+): Array<Span & { heading?: string; prose: string }> {
+  if (format !== 'markdown') return paragraphBlocks(text).map((block) => ({ ...block, prose: block.text }));
+  const starts: Array<{ at: number; heading?: string }> = [{ at: 0 }, ...prose.headings.map(({ start, text }) => ({ at: start, heading: text || undefined }))];
+  const sections: Array<Span & { heading?: string; hasProse: boolean }> = starts.flatMap(({ at, heading }, i) => {
     const end = i + 1 < starts.length ? starts[i + 1].at : text.length;
     const span = trimmedSpan(text, at, end);
-    return span ? [{ ...span, heading }] : [];
+    return span ? [{ ...span, heading, hasProse: !isBlank(prose.text.slice(span.start, span.end)) }] : [];
   });
+  // A section with nothing to read (a heading right before another, a code block alone) joins
+  // the section before it, or at the start the first one with prose, so that the sections still
+  // cover the document.
+  const joined: Array<Span & { heading?: string }> = [];
+  let pendingStart: number | undefined;
+  for (const { start, end, heading, hasProse } of sections) {
+    const previous = joined.at(-1);
+    if (!hasProse && previous) previous.end = end;
+    else if (!hasProse) pendingStart ??= start;
+    else {
+      joined.push({ start: pendingStart ?? start, end, text: '', heading });
+      pendingStart = undefined;
+    }
+  }
+  return joined.map((section) => ({ ...section, text: text.slice(section.start, section.end), prose: prose.text.slice(section.start, section.end) }));
 }
 
 function paragraphBlocks(text: string): Span[] {

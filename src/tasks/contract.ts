@@ -16,7 +16,18 @@ export interface SettingContract<T = unknown> {
   maximum?: number;
   /** Whole numbers only. */
   integer?: boolean;
+  /** The values it may take (package.json's `enum`). */
+  enum?: readonly T[];
 }
+
+/** When a task runs by itself on a document: never (the default), when it is first shown, or on each save. */
+export const ANALYZE_ON = ['off', 'open', 'save'] as const;
+export type AnalyzeOn = (typeof ANALYZE_ON)[number];
+/**
+ * `<task>.analyzeOn`: a task whose contract has it runs by itself when a document is opened or
+ * saved (src/ui/autoAnalysis.ts), through its palette command.
+ */
+export const analyzeOnSetting: SettingContract<AnalyzeOn> = { default: 'off', enum: ANALYZE_ON };
 
 /** Where a task's model comes from (see {@link TaskContract.models}). */
 export type ModelsFrom = 'default' | 'per-request';

@@ -4,7 +4,8 @@
  */
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { allOf, labelScore, must, span } from './checks';
-import { defineTask, type ModelLabels } from './contract';
+import { TEXT_FORMATS, type TextFormat } from './textFormat';
+import { analyzeOnSetting, defineTask, type ModelLabels } from './contract';
 
 /** The polarity every sentiment model's answer is read as: what the panel colours by. */
 export type SentimentLabel = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
@@ -46,6 +47,8 @@ export interface SentimentParams {
   neutralBand: number;
   /** Added to every reported offset: where `text` starts in the document (for selections). */
   offset?: number;
+  /** `markdown`: headings, code, front matter and link targets are not read as sentences (src/engine/prose.ts). Plain text when absent. */
+  format?: TextFormat;
 }
 
 export interface SentimentResult {
@@ -56,6 +59,8 @@ export interface SentimentResult {
   device: DeviceInfo;
   /** Sentences answered from the result cache rather than the model. */
   cachedSentences: number;
+  /** Markdown only: blocks left out as markup (headings, code blocks, front matter, HTML blocks, link definitions, rules). */
+  skippedMarkup?: number;
   elapsedMs: number;
 }
 
@@ -111,13 +116,15 @@ export const sentimentTask = defineTask<SentimentParams, SentimentResult>()({
   view: 'panel',
   settings: {
     'sentiment.neutralBand': { default: 0.1, minimum: 0, maximum: 0.5 },
+    'sentiment.analyzeOn': analyzeOnSetting,
   },
-  params: { text: must.string, neutralBand: must.number, offset: must.optional(must.offset) },
+  params: { text: must.string, neutralBand: must.number, offset: must.optional(must.offset), format: must.optional(must.oneOf(TEXT_FORMATS)) },
   result: {
     document: must.record(scoreFields),
     paragraphs: must.array(span(scoreFields)),
     sentences: must.array(span({ ...scoreFields, paragraph: must.offset })),
     cachedSentences: must.offset,
+    skippedMarkup: must.optional(must.offset),
   },
   labelProblem: sentimentLabelProblem,
   cli: { command: 'sentiment', synopsis: 'sentiment FILE [options]', summary: 'sentiment of every sentence and of the whole file' },

@@ -1,7 +1,8 @@
 /** Topics: the document and each section scored against the user's labels, zero-shot (NLI). */
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
-import { allOf, labelScore, must, span } from './checks';
-import { defineTask } from './contract';
+import { labelScore, must, span } from './checks';
+import { TEXT_FORMATS, type TextFormat } from './textFormat';
+import { analyzeOnSetting, defineTask } from './contract';
 
 export interface TopicScore {
   label: string;
@@ -24,8 +25,11 @@ export interface TopicsParams {
   multiLabel: boolean;
   /** The NLI hypothesis, with `{}` where the label goes: "This text is about {}." */
   hypothesisTemplate: string;
-  /** `markdown` splits sections at headings; anything else into blocks of paragraphs. */
-  format: 'markdown' | 'plaintext';
+  /**
+   * `markdown` splits sections at headings and reads only their prose (headings, code, front
+   * matter and link targets are not read: src/engine/prose.ts); anything else into blocks of paragraphs.
+   */
+  format: TextFormat;
   /** Added to every reported offset: where `text` starts in the document. */
   offset?: number;
 }
@@ -38,6 +42,8 @@ export interface TopicsResult {
   device: DeviceInfo;
   /** (window, label) pairs the model read. */
   pairs: number;
+  /** Markdown only: blocks left out as markup (headings, code blocks, front matter, HTML blocks, link definitions, rules). */
+  skippedMarkup?: number;
   elapsedMs: number;
 }
 
@@ -63,19 +69,21 @@ export const topicsTask = defineTask<TopicsParams, TopicsResult>()({
     'topics.labels': { default: ['sports', 'business', 'science', 'politics'] },
     'topics.multiLabel': { default: false },
     'topics.hypothesisTemplate': { default: DEFAULT_HYPOTHESIS_TEMPLATE },
+    'topics.analyzeOn': analyzeOnSetting,
   },
   params: {
     text: must.string,
     labels: must.array(must.string),
     multiLabel: must.boolean,
     hypothesisTemplate: must.string,
-    format: must.oneOf(allOf<TopicsParams['format']>({ markdown: true, plaintext: true })),
+    format: must.oneOf(TEXT_FORMATS),
     offset: must.optional(must.offset),
   },
   result: {
     document: must.array(labelScore),
     sections: must.array(span({ heading: must.optional(must.string), labels: must.array(labelScore) })),
     pairs: must.offset,
+    skippedMarkup: must.optional(must.offset),
   },
   labelProblem: ({ id2label }) => {
     const needed = 'a zero-shot (NLI) model names its outputs "entailment" and "contradiction"';

@@ -4,10 +4,11 @@
  * from package.json here, so that the CLI and the settings cannot drift apart.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixtureModels, REPO, tempDir } from '../helpers';
+import { contributedSettings } from '../contributedSettings';
+import { fixtureModels, tempDir } from '../helpers';
 import { finished, oneInertLine, run } from './cliRun';
 
 interface SettingSchema {
@@ -15,8 +16,7 @@ interface SettingSchema {
   minimum: number;
   maximum?: number;
 }
-const settings = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, SettingSchema> } } }).contributes
-  .configuration.properties;
+const settings = contributedSettings() as Record<string, SettingSchema>;
 
 interface Range {
   whole: boolean;

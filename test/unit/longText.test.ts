@@ -143,7 +143,8 @@ describe('topics: a request returns at most MAX_TOPIC_SCORES section scores', ()
   test('more sections × labels than that is refused at once, saying how many and what to do', async () => {
     const labels = Array.from({ length: 40 }, (_, i) => `label ${i}`);
     const sections = Math.floor(MAX_TOPIC_SCORES / labels.length) + 1;
-    const text = '# a\n'.repeat(sections);
+    // Each section with a word of prose: a heading alone has nothing to classify and is left out.
+    const text = '# a\nb\n'.repeat(sections);
     await assert.rejects(
       engine(fixtureOptions()).topics({ text, labels, multiLabel: false, hypothesisTemplate: 'This text is about {}.', format: 'markdown' }),
       (error: unknown) => {
