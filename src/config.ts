@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type Precision } from './protocol';
+import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type Precision, type ProxySettings } from './protocol';
 import { readClassifierSettings, type ClassifierSpec } from './tasks/classify';
+import { ANALYZE_ON, type AnalyzeOn } from './tasks/contract';
 import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
 import { DEFAULT_MODEL_TASKS, TASK_SETTINGS, type DefaultModelTask } from './tasks/registry';
 
@@ -64,6 +65,20 @@ export class Config {
 
   get maxDocumentSize(): number {
     return Math.min(MAX_TEXT_LENGTH, Math.max(1000, this.raw.get<number>('maxDocumentSize', 2_000_000)));
+  }
+
+  /**
+   * `textAnalytics.enabled`: whether anything is analysed without a command here (analysis on open
+   * or save, entity auto-highlighting). Resource-scoped: a workspace or folder can turn it off.
+   */
+  get automaticAnalysis(): boolean {
+    return this.raw.get<boolean>('enabled', true) !== false;
+  }
+
+  /** `textAnalytics.<task>.analyzeOn`, for a task whose contract has that setting: when it runs by itself. */
+  analyzeOn(task: string): AnalyzeOn {
+    const key = `${task}.analyzeOn`;
+    return key in TASK_SETTINGS ? oneOf(this.task(key), ANALYZE_ON, 'off') : 'off';
   }
 
   get neutralBand(): number {
@@ -156,6 +171,7 @@ export class Config {
       // The extension asks before the first download of a model (see commands/models.ts).
       askBeforeDownload: true,
       idleUnloadSeconds: this.idleUnloadSeconds,
+      proxy: proxySettings(),
     };
   }
 }
@@ -177,10 +193,31 @@ export type EntityCodeScope = 'commentsAndStrings' | 'all';
  * Settings whose change restarts the worker (the others are read per request). The
  * `entities.*`, `qa.*` and `topics.*` settings are not among them: they only change what the editor shows or
  * asks for.
+ *
+ * Workspace Trust needs nothing here: the settings that pick models and folders are package.json's
+ * `restrictedConfigurations`, so in Restricted Mode VS Code itself returns only their user values,
+ * and granting trust fires a configuration change for them, which restarts the worker as any change does.
  */
-export const RESTART_SETTINGS = ['device', 'threads', 'precision', 'models', 'modelCacheDir', 'allowDownloads', 'idleUnloadSeconds'].map(
-  (key) => `${SECTION}.${key}`,
-);
+export const RESTART_SETTINGS = [
+  ...['device', 'threads', 'precision', 'models', 'modelCacheDir', 'allowDownloads', 'idleUnloadSeconds'].map((key) => `${SECTION}.${key}`),
+  // VS Code's own proxy settings reach the worker's downloads (see proxySettings).
+  'http.proxy',
+  'http.noProxy',
+  'http.proxyStrictSSL',
+];
+
+/**
+ * VS Code's proxy settings, for the worker's downloads (which do not go through VS Code's own
+ * network stack). An empty `http.proxy` leaves the choice to the environment, as VS Code does.
+ */
+function proxySettings(): ProxySettings {
+  const http = vscode.workspace.getConfiguration('http');
+  return {
+    url: http.get<string>('proxy')?.trim() || undefined,
+    noProxy: stringList(http.get<unknown>('noProxy')),
+    strictSSL: http.get<boolean>('proxyStrictSSL', true),
+  };
+}
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;

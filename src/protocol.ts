@@ -54,6 +54,18 @@ export interface EngineOptions {
   askBeforeDownload?: boolean;
   /** Unload a model's session after this many seconds unused; 0 keeps it loaded. */
   idleUnloadSeconds: number;
+  /** VS Code's proxy settings for downloads; absent (the CLI): the environment's `HTTPS_PROXY`, `NO_PROXY`… */
+  proxy?: ProxySettings;
+}
+
+/** VS Code's `http.proxy`, `http.noProxy` and `http.proxyStrictSSL`, as the downloader needs them. */
+export interface ProxySettings {
+  /** `http.proxy`: one proxy for both schemes; empty or absent: the environment decides. */
+  url?: string;
+  /** `http.noProxy`: hosts reached directly; empty: `NO_PROXY` decides. */
+  noProxy?: string[];
+  /** `http.proxyStrictSSL`: false accepts any certificate (a proxy that re-signs TLS). */
+  strictSSL?: boolean;
 }
 
 /**
@@ -123,6 +135,12 @@ export interface DownloadParams {
   plan?: boolean;
   /** A task whose model each request names (classifiers): the model (Hub id or folder). */
   model?: string;
+  /**
+   * The user's Hugging Face token (VS Code's secret storage), for gated or private repos: sent
+   * with each download rather than at start-up, so it never sits in the worker's environment or
+   * argv. The worker sends it to the Hub only and never logs it.
+   */
+  hubToken?: string;
 }
 
 /** The task's model after a `download` (or, with `plan`, what one would fetch). */
@@ -136,6 +154,14 @@ export interface DownloadResult {
   downloaded: boolean;
   /** The model found or downloaded; absent when `plan` found it missing. */
   model?: ModelInfo;
+  /** `plan` of a missing Hub model: the revision it would be fetched at. */
+  revision?: string;
+  /** `plan` with `bytes` null: the bytes of the files whose sizes are known (the weights). */
+  knownBytes?: number;
+  /** `plan` with `bytes` null: the files whose sizes are not known. */
+  unknownFiles?: string[];
+  /** `plan` of a missing model: bytes an interrupted download left to resume (0: none). */
+  partialBytes?: number;
 }
 export type Method = keyof Methods;
 
@@ -286,13 +312,22 @@ const RESULTS: Record<string, Check> = {
     bytes: (value) => (value === null ? undefined : must.offset(value)),
     downloaded: must.boolean,
     model: must.optional(modelInfo),
+    revision: must.optional(must.string),
+    knownBytes: must.optional(must.offset),
+    unknownFiles: must.optional(must.array(must.string)),
+    partialBytes: must.optional(must.offset),
   }),
 } as Record<Method, Check>;
 
 const PARAMS: Record<string, Check> = {
   ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record(contract.params)])),
   info: must.record(),
-  download: must.record({ task: must.oneOf(TASKS), plan: must.optional(must.boolean), model: must.optional(must.string) }),
+  download: must.record({
+    task: must.oneOf(TASKS),
+    plan: must.optional(must.boolean),
+    model: must.optional(must.string),
+    hubToken: must.optional(must.string),
+  }),
 } as Record<Method, Check>;
 
 /** Progress: how far, and the partial results a task's contract says its progress carries. */

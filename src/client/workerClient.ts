@@ -1,11 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { isDeepStrictEqual } from 'node:util';
 import {
   readWorkerMessage,
   resultProblem,
   ONNXRUNTIME_TELEMETRY_OFF,
   WORKER_OPTIONS_ENV,
   type DeviceInfo,
+  type DownloadParams,
   type EngineOptions,
   type ErrorCode,
   type HostMessage,
@@ -99,6 +101,8 @@ export class WorkerClient {
   private currentStatus: EngineStatus = { state: 'stopped' };
   private readonly events = new EventEmitter();
   private lastInfo?: WorkerInfo;
+  /** The last download that failed, until one of that model succeeds or a new worker starts (settings changed). */
+  private downloadFailure?: { task: Task; message: string };
 
   constructor(private options: WorkerClientOptions) {}
 
@@ -128,7 +132,7 @@ export class WorkerClient {
     const child = await this.ensureStarted();
     if (options.signal?.aborted) throw cancelled();
     const id = this.nextId++;
-    return new Promise<Methods[M]['result']>((resolve, reject) => {
+    const reply = new Promise<Methods[M]['result']>((resolve, reject) => {
       const onAbort = () => {
         // Answer the caller at once; the worker stops at its next check and its late reply is dropped.
         if (this.pending.delete(id)) {
@@ -155,6 +159,24 @@ export class WorkerClient {
       this.refreshStatus();
       this.post(child, { type: 'request', id, method, params } as HostMessage);
     });
+    if (method === 'download' && !(params as DownloadParams).plan) this.watchDownload((params as DownloadParams).task, reply);
+    return reply;
+  }
+
+  /** Keeps a failed download in the status (the status bar shows it) until that model downloads. */
+  private watchDownload(task: Task, reply: Promise<unknown>): void {
+    reply.then(
+      () => {
+        if (this.downloadFailure?.task !== task) return;
+        this.downloadFailure = undefined;
+        this.refreshStatus();
+      },
+      (error: unknown) => {
+        if (!(error instanceof WorkerRequestError) || error.code !== 'download-failed') return;
+        this.downloadFailure = { task, message: error.message };
+        this.refreshStatus();
+      },
+    );
   }
 
   /** Stops the worker (if any) and starts a fresh one, forgetting earlier crashes. */
@@ -169,6 +191,9 @@ export class WorkerClient {
 
   /** Changes the engine options; a running worker is restarted to apply them. */
   async reconfigure(engineOptions: EngineOptions): Promise<void> {
+    // Options already applied (a command that set a model folder applies it itself, then the
+    // settings event arrives) need no restart, which would fail the request that command resumed.
+    if (isDeepStrictEqual(engineOptions, this.options.engineOptions)) return;
     this.options = { ...this.options, engineOptions };
     if (this.child || this.starting) await this.restart();
   }
@@ -238,6 +263,8 @@ export class WorkerClient {
           this.startingChild = undefined;
           this.child = child;
           this.lastInfo = message.info;
+          // A new worker has new settings (a local folder, a proxy): an earlier download failure may not stand.
+          this.downloadFailure = undefined;
           // What an earlier worker was doing when it died is not what this one is doing.
           this.activity = { kind: 'idle' };
           this.device = message.info.device;
@@ -402,6 +429,7 @@ export class WorkerClient {
     if (activity.kind === 'loading-model') this.setStatus({ state: 'loading-model', task: activity.task, message: activity.message });
     else if (activity.kind === 'downloading') this.setStatus({ state: 'downloading', task: activity.task, received: activity.received, total: activity.total });
     else if (this.pending.size > 0) this.setStatus({ state: 'busy', method: [...this.pending.values()][0].method, device: this.device });
+    else if (this.downloadFailure) this.setStatus({ state: 'download-failed', ...this.downloadFailure, device: this.device });
     else this.setStatus({ state: 'ready', device: this.device });
   }
 

@@ -1,6 +1,6 @@
 import * as ort from './onnxruntime';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import type { DeviceInfo, DevicePreference, ExecutionDevice } from '../protocol';
 import { EngineError } from './errors';
 
@@ -22,16 +22,59 @@ export function gpuProviderFor(platform: NodeJS.Platform = process.platform, arc
  * ONNXRUNTIME_NODE_INSTALL=cuda12), so their absence is checked before any model is fetched or
  * loaded for the GPU.
  */
-export function gpuUnavailableReason(): string | undefined {
+export function gpuUnavailableReason(nvidiaGpu: () => boolean = () => hasNvidiaGpu()): string | undefined {
   const provider = gpuProviderFor();
   if (!provider) return `onnxruntime offers no GPU execution provider on ${process.platform}-${process.arch}`;
   if (provider === 'cuda') {
+    // Advice to reinstall for CUDA would send a user without an NVIDIA GPU after what cannot help.
+    if (!nvidiaGpu()) return 'no NVIDIA GPU was found, which the CUDA execution provider needs';
     const binaries = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', 'linux', 'x64');
     if (!existsSync(join(binaries, 'libonnxruntime_providers_cuda.so'))) {
       return 'the CUDA execution provider is not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12; see the README)';
     }
   }
   return undefined;
+}
+
+/** Where an NVIDIA GPU shows itself on Linux; tests point these elsewhere. */
+export interface NvidiaProbe {
+  /** Present once the NVIDIA driver is loaded. */
+  driver: string;
+  /** PCI devices: an NVIDIA one has vendor 0x10de and a display class (0x03…), driver or not. */
+  pciDevices: string;
+  /** Searched for `nvidia-smi`, which the driver installs (on WSL, the only sign: no /proc or PCI). */
+  path: string | undefined;
+}
+
+/** Whether this machine has an NVIDIA GPU: the driver loaded, an NVIDIA display device on the PCI bus, or `nvidia-smi` on the PATH. */
+export function hasNvidiaGpu(
+  probe: NvidiaProbe = { driver: '/proc/driver/nvidia', pciDevices: '/sys/bus/pci/devices', path: process.env.PATH },
+): boolean {
+  if (existsSync(probe.driver)) return true;
+  if ((probe.path ?? '').split(delimiter).some((dir) => dir && isExecutable(join(dir, 'nvidia-smi')))) return true;
+  let devices: string[];
+  try {
+    devices = readdirSync(probe.pciDevices);
+  } catch {
+    return false;
+  }
+  return devices.some((device) => {
+    try {
+      const read = (name: string) => readFileSync(join(probe.pciDevices, device, name), 'utf8').trim();
+      return read('vendor') === '0x10de' && read('class').startsWith('0x03');
+    } catch {
+      return false;
+    }
+  });
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface SessionSettings {

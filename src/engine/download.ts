@@ -1,7 +1,8 @@
 /**
  * Fetching one file from the Hugging Face Hub into the cache, and the lock that keeps two processes
- * from downloading the same model into the same place. Pure Node: the built-in `fetch` (which follows
- * the Hub's redirects to its CDN), `node:fs` and `node:crypto`.
+ * from downloading the same model into the same place. Pure Node: undici's `fetch` through the
+ * proxy that applies (./hubNetwork), following the Hub's redirects to its CDN itself so that the
+ * user's token goes to the Hub only; `node:fs` and `node:crypto`.
  *
  * A file travels `<partial>` → verified → renamed to its destination, so a file under its real name
  * is always complete. The partial survives a cut connection or a cancellation, and the next attempt
@@ -14,7 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fetch, type Response } from 'undici';
 import { cancelledError, EngineError, throwIfCancelled } from './errors';
+import { hubDispatcher, isUnreachable, proxyFor, tokenFor, type HubAccess } from './hubNetwork';
 import type { Logger } from './log';
 
 /** Overrides the Hub's address, e.g. for a mirror or a test server. */
@@ -34,7 +37,10 @@ export function hubFileUrl(repo: string, revision: string, file: string, base = 
 
 /** How hard to try; tests shorten the waits. */
 export interface DownloadTuning {
-  /** Further attempts after a dropped connection or a 5xx reply, each resuming the partial. */
+  /**
+   * Further attempts after a dropped connection or a 5xx reply, each resuming the partial. A host
+   * that cannot be reached at all (offline, no DNS, refused) is not tried again: that fails at once.
+   */
   retries: number;
   /**
    * A connection that brings no byte for this long (no answer, or a body that stopped coming) is
@@ -75,6 +81,8 @@ export interface FileDownload {
   /** `total` is 0 while the size is unknown. Called at most every 100 ms, and once at the end. */
   onProgress?(received: number, total: number): void;
   tuning?: Partial<DownloadTuning>;
+  /** The proxy settings and the token; absent: the environment's proxy and `HF_TOKEN`. */
+  access?: HubAccess;
 }
 
 /** The Hub answered 404: the file is not in the repo at that revision. */
@@ -110,11 +118,9 @@ export async function downloadFile(job: FileDownload): Promise<void> {
       if (job.signal?.aborted) throw cancelledError();
       if (!(error instanceof RetryableError)) throw error;
       if (attempt >= tuning.retries) {
-        throw new EngineError(
-          'download-failed',
-          `Could not download ${job.label}: ${error.message}. What arrived is kept; trying again resumes it.`,
-          { cause: error },
-        );
+        // Only a partial that holds bytes is worth mentioning: "kept" about nothing misleads.
+        const kept = (await fileSize(job.partialPath)) > 0 ? ' What arrived is kept; trying again resumes it.' : '';
+        throw new EngineError('download-failed', `Could not download ${job.label}: ${error.message}.${kept}`, { cause: error });
       }
       job.log.warn(`Downloading ${job.label}: ${error.message}; retrying (${attempt + 1}/${tuning.retries}).`);
       await sleep(tuning.retryDelayMs * (attempt + 1), job.signal);
@@ -204,13 +210,7 @@ async function transferWatched(job: FileDownload, stall: StallWatch): Promise<nu
   // identity: a compressed reply would make byte ranges and sizes mean something else.
   const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'local-text-analytics' };
   if (have > 0) headers.range = `bytes=${have}-`;
-  let response: Response;
-  try {
-    response = await fetch(job.url, { headers, signal: stall.signal(job.signal), redirect: 'follow' });
-  } catch (error) {
-    if (job.signal?.aborted) throw cancelledError();
-    throw new RetryableError(describeNetworkError(error));
-  }
+  const response = await fetchFollowing(job, headers, stall.signal(job.signal));
   stall.alive(have);
 
   if (response.status === 416 && have > 0) {
@@ -287,6 +287,51 @@ async function transferWatched(job: FileDownload, stall: StallWatch): Promise<nu
   return resumedFrom;
 }
 
+/** Redirects followed before giving up: the Hub sends weights one hop away, to its CDN. */
+const MAX_REDIRECTS = 10;
+
+/**
+ * GET `job.url`, following redirects by hand: the token goes with requests to the Hub's own
+ * origin and is dropped on the way to any other (the CDN that serves weights), as huggingface_hub
+ * does; the Range header goes everywhere. A host that cannot be reached fails at once (an
+ * EngineError, no retries); other network failures are a RetryableError.
+ */
+async function fetchFollowing(job: FileDownload, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  const hubOrigin = hubBaseUrl();
+  const dispatcher = hubDispatcher(job.access?.proxy);
+  let url = job.url;
+  for (let hop = 0; ; hop++) {
+    const token = tokenFor(url, hubOrigin, job.access);
+    const hopHeaders = token ? { ...headers, authorization: `Bearer ${token}` } : headers;
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: hopHeaders, signal, redirect: 'manual', dispatcher });
+    } catch (error) {
+      if (job.signal?.aborted) throw cancelledError();
+      if (isUnreachable(error)) throw unreachableError(job, url, error);
+      throw new RetryableError(describeNetworkError(error));
+    }
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) return response;
+    await response.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new EngineError('download-failed', `Could not download ${job.label}: more than ${MAX_REDIRECTS} redirects.`);
+    url = new URL(location, url).toString();
+  }
+}
+
+/** Offline, no DNS, nothing listening, no route, or a proxy that cannot get through: said once, at once. */
+function unreachableError(job: FileDownload, url: string, error: unknown): EngineError {
+  const host = new URL(url).host;
+  const proxy = proxyFor(url, job.access?.proxy);
+  const through = proxy ? ` through the proxy ${proxy}` : '';
+  const check = proxy ? 'the network connection and the proxy settings' : 'the network connection (or the proxy settings, if a proxy is needed)';
+  return new EngineError(
+    'download-failed',
+    `Could not reach ${host}${through} to download ${job.label} (${describeNetworkError(error)}). Check ${check}, then retry.`,
+    { cause: error },
+  );
+}
+
 /** Undefined when the partial is the pinned file; otherwise what differs. Logs what is not pinned. */
 async function verify(job: FileDownload): Promise<string | undefined> {
   const size = await fileSize(job.partialPath);
@@ -310,10 +355,10 @@ export async function sha256File(file: string): Promise<string> {
 function statusError(job: FileDownload, status: number): Error {
   if (status === 404) return new HubFileNotFoundError(job.label, job.url);
   if (status === 401 || status === 403) {
-    return new EngineError(
-      'download-failed',
-      `The Hub refused ${job.label} (HTTP ${status}): the repo may be private or gated, which this extension cannot sign in to.`,
-    );
+    const why = tokenFor(job.url, hubBaseUrl(), job.access)
+      ? 'the Hugging Face token given has no access to it (accept the model\'s terms on its Hub page, or use a token that can read it)'
+      : 'the repo may be private or gated: give a Hugging Face token with access to it (in VS Code "Text Analytics: Set Hugging Face Token…", for the CLI the HF_TOKEN variable)';
+    return new EngineError('download-failed', `The Hub refused ${job.label} (HTTP ${status}): ${why}.`);
   }
   if (status === 429 || status >= 500) return new RetryableError(`the server answered HTTP ${status}`);
   return new EngineError('download-failed', `Could not download ${job.label}: HTTP ${status} from ${job.url}.`);

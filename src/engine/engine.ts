@@ -178,14 +178,19 @@ export class Engine {
       Object.assign(slot, { source: params.model.trim(), setting: `the model ${params.model.trim()}` });
     }
     const precision = this.downloadPrecision();
-    const ctx = { signal: context.signal, log: this.log };
+    // The token comes with the request (the user's secret storage), never from the options.
+    const ctx = { signal: context.signal, log: this.log, access: { proxy: this.options.proxy, token: params.hubToken } };
     let bytes: number | null;
     try {
       const model = await resolveModel(slot, { ...this.options, askBeforeDownload: true }, precision, ctx);
       return { task, repo: model.id, bytes: 0, downloaded: false, model };
     } catch (error) {
       if (!(error instanceof DownloadNeededError)) throw error;
-      if (params.plan) return { task, repo: error.repo, bytes: error.bytes, downloaded: false };
+      if (params.plan) {
+        const { bytes, knownBytes, unknownFiles, revision, partialBytes } = error.plan;
+        const sizeFacts = bytes === null ? { knownBytes: knownBytes ?? 0, unknownFiles: [...(unknownFiles ?? [])] } : {};
+        return { task, repo: error.repo, bytes, downloaded: false, revision, partialBytes, ...sizeFacts };
+      }
       bytes = error.bytes;
     }
     // Bytes of the files finished so far, so that progress runs over the whole model.

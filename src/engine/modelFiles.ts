@@ -29,6 +29,31 @@ export async function missingModelFiles(dir: string): Promise<string[]> {
   return ['config.json', 'tokenizer.json', `${USUAL_ONNX.fp32[0]} (or ${USUAL_ONNX.int8[0]})`];
 }
 
+/** What a parent folder holds: one model folder per task, named by the task (the bundled layout). */
+export interface ParentFolderModels<T extends string> {
+  /** Per task, its model folder (`<dir>/<task>`), for each task whose subfolder holds a model. */
+  found: Partial<Record<T, string>>;
+  /** Subfolders named by a task that hold only part of a model, and what they lack. */
+  incomplete: Partial<Record<T, string[]>>;
+}
+
+/**
+ * Reads `dir` as a parent of model folders, `<dir>/sentiment`, `<dir>/qa`, … (the layout of the
+ * bundled `models/` folder and of `--models`), so one folder can set up every task at once.
+ * `tasks` are the subfolder names to look for; nothing is found when `dir` is itself a model.
+ */
+export async function modelsInParentFolder<T extends string>(dir: string, tasks: readonly T[]): Promise<ParentFolderModels<T>> {
+  const result: ParentFolderModels<T> = { found: {}, incomplete: {} };
+  for (const task of tasks) {
+    const sub = path.join(dir, task);
+    if (!(await isDirectory(sub))) continue;
+    const state = await inspectFolder(sub, 'int8', undefined);
+    if (state.kind === 'model') result.found[task] = sub;
+    if (state.kind === 'incomplete') result.incomplete[task] = state.missing;
+  }
+  return result;
+}
+
 export type FolderState =
   | { kind: 'absent' }
   | { kind: 'incomplete'; missing: string[] }
@@ -88,4 +113,14 @@ export async function isDirectory(p: string): Promise<boolean> {
 
 export async function exists(p: string): Promise<boolean> {
   return (await fs.stat(p).catch(() => undefined)) !== undefined;
+}
+
+/** Bytes of the files under `dir` (0 when it does not exist), links not followed: model and cache sizes. */
+export async function folderBytes(dir: string): Promise<number> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await fs.lstat(path.join(entry.parentPath, entry.name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }

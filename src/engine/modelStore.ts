@@ -166,6 +166,7 @@ export class ModelStore {
       resolveModel(slot, this.options, precisionFor(gpu), {
         signal: context.signal,
         log: this.log,
+        access: { proxy: this.options.proxy },
         onDownload: (p) => context.onActivity?.({ kind: 'downloading', task, received: p.received, total: p.total }),
       });
 

@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { formatSize } from '../formatSize';
+import { formatDownloadSize, type DownloadSize } from '../formatSize';
 import { TASK_MODEL_NAMES, type EngineOptions, type ModelInfo, type Task } from '../protocol';
 import { REGISTRY, type DefaultModelTask } from '../tasks/registry';
 import {
@@ -28,6 +28,7 @@ import {
   isErrno,
 } from './download';
 import { EngineError } from './errors';
+import type { HubAccess } from './hubNetwork';
 import type { Logger } from './log';
 import { HUB_ID, loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir, unpinnedSpec } from './manifest';
 import { checkPins } from './pins';
@@ -48,6 +49,8 @@ export interface ResolveContext {
   onDownload?(progress: DownloadProgress): void;
   /** Retry and lock timings; the defaults suit real use, tests shorten them. */
   tuning?: Partial<DownloadTuning>;
+  /** Proxy settings and the Hub token for downloads; absent: the environment's (`HTTPS_PROXY`, `HF_TOKEN`…). */
+  access?: HubAccess;
 }
 
 /**
@@ -56,16 +59,26 @@ export interface ResolveContext {
  * pin the sizes.
  */
 export class DownloadNeededError extends EngineError {
+  readonly bytes: number | null;
   constructor(
     readonly task: Task,
     readonly repo: string,
-    readonly bytes: number | null,
+    /** What the download would fetch, and the facts the Models view shows (revision, partials). */
+    readonly plan: DownloadPlan,
     /** A model the request named (classifiers): what the host asks the worker to download. */
     readonly model?: string,
   ) {
-    super('download-needed', `Text Analytics needs the ${TASK_MODEL_NAMES[task]} model ${repo} (${formatSize(bytes)}) from the Hugging Face Hub.`);
+    super('download-needed', `Text Analytics needs the ${TASK_MODEL_NAMES[task]} model ${repo} (${formatDownloadSize(plan)}) from the Hugging Face Hub.`);
     this.name = 'DownloadNeededError';
+    this.bytes = plan.bytes;
   }
+}
+
+/** What a download of a model would fetch (see {@link DownloadResult}). */
+export interface DownloadPlan extends DownloadSize {
+  revision: string;
+  /** Bytes already fetched by an interrupted download, kept to resume. */
+  partialBytes: number;
 }
 
 /**
@@ -191,7 +204,8 @@ async function fromCacheOrHub(
   if (options.askBeforeDownload) {
     // Other weights already here beat a question: they work now, and offline.
     if (cached.kind === 'model') return pinned(chosen(ctx.log, task, cacheInfo, cached, precision));
-    throw new DownloadNeededError(task, spec.repo, await downloadBytes(dir, spec, precision), named);
+    const plan = { ...(await downloadBytes(dir, spec, precision)), revision: spec.revision, partialBytes: await partialBytes(options.cacheDir, spec) };
+    throw new DownloadNeededError(task, spec.repo, plan, named);
   }
 
   try {
@@ -209,15 +223,32 @@ async function fromCacheOrHub(
 
 /**
  * The bytes a download of `spec` with `precision`'s weights fetches into `dir` (files already
- * there are skipped), by the manifest's sizes; null when one of them is not pinned.
+ * there are skipped), by the manifest's sizes; `bytes` null when one of them is not pinned, with
+ * the size of those that are (the weights, usually: nearly all of it) and the names of the others.
  */
-async function downloadBytes(dir: string, spec: ModelSpec, precision: ModelPrecision): Promise<number | null> {
+async function downloadBytes(dir: string, spec: ModelSpec, precision: ModelPrecision): Promise<DownloadSize> {
   const otherWeights = new Set(Object.values(spec.onnx).filter((file) => file !== spec.onnx[precision]));
-  let total = 0;
+  let knownBytes = 0;
+  const unknownFiles: string[] = [];
   for (const file of spec.files) {
     if (otherWeights.has(file.path) || (await isFile(path.join(dir, file.path)))) continue;
-    if (file.size === null) return null;
-    total += file.size;
+    // An optional file may not exist at all: its unknown size does not make the total unknown.
+    if (file.size === null) {
+      if (!file.optional) unknownFiles.push(file.path);
+      continue;
+    }
+    knownBytes += file.size;
+  }
+  return unknownFiles.length === 0 ? { bytes: knownBytes } : { bytes: null, knownBytes, unknownFiles };
+}
+
+/** Bytes that an interrupted download of `spec` left to resume (`.downloads/<repo>/<revision>/`). */
+async function partialBytes(cacheDir: string, spec: ModelSpec): Promise<number> {
+  const dir = path.join(expandHome(cacheDir), DOWNLOADS_DIR, ...spec.repo.split('/'), spec.revision);
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name)).catch(() => undefined))?.size ?? 0;
   }
   return total;
 }
@@ -306,6 +337,7 @@ async function downloadIntoCache(
           signal: ctx.signal,
           log: ctx.log,
           tuning: ctx.tuning,
+          access: ctx.access,
           onProgress: (received, total) => ctx.onDownload?.({ task, file: file.path, received, total }),
         });
         fetched.push(file.path);

@@ -8,14 +8,33 @@ import { WorkerRequestError } from '../client/workerClient';
 import type { Task } from '../protocol';
 import { inertMessageText } from './inertText';
 
-/** Shows a failed request to the user, with the actions that can fix it. Cancellations are silent. */
-export function reportFailure(error: unknown, log: vscode.LogOutputChannel): void {
+/**
+ * Runs the failed request again: what the user asked for, once its model is on the machine. It
+ * reports its own failures (a command run again goes through `reportFailure` itself).
+ */
+export type Retry = () => unknown;
+
+/**
+ * Shows a failed request to the user, with the actions that can fix it. Cancellations are silent.
+ * A missing model asks to download it (or to pick a folder); once the user has it, `retry` runs, so
+ * the command the user asked for finishes without being asked again; when the user declines,
+ * `onDeclined` runs (a view waiting for the model says so).
+ */
+export function reportFailure(error: unknown, log: vscode.LogOutputChannel, retry?: Retry, onDeclined?: () => void): void {
   const code = error instanceof WorkerRequestError ? error.code : 'internal';
   if (code === 'cancelled') return;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'download-needed' && error instanceof WorkerRequestError && error.task) {
     log.info(message);
-    void offerDownload(error.task, message, error.model);
+    void offerDownload(error.task, message, error.model).then(async (ready) => {
+      if (!ready) onDeclined?.();
+      if (!ready || !retry) return;
+      try {
+        await retry();
+      } catch (failure) {
+        reportFailure(failure, log);
+      }
+    });
     return;
   }
   log.error(message + (error instanceof WorkerRequestError && error.detail ? `\n${error.detail}` : ''));
@@ -34,26 +53,43 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel): voi
   });
 }
 
-/** Models whose download question is showing: typing in a highlighted document must not stack more. */
-const asking = new Set<string>();
+/**
+ * The download question showing now, per model, as the promise of its outcome: a second request
+ * for the same model (typing in a highlighted document, a question asked meanwhile) joins it
+ * instead of stacking another question, and resumes when the first is answered.
+ */
+const questions = new Map<string, Promise<boolean>>();
 
 /**
  * A request needs a model that is not on the machine yet: asks before downloading it (the message
  * names the model and its size), or offers a local folder instead. The download runs in a
- * cancellable notification; the user runs the command again afterwards.
+ * cancellable notification. Resolves true when the model is there afterwards, so the request can run.
  */
-async function offerDownload(task: Task, message: string, model: string | undefined): Promise<void> {
-  const key = model ?? task;
-  if (asking.has(key)) return;
-  asking.add(key);
-  try {
-    const DOWNLOAD = 'Download';
-    // A classifier's model is chosen in its entry of textAnalytics.classifiers, not by a task's folder.
-    const LOCAL = model === undefined ? 'Use Local Folder…' : 'Open Settings';
-    const choice = await vscode.window.showInformationMessage(`${inertMessageText(message)} Download it now?`, DOWNLOAD, LOCAL, 'Cancel');
-    if (choice === DOWNLOAD) await vscode.commands.executeCommand('textAnalytics.downloadModels', task, model);
-    if (choice === LOCAL) await vscode.commands.executeCommand(model === undefined ? 'textAnalytics.useLocalModelFolder' : 'textAnalytics.openSettings', task);
-  } finally {
-    asking.delete(key);
-  }
+export function offerDownload(task: Task, message: string, model: string | undefined): Promise<boolean> {
+  const key = model === undefined ? task : `${task}:${model}`;
+  const open = questions.get(key);
+  if (open) return open;
+  // The commands report their own failures: here a failure only means the model is not there.
+  const asked = askToDownload(task, message, model)
+    .catch(() => false)
+    .finally(() => questions.delete(key));
+  questions.set(key, asked);
+  return asked;
+}
+
+async function askToDownload(task: Task, message: string, model: string | undefined): Promise<boolean> {
+  const DOWNLOAD = 'Download';
+  // A classifier's model is chosen in its entry of textAnalytics.classifiers, not by a task's folder.
+  const LOCAL = model === undefined ? 'Use Local Folder…' : 'Open Settings';
+  const choice = await vscode.window.showInformationMessage(`${inertMessageText(message)} Download it now?`, DOWNLOAD, LOCAL, 'Cancel');
+  // Both commands resolve true once the model is in place (see ModelCommands).
+  if (choice === DOWNLOAD) return (await vscode.commands.executeCommand<boolean>('textAnalytics.downloadModels', task, model)) === true;
+  if (choice === LOCAL && model === undefined) return (await vscode.commands.executeCommand<boolean>('textAnalytics.useLocalModelFolder', task)) === true;
+  if (choice === LOCAL) await vscode.commands.executeCommand('textAnalytics.openSettings', task);
+  return false;
+}
+
+/** Whether `error` is a model not on the machine yet, which the download question can fix. */
+export function needsDownload(error: unknown): boolean {
+  return error instanceof WorkerRequestError && error.code === 'download-needed' && error.task !== undefined;
 }

@@ -1,101 +1,21 @@
 import * as vscode from 'vscode';
-import { TASK_MODEL_NAMES, type DeviceInfo, type WorkerInfo } from '../protocol';
+import type { WorkerInfo } from '../protocol';
 import type { EngineStatus } from '../client/status';
+import {
+  deviceDetails,
+  ENGINE_ACTIONS,
+  engineActionsFor,
+  NAME,
+  presentStatus,
+  workerDetails,
+  type EngineAction,
+  type StatusPresentation,
+} from './statusPresentation';
+
+export { currentWorkerInfo, ENGINE_ACTIONS, engineActionsFor, presentStatus, type EngineAction, type StatusPresentation } from './statusPresentation';
 
 /** What clicking the item runs; register it with {@link showEngineActions}. */
 export const ENGINE_ACTIONS_COMMAND = 'textAnalytics.showEngineActions';
-
-/** How one engine status reads, in plain strings: shared by the status bar and the QuickPick. */
-export interface StatusPresentation {
-  /** The status bar text, with its codicon. */
-  text: string;
-  /** One sentence for the tooltip's headline and the QuickPick's title. */
-  summary: string;
-  /** Further facts, one per line (device, fallback reason, what is loading). */
-  details: string[];
-  severity: 'normal' | 'warning' | 'error';
-}
-
-const NAME = 'Text Analytics';
-
-const DEVICE_NAMES: Record<DeviceInfo['used'], string> = {
-  cpu: 'CPU',
-  cuda: 'GPU (CUDA)',
-  dml: 'GPU (DirectML)',
-  coreml: 'GPU (CoreML)',
-};
-
-
-/** Pure: how `status` reads. */
-export function presentStatus(status: EngineStatus): StatusPresentation {
-  switch (status.state) {
-    case 'stopped':
-      return {
-        text: `$(circle-outline) ${NAME}`,
-        summary: 'Not running; it starts with the first analysis.',
-        details: [],
-        severity: 'normal',
-      };
-    case 'starting':
-      return { text: `$(loading~spin) ${NAME}: starting`, summary: 'Starting the inference worker…', details: [], severity: 'normal' };
-    case 'loading-model':
-      return {
-        text: `$(loading~spin) ${NAME}: loading model`,
-        summary: `Loading the ${TASK_MODEL_NAMES[status.task]} model…`,
-        details: status.message ? [status.message] : [],
-        severity: 'normal',
-      };
-    case 'downloading': {
-      const progress = downloadProgress(status.received, status.total);
-      return {
-        text: `$(loading~spin) ${NAME}: downloading ${progress}`,
-        summary: `Downloading the ${TASK_MODEL_NAMES[status.task]} model (${progress})…`,
-        details: [],
-        severity: 'normal',
-      };
-    }
-    case 'ready':
-    case 'busy': {
-      const busy = status.state === 'busy';
-      const device = status.device;
-      const deviceName = device ? DEVICE_NAMES[device.used] : undefined;
-      // A fallback the user explicitly asked to avoid deserves a glance; under `auto` it is expected.
-      const unwantedFallback = device?.requested === 'gpu' && device.used === 'cpu';
-      const icon = busy ? '$(loading~spin)' : unwantedFallback ? '$(warning)' : '$(check)';
-      return {
-        text: deviceName ? `${icon} ${NAME}: ${deviceName}` : `${icon} ${NAME}`,
-        summary: busy
-          ? `Analysing (${status.method})${deviceName ? ` on the ${deviceName}` : ''}…`
-          : deviceName
-            ? `Ready on the ${deviceName}.`
-            : 'Ready; no model loaded yet.',
-        details: device ? deviceDetails(device) : [],
-        severity: unwantedFallback ? 'warning' : 'normal',
-      };
-    }
-    case 'error':
-      // The text alone must tell a worker coming back by itself from one that waits for the user.
-      return {
-        text: status.permanent ? `$(error) ${NAME}: stopped` : `$(error) ${NAME}: restarting`,
-        summary: status.permanent
-          ? 'The inference worker crashed repeatedly and was stopped. Click to restart it.'
-          : 'The inference worker crashed; it is being restarted.',
-        details: [status.message],
-        severity: 'error',
-      };
-  }
-}
-
-function deviceDetails(device: DeviceInfo): string[] {
-  const lines = [`Device: ${DEVICE_NAMES[device.used]} (setting: ${device.requested})`];
-  if (device.fallbackReason) lines.push(`GPU not used: ${device.fallbackReason}`);
-  return lines;
-}
-
-function downloadProgress(received: number, total: number): string {
-  if (total > 0) return `${Math.floor((received / total) * 100)}%`;
-  return `${(received / 1_000_000).toFixed(1)} MB`;
-}
 
 /** Anything that calls back with each new status, such as `WorkerClient.onStatus`. */
 export type StatusSource = (listener: (status: EngineStatus) => void) => { dispose(): void };
@@ -152,30 +72,13 @@ function buildTooltip(presentation: StatusPresentation): vscode.MarkdownString {
   return tooltip;
 }
 
-/** One choice in the engine QuickPick. */
-export interface EngineAction {
-  /** May start with a `$(codicon)`. */
-  label: string;
-  command: string;
-  detail?: string;
-}
-
-export const ENGINE_ACTIONS: readonly EngineAction[] = [
-  {
-    label: '$(debug-restart) Restart Inference Worker',
-    command: 'textAnalytics.restartWorker',
-    detail: 'Stops the worker and starts a fresh one; models load again on first use.',
-  },
-  { label: '$(output) Show Logs', command: 'textAnalytics.showLogs' },
-  { label: '$(gear) Open Settings', command: 'textAnalytics.openSettings' },
-];
-
 /**
  * The `textAnalytics.showEngineActions` command: the status as the title, the actions to pick
  * from, then the details (device, fallback reason, worker versions, loaded models) below them.
  *
  * @example
- * vscode.commands.registerCommand(ENGINE_ACTIONS_COMMAND, () => showEngineActions(client.status, client.info));
+ * vscode.commands.registerCommand(ENGINE_ACTIONS_COMMAND, async () =>
+ *   showEngineActions(client.status, await currentWorkerInfo(client.status, () => client.request('info', {}), client.info)));
  */
 export async function showEngineActions(
   status: EngineStatus,
@@ -183,12 +86,11 @@ export async function showEngineActions(
   actions: readonly EngineAction[] = ENGINE_ACTIONS,
 ): Promise<void> {
   const presentation = presentStatus(status);
-  const inError = presentation.severity === 'error';
-  const items: (vscode.QuickPickItem & { action?: EngineAction })[] = actions.map((action) => ({
+  const items: (vscode.QuickPickItem & { action?: EngineAction })[] = engineActionsFor(status, actions).map((action) => ({
     label: action.label,
     detail: action.detail,
-    // In error, restarting is what the user came for: say so where their eye lands.
-    description: inError && action.command === 'textAnalytics.restartWorker' ? 'recommended' : undefined,
+    // Say where the user's eye lands what this state calls for.
+    description: action.recommended ? 'recommended' : undefined,
     action,
   }));
   // Details the status alone lacks: `info` knows the device even while a second model loads.
@@ -204,13 +106,6 @@ export async function showEngineActions(
     title: `${NAME}: ${presentation.summary}`,
     placeHolder: 'Choose an action',
   });
-  if (picked?.action) await vscode.commands.executeCommand(picked.action.command);
+  if (picked?.action) await vscode.commands.executeCommand(picked.action.command, ...(picked.action.args ?? []));
 }
 
-function workerDetails(info: WorkerInfo): string[] {
-  const loaded = info.loaded.map((model) => `${TASK_MODEL_NAMES[model.task]}: ${model.id} (${model.precision})`);
-  return [
-    `Worker ${info.pid}: Node ${info.node}, onnxruntime ${info.onnxruntime}, ${info.platform}`,
-    loaded.length > 0 ? `Loaded: ${loaded.join('; ')}` : 'No model loaded',
-  ];
-}

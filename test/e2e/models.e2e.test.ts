@@ -6,7 +6,7 @@
  * download cache starts as an empty temporary folder. One session walks through it in order:
  *
  * 1. the first request asks before downloading, and Cancel fetches nothing;
- * 2. Download shows a progress notification, fills the cache, and the request then works;
+ * 2. Download shows a progress notification, fills the cache, and the request then runs by itself;
  * 3. "Download Default Models" lists the other tasks' models in a modal and fetches them;
  * 4. with the Hub gone, topics and entities work from the cache, offline;
  * 5. "Use a Local Model Folder…" refuses a half-copied folder, saying what it lacks, then takes the
@@ -19,13 +19,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Locator } from 'playwright-core';
 import { HUB_URL_ENV } from '../../src/engine/download';
 import { SAMPLE_SENTENCES } from '../integration/sample';
 import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
 import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
+import { chooseFolderInFileDialog, escape, exactly, waitFor } from './dialogs';
 import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, shownTopicBars, type VSCode } from './vscode';
 
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
@@ -78,38 +78,6 @@ async function pickQuickInputItem(vscode: VSCode, label: string): Promise<void> 
 }
 
 /**
- * Answers VS Code's simple file dialog (what code-server shows to open a folder: a quick input
- * holding a path, with the subfolders of the folder it is in listed below) with `folder`, as a
- * user who types the path. Typed with a trailing `/`, the dialog goes into the folder; its OK
- * button (`okLabel`, the extension's `openLabel`) then chooses it. Right after it opens, the dialog
- * fills in its starting folder by itself, which can overwrite what was typed, so the path is typed
- * again until the dialog shows `folder`.
- */
-async function chooseFolderInFileDialog(vscode: VSCode, folder: string, okLabel: string): Promise<void> {
-  const page = vscode.page;
-  const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('.quick-input-box input');
-  const rows = widget.locator('.quick-input-list .monaco-list-row');
-  const typed = `${folder}/`;
-  const subfolders = readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-  const listing = JSON.stringify(['..', ...subfolders].sort());
-  const showsFolder = async () =>
-    (await input.inputValue()) === typed && JSON.stringify((await rows.allInnerTexts()).map((row) => row.trim()).sort()) === listing;
-  await input.waitFor({ state: 'visible' });
-  for (let attempt = 1; ; attempt++) {
-    await input.fill(typed);
-    try {
-      await waitFor(showsFolder, `the file dialog to show ${folder}`, 5_000);
-      break;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
-  await widget.locator('.monaco-button', { hasText: exactly(okLabel) }).first().click();
-  await widget.waitFor({ state: 'hidden' });
-}
-
-/**
  * The progress toast of a running analysis. VS Code shows it for at least 800 ms, and shows at most
  * three new toasts within 800 ms (more go to the notification center only, its spam protection):
  * once this toast is gone, the next notification gets a toast of its own, however fast the test
@@ -119,22 +87,6 @@ function analysisProgressToast(vscode: VSCode): Locator {
   return vscode.page.locator('.notifications-toasts .notification-list-item-message', { hasText: /^Analyzing sentiment/ });
 }
 
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
-
-function exactly(text: string): RegExp {
-  return new RegExp(`^\\s*${escape(text)}\\s*$`);
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 describe('Getting the models in VS Code: download with consent, offline, a local folder', { skip: e2eSkipReason(), timeout: 300_000 }, () => {
   let vscode: VSCode;
@@ -215,7 +167,7 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     const done = await vscode.waitForNotification(/Text Analytics downloaded/, 60_000);
     await progress.first().waitFor({ state: 'hidden' });
     await vscode.screenshot('downloaded');
-    assert.match(done, /downloaded the sentiment \(lta-test\/sentiment\) model; it works offline from now on\. Run the command again\./);
+    assert.match(done, /downloaded the sentiment \(lta-test\/sentiment\) model; it works offline from now on\.$/);
     const model = join(cacheDir, 'lta-test', 'sentiment', 'main');
     const cached = filesUnder(model);
     assert.ok(cached.includes('config.json') && cached.includes('tokenizer.json'), `cached: ${cached.join(', ')}`);
@@ -224,7 +176,7 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     assert.deepEqual(readFileSync(join(model, weights[0]!)), readFileSync(join(FIXTURE_MODELS, 'sentiment', weights[0]!)), 'the weights the Hub served');
     assert.deepEqual(weightsServed(hub, REPO_OF.sentiment), weights);
 
-    await vscode.runCommand('Text Analytics: Analyze Sentiment');
+    // The command the user asked for runs by itself once the model is there: no second command.
     const panel = await vscode.webviewWith('.sentence-row');
     await panel.locator('.sentence-row').nth(SAMPLE_SENTENCES.length - 1).waitFor({ timeout: 60_000 });
     await vscode.screenshot('sentiment-results');
@@ -243,14 +195,17 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     await vscode.screenshot('download-default-models');
     const message = await dialog.innerText();
     assert.match(message, /Download 3 models \(size unknown\)/);
-    for (const task of ['topics', 'entities', 'qa'] as const) assert.match(message, new RegExp(`${task}: ${escape(REPO_OF[task])}`));
+    // Tasks in words, never by their ids.
+    for (const [task, title] of [['topics', 'Topics (zero-shot classification)'], ['entities', 'Named entities'], ['qa', 'Question answering']] as const) {
+      assert.match(message, new RegExp(`${escape(title)}: ${escape(REPO_OF[task])}`));
+    }
     assert.doesNotMatch(message, /lta-test\/sentiment/, 'the sentiment model is already here');
     assert.ok(message.includes(cacheDir), `the modal says where they go: ${message}`);
 
     await clickDialogButton(vscode, 'Download');
-    const done = await vscode.waitForNotification(/Text Analytics downloaded the topics/, 120_000);
+    const done = await vscode.waitForNotification(/Text Analytics downloaded the topic/, 120_000);
     await vscode.screenshot('downloaded-defaults');
-    assert.match(done, /downloaded the topics \(lta-test\/topics\), entities \(lta-test\/entities\), qa \(lta-test\/qa\) models; they work offline from now on\./);
+    assert.match(done, /downloaded the topic \(zero-shot\) \(lta-test\/topics\), named-entity \(lta-test\/entities\), question-answering \(lta-test\/qa\) models; they work offline from now on\./);
     for (const task of TASKS) {
       // Each file once (the sentiment model not again), and only the files the cache keeps: one set of weights.
       const fetched = hub.requests.filter((r) => r.repo === REPO_OF[task]).map((r) => r.file);
@@ -295,16 +250,16 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     await vscode.runCommand('Text Analytics: Use a Local Model Folder…');
     await pickQuickInputItem(vscode, 'Question answering');
     await chooseFolderInFileDialog(vscode, halfCopied, 'Use This Model Folder');
-    const refusal = await vscode.waitForNotification(/cannot be used as the qa model/);
+    const refusal = await vscode.waitForNotification(/cannot be used as the question-answering model/);
     await vscode.screenshot('folder-refused');
-    assert.match(refusal, new RegExp(`${escape(halfCopied)} cannot be used as the qa model: it lacks tokenizer\\.json, onnx/model`));
+    assert.match(refusal, new RegExp(`${escape(halfCopied)} cannot be used as the question-answering model: it lacks tokenizer\\.json, onnx/model`));
     assert.doesNotMatch(refusal, /config\.json/, 'the folder has its config.json');
 
-    await vscode.clickNotificationButton(/cannot be used as the qa model/, 'Choose Another Folder');
+    await vscode.clickNotificationButton(/cannot be used as the question-answering model/, 'Choose Another Folder');
     await chooseFolderInFileDialog(vscode, folder, 'Use This Model Folder');
     const taken = await vscode.waitForNotification(/model now comes from/);
     await vscode.screenshot('folder-taken');
-    assert.equal(taken.trim(), `The qa model now comes from ${folder} (textAnalytics.models.qa).`);
+    assert.equal(taken.trim(), `The question-answering model now comes from ${folder} (textAnalytics.models.qa).`);
     const userSettings = JSON.parse(readFileSync(join(vscode.root, 'user-data', 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(userSettings['textAnalytics.models.qa'], folder);
 

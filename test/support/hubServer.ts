@@ -83,6 +83,8 @@ export interface HubRequest {
   range?: string;
   /** Served by the CDN origin, after the Hub's redirect. */
   cdn: boolean;
+  /** The Authorization header, if any (a token must reach the Hub and nothing else). */
+  authorization?: string;
   /** The fault this request met, if any. */
   fault?: HubFault;
 }
@@ -155,7 +157,14 @@ export async function startLoopbackHub(repos: Record<string, HubRepoFiles>): Pro
       return void res.end();
     }
 
-    const request: HubRequest = { repo, revision, file, cdn, ...(req.headers.range ? { range: req.headers.range } : {}) };
+    const request: HubRequest = {
+      repo,
+      revision,
+      file,
+      cdn,
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    };
     const fault = takeFault(request);
     if (fault) request.fault = fault;
     requests.push(request);

@@ -162,7 +162,7 @@ test('control: a missing model with downloads on is fetched, and the recorder an
   assert.equal(topics.sections[0].labels[0].label, 'sports');
   const attempts = network.attempts();
   const port = new URL(network.hub.url).port;
-  assert.ok(attempts.some((a) => a.via === 'fetch' && a.target.startsWith(network.hub.url)), JSON.stringify(attempts));
+  // Downloads go through undici's own fetch (for its proxy agents), seen at the socket.
   assert.ok(attempts.some((a) => a.via === 'net.Socket.connect' && a.target.endsWith(`:${port}`)), JSON.stringify(attempts));
   assert.ok(network.hub.connections > 0 && network.hub.requestsFor('onnx/model_quantized.onnx').length > 0);
 });

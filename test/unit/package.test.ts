@@ -31,6 +31,7 @@ const ALLOWED = [
   /^\[Content_Types\]\.xml$/,
   /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
   /^extension\/media\/[^/]+$/,
+  /^extension\/media\/walkthrough\/[^/]+\.md$/,
   /^extension\/dist\/(extension|worker|cli)\.js$/,
   /^extension\/dist\/webview\/(panel|questions)\.js$/,
   /^extension\/models\/.+/,

@@ -58,7 +58,17 @@ test('the default model is not fetched without consent: the error names it with 
   // The shipped manifest's sizes: the text files and the int8 weights of the default sentiment model.
   assert.equal(error.message, 'Text Analytics needs the sentiment model Xenova/distilbert-base-uncased-finetuned-sst-2-english (68.3 MB) from the Hugging Face Hub.');
   const plan = await worker.request('download', { task: 'sentiment', plan: true });
-  assert.deepEqual({ ...plan }, { task: 'sentiment', repo: 'Xenova/distilbert-base-uncased-finetuned-sst-2-english', bytes: 68_293_825, downloaded: false });
+  assert.deepEqual(
+    { ...plan },
+    {
+      task: 'sentiment',
+      repo: 'Xenova/distilbert-base-uncased-finetuned-sst-2-english',
+      revision: '36999667f88e939431e2b12cbe3262a5bad2d40f',
+      bytes: 68_293_825,
+      partialBytes: 0,
+      downloaded: false,
+    },
+  );
   assert.equal(hub.requests.length, 0);
 });
 
