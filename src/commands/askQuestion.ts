@@ -5,7 +5,7 @@ import type { Answer, AskResult } from '../protocol';
 import { lineIndexOf } from '../ui/offsetRanges';
 import { selectionScope, type AskTarget, type QuestionAsking } from '../ui/askTarget';
 import type { AnswerView, QuestionRun } from '../views/questionsMessages';
-import { reportFailure } from '../ui/failures';
+import { needsDownload, reportFailure } from '../ui/failures';
 import { checkText } from './common';
 
 /** Where the view's own progress bar is drawn while a question runs. */
@@ -100,8 +100,17 @@ export class QuestionAsker implements QuestionAsking, vscode.Disposable {
       if (error instanceof WorkerRequestError && error.code === 'cancelled') {
         update({ status: 'cancelled', progress: undefined });
       } else {
-        update({ status: 'failed', progress: undefined, error: error instanceof Error ? error.message : String(error) });
-        reportFailure(error, this.log);
+        const reason = error instanceof Error ? error.message : String(error);
+        // A model not on the machine yet is not an error while its download question is open: the
+        // run waits, and once the model is set up (downloaded, or a folder chosen) the question is
+        // asked again, its new run replacing this one. Declined, the run says why it failed.
+        update(needsDownload(error) ? { status: 'waiting', progress: undefined } : { status: 'failed', progress: undefined, error: reason });
+        reportFailure(
+          error,
+          this.log,
+          () => this.ask(target, question, onUpdate),
+          () => update({ status: 'failed', error: reason }),
+        );
       }
       return { run };
     } finally {

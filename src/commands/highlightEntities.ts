@@ -22,6 +22,10 @@ const AUTO_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']
 const QUOTED_IN_MESSAGES = 80;
 /** How much of a document is checked for NUL characters (binary data). */
 const BINARY_PROBE_CHARS = 65_536;
+/** Where the documents the user highlighted are remembered (`workspaceState`), by URI. */
+const HIGHLIGHTED_KEY = 'textAnalytics.entities.highlightedDocuments';
+/** Most documents remembered; the ones highlighted longest ago are forgotten first. */
+const MAX_REMEMBERED = 200;
 
 /**
  * The entity commands and the policy around the {@link EntityHighlighter}: which documents to
@@ -43,8 +47,16 @@ export class EntityCommands implements vscode.Disposable {
     private readonly highlighter: EntityHighlighter,
     private readonly config: (scope?: vscode.ConfigurationScope) => Config,
     private readonly log: vscode.LogOutputChannel,
+    /** The on/off switch of automatic analysis (src/ui/autoAnalysis.ts): off, a document is highlighted only when asked. */
+    private readonly automatic?: { allows(document: vscode.TextDocument): boolean; readonly onDidChange: vscode.Event<void> },
+    /**
+     * Where the documents the user highlighted are kept (the workspace's state): they are
+     * highlighted again when shown after being closed, or after a reload, until cleared.
+     */
+    private readonly memory?: vscode.Memento,
   ) {
     this.disposables.push(
+      ...(automatic ? [automatic.onDidChange(() => this.autoHighlight())] : []),
       vscode.commands.registerCommand(ENTITY_COMMANDS.highlight, () => this.highlight()),
       vscode.commands.registerCommand(ENTITY_COMMANDS.toggle, () => this.toggle()),
       vscode.commands.registerCommand(ENTITY_COMMANDS.clear, () => this.clear()),
@@ -81,6 +93,7 @@ export class EntityCommands implements vscode.Disposable {
     const scope = await this.chooseScope(editor, config, true);
     if (!scope || !(await this.languageAccepted(document, config))) return undefined;
     this.clearedByUser.delete(document.uri.toString());
+    this.remember(document.uri, true);
     const length = documentLength(document);
     const location = length >= NOTIFY_PROGRESS_CHARS ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
     try {
@@ -95,12 +108,19 @@ export class EntityCommands implements vscode.Disposable {
         void vscode.window.setStatusBarMessage('Entity highlighting stopped; only the part in view will be kept up to date.', 5000);
       }
       const found = this.highlighter.entitiesFor(document.uri);
-      if (outcome === 'done') void vscode.window.setStatusBarMessage(`${found?.entities.length ?? 0} entities highlighted.`, 3000);
+      if (outcome === 'done') void vscode.window.setStatusBarMessage(`${(found?.entities.length ?? 0).toLocaleString(vscode.env.language)} entities highlighted.`, 3000);
       return found;
     } catch (error) {
       // Nothing could be analysed (no model, a crash): leave the document as it was.
-      if (!this.highlighter.entitiesFor(document.uri)?.entities.length) this.highlighter.clear(document);
-      reportFailure(error, this.log);
+      if (!this.highlighter.entitiesFor(document.uri)?.entities.length) {
+        this.highlighter.clear(document);
+        this.remember(document.uri, false);
+      }
+      // Once the user has the model (download or folder), the highlights come by themselves.
+      reportFailure(error, this.log, async () => {
+        this.remember(document.uri, true);
+        await this.highlighter.highlight(document, scope, { userInitiated: true });
+      });
       return undefined;
     }
   }
@@ -121,7 +141,23 @@ export class EntityCommands implements vscode.Disposable {
     if (!document) return;
     this.clearedByUser.add(document.uri.toString());
     this.autoHighlighted.delete(document.uri.toString());
+    this.remember(document.uri, false);
     this.highlighter.clear(document);
+  }
+
+  /** Adds `uri` to (or takes it from) the documents highlighted again when shown. */
+  private remember(uri: vscode.Uri, highlighted: boolean): void {
+    // An untitled document's name ("Untitled-1") comes back for the next new, different document.
+    if (!this.memory || uri.scheme === 'untitled') return;
+    const key = uri.toString();
+    const others = this.remembered().filter((known) => known !== key);
+    const next = highlighted ? [...others, key].slice(-MAX_REMEMBERED) : others;
+    void this.memory.update(HIGHLIGHTED_KEY, next);
+  }
+
+  private remembered(): string[] {
+    const value = this.memory?.get<unknown>(HIGHLIGHTED_KEY);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
   }
 
   dispose(): void {
@@ -201,10 +237,12 @@ export class EntityCommands implements vscode.Disposable {
   /** Highlights the visible documents whose language is in `textAnalytics.entities.autoHighlight`. */
   private autoHighlight(): void {
     if (this.disposed) return;
+    // What the user asked for comes back whatever the automatic switch says.
+    this.restoreRemembered();
     const languages = new Set(this.config().entityAutoHighlight);
-    // A language taken out of the setting takes its automatic highlights with it.
+    // A language taken out of the setting, or automatic analysis turned off, takes its automatic highlights with it.
     for (const document of vscode.workspace.textDocuments) {
-      if (this.autoHighlighted.has(document.uri.toString()) && !languages.has(document.languageId)) {
+      if (this.autoHighlighted.has(document.uri.toString()) && (!languages.has(document.languageId) || this.automatic?.allows(document) === false)) {
         this.autoHighlighted.delete(document.uri.toString());
         this.highlighter.clear(document);
       }
@@ -213,7 +251,7 @@ export class EntityCommands implements vscode.Disposable {
     for (const editor of vscode.window.visibleTextEditors) {
       const { document } = editor;
       const key = document.uri.toString();
-      if (!languages.has(document.languageId) || !AUTO_SCHEMES.has(document.uri.scheme)) continue;
+      if (!languages.has(document.languageId) || !AUTO_SCHEMES.has(document.uri.scheme) || this.automatic?.allows(document) === false) continue;
       if (this.clearedByUser.has(key) || this.highlighter.isHighlighted(document) || looksBinary(document)) continue;
       const config = this.config(document);
       if (documentLength(document) > config.maxDocumentSize) {
@@ -226,13 +264,39 @@ export class EntityCommands implements vscode.Disposable {
     }
   }
 
+  /**
+   * Highlights the visible documents the user highlighted before (closed since, or before a
+   * reload). The worker's cache answers a paragraph it analysed before at once; a fresh worker
+   * analyses the document again.
+   */
+  private restoreRemembered(): void {
+    const remembered = new Set(this.remembered());
+    if (remembered.size === 0) return;
+    for (const { document } of vscode.window.visibleTextEditors) {
+      const key = document.uri.toString();
+      if (!remembered.has(key) || this.clearedByUser.has(key) || this.highlighter.isHighlighted(document)) continue;
+      // Above the size limit the user chose a part before; the part in view is the one that follows them.
+      const scope: EntityScope = documentLength(document) > this.config(document).maxDocumentSize ? { kind: 'visible' } : { kind: 'document' };
+      this.highlighter.highlight(document, scope).catch((error: unknown) => {
+        // Told once; not tried again on every editor switch.
+        this.highlighter.clear(document);
+        this.remember(document.uri, false);
+        reportFailure(error, this.log);
+      });
+    }
+  }
+
   private startAutomatic(document: vscode.TextDocument, scope: EntityScope): void {
     this.autoHighlighted.add(document.uri.toString());
     this.highlighter.highlight(document, scope).catch((error: unknown) => {
       // Told once; the document stays unhighlighted until the user asks (or the window reloads).
       this.highlighter.clear(document);
       this.clearedByUser.add(document.uri.toString());
-      reportFailure(error, this.log);
+      // The user set the model up from this failure's question: they want the highlights after all.
+      reportFailure(error, this.log, () => {
+        this.clearedByUser.delete(document.uri.toString());
+        this.startAutomatic(document, scope);
+      });
     });
   }
 
@@ -260,7 +324,7 @@ export class EntityCommands implements vscode.Disposable {
     // A file's name may hold `[x](command:…)`, which a notification would make a link.
     const name = document.isUntitled ? 'This document' : inertMessageText(vscode.workspace.asRelativePath(document.uri));
     const choice = await vscode.window.showWarningMessage(
-      `${name} has ${length.toLocaleString()} characters, more than the limit of ${config.maxDocumentSize.toLocaleString()} (textAnalytics.maxDocumentSize)${asked ? '' : ', so its entities are not highlighted automatically'}. Highlight the part in view (it follows as you scroll)${selection.isEmpty ? '' : ' or the selection'}, or raise the limit.`,
+      `${name} has ${length.toLocaleString(vscode.env.language)} characters, more than the limit of ${config.maxDocumentSize.toLocaleString(vscode.env.language)} (textAnalytics.maxDocumentSize)${asked ? '' : ', so its entities are not highlighted automatically'}. Highlight the part in view (it follows as you scroll)${selection.isEmpty ? '' : ' or the selection'}, or raise the limit.`,
       ...choices,
     );
     if (choice === VISIBLE) return { kind: 'visible' };

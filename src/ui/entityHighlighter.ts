@@ -370,7 +370,10 @@ export class EntityHighlighter implements vscode.Disposable {
         this.options.log.warn(`Entity highlighting of ${entry.document.fileName} failed again: ${error instanceof Error ? error.message : String(error)}`);
       } else {
         entry.failureShown = true;
-        reportFailure(error, this.options.log);
+        // Once the model is there, this document's highlights catch up by themselves.
+        reportFailure(error, this.options.log, () => {
+          return this.tracked.get(entry.document.uri.toString()) === entry ? this.refreshInBackground(entry) : undefined;
+        });
       }
     }
   }
@@ -517,11 +520,15 @@ export const HIGHLIGHTED_CONTEXT = 'textAnalytics.entitiesHighlighted';
 class ProgressTracker {
   private done = 0;
   private reported = 0;
+  private readonly percent = new Intl.NumberFormat(vscode.env.language, { style: 'percent', maximumFractionDigits: 0 });
 
   constructor(
     private readonly progress: HighlightOptions['progress'],
     private readonly total: number,
-  ) {}
+  ) {
+    // At once, so that a long run says how far it is from the start rather than only its title.
+    if (progress && total > 0) progress.report({ message: this.percent.format(0) });
+  }
 
   /** Part of a piece of `length` characters is done. */
   within(length: number, fraction: number): void {
@@ -538,7 +545,7 @@ class ProgressTracker {
     if (!this.progress || this.total <= 0) return;
     const percent = Math.min(100, (100 * done) / this.total);
     if (percent - this.reported < 1) return;
-    this.progress.report({ increment: percent - this.reported, message: `${Math.floor(percent)}%` });
+    this.progress.report({ increment: percent - this.reported, message: this.percent.format(Math.floor(percent) / 100) });
     this.reported = percent;
   }
 }

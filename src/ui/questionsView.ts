@@ -3,24 +3,42 @@ import { webviewHtml } from './webviewHtml';
 import type { AskResult } from '../protocol';
 import { isBlank } from '../unicode';
 import { readHistories, rememberQuestion, type QuestionHistories } from '../views/questionHistory';
-import { readQuestionsToHost, type HostToQuestions, type QuestionRun, type QuestionScope, type QuestionsState, type QuestionsToHost } from '../views/questionsMessages';
+import {
+  readQuestionsToHost,
+  readStoredRuns,
+  STORED_RUNS_LIMIT,
+  type HostToQuestions,
+  type QuestionRun,
+  type QuestionScope,
+  type QuestionsState,
+  type QuestionsToHost,
+  type StoredRuns,
+} from '../views/questionsMessages';
 import { describeValue } from '../validate';
 import { selectionScope, type AskTarget, type QuestionAsking } from './askTarget';
 import { inertMessageText } from './inertText';
+import { SelectionScopes, type OffsetSelection } from './questionScope';
 import type { WarningLog } from './resultsPanel';
 
 /** The `workspaceState` key of every document's question history. */
 const HISTORY_KEY = 'textAnalytics.questionHistory';
+/**
+ * The `workspaceState` key of the latest answers of the last few documents, so that a reload
+ * shows them again. Local storage, like the history: the answers quote the document.
+ */
+const RUNS_KEY = 'textAnalytics.questionRuns';
 
 /** Documents that are not the user's text: the Output panel, debug consoles and the like. */
 const IGNORED_SCHEMES = new Set(['output', 'debug', 'comment', 'vscode-scm', 'vscode-terminal']);
 
 /**
  * The Questions view in the Text Analytics side bar: a question box bound to the active editor's
- * document (or to the selection the Ask command was run with), and the answers under it. It
- * follows the active editor; each document keeps the last question's answers for this session and
- * its question history across reloads (`workspaceState`). The host owns the truth
- * ({@link QuestionsState}); the webview (`src/webview/questions.ts`) renders it.
+ * document, and the answers under it. Its scope is what the user sees, shown before asking: it
+ * follows the editor's selection live (a selection the user makes narrows the question; when it
+ * goes, the whole document again), while a selection made by a panel or a command does not narrow
+ * it ({@link SelectionScopes}). Each document keeps its last question's answers and its question
+ * history across reloads (`workspaceState`). The host owns the truth ({@link QuestionsState}); the
+ * webview (`src/webview/questions.ts`) renders it.
  *
  * @example
  * const view = new QuestionsView(context, asker);
@@ -31,12 +49,19 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
   static readonly viewType = 'textAnalytics.questions';
 
   private view: vscode.WebviewView | undefined;
-  /** Messages posted before the script listens, or while the view is hidden, are dropped. */
+  /**
+   * The script is listening. The state is posted whatever this says (the script answers a rebuilt
+   * webview's `ready` with a fresh copy anyway); only the keyboard focus waits for it.
+   */
   private webviewReady = false;
   /** What the box asks about, with the range to read for a selection. */
   private scope: { scope: QuestionScope; range?: vscode.Range } | undefined;
-  /** The latest question about each document, this session. */
-  private readonly runs = new Map<string, QuestionRun>();
+  /** Which editor selections may narrow the question: the user's, not a panel's. */
+  private readonly selections = new SelectionScopes();
+  /** The latest question about each document, least recent first; kept across reloads. */
+  private readonly runs: Map<string, QuestionRun>;
+  /** Documents whose answers, kept from before a reload, were checked against their text. */
+  private readonly checkedRestored = new Set<string>();
   /** The editor column each document was last seen in, to select answers there. */
   private readonly columns = new Map<string, vscode.ViewColumn>();
   /** The Ask command wants the keyboard in the box once the webview is ready. */
@@ -51,13 +76,16 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     /** Where dropped webview messages are reported: the extension's `LogOutputChannel`. */
     private readonly log: WarningLog = console,
   ) {
+    this.runs = readStoredRuns(context.workspaceState.get(RUNS_KEY));
     this.followEditor(vscode.window.activeTextEditor);
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => this.followEditor(editor)),
+      vscode.window.onDidChangeTextEditorSelection((event) => this.followSelection(event)),
       vscode.window.onDidChangeTextEditorViewColumn(({ textEditor, viewColumn }) => this.columns.set(textEditor.document.uri.toString(), viewColumn)),
       vscode.workspace.onDidChangeTextDocument((event) => {
         if (event.contentChanges.length > 0) this.markStale(event.document.uri.toString());
       }),
+      vscode.workspace.onDidCloseTextDocument((document) => this.selections.forget(document.uri.toString())),
     );
   }
 
@@ -73,8 +101,11 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     this.viewDisposables.push(
       view.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
       view.onDidChangeVisibility(() => {
-        // A hidden webview view is torn down; the rebuilt one says `ready` again.
-        if (!view.visible) this.webviewReady = false;
+        // A hidden webview view is torn down and its rebuilt script says `ready` again; but VS Code
+        // may also hide and show it without a rebuild (a reload restoring the layout did), and then
+        // only a fresh copy of the state keeps it from showing nothing until toggled.
+        if (view.visible) this.render();
+        else this.webviewReady = false;
       }),
       view.onDidDispose(() => {
         if (this.view === view) {
@@ -87,13 +118,14 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
 
   /**
    * Text Analytics: Ask a Question About This Document. Binds the box to the active editor (to its
-   * selection, if any), shows the view and puts the keyboard in the box. With `question` (for tests
+   * selection, if the user made it), shows the view and puts the keyboard in the box. With `question` (for tests
    * and other extensions) it asks at once and resolves with the worker's result.
    */
   async askCommand(question?: string): Promise<AskResult | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (editor && isUserText(editor.document)) {
-      this.bindTo(editor.document, editor.selection.isEmpty ? undefined : editor.selection);
+      // The selection only if the user made it: a sentence a panel selected is not a question's scope.
+      this.bindTo(editor.document, this.userSelection(editor));
       if (editor.viewColumn) this.columns.set(editor.document.uri.toString(), editor.viewColumn);
     } else if (!this.scope) {
       void vscode.window.showInformationMessage('Open a document to ask a question about it.');
@@ -118,15 +150,56 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     if (!editor || !isUserText(editor.document)) return;
     const uri = editor.document.uri.toString();
     if (editor.viewColumn) this.columns.set(uri, editor.viewColumn);
-    if (this.scope?.scope.uri === uri) return;
-    this.bindTo(editor.document, undefined);
-    this.render();
+    this.checkRestored(editor.document);
+    if (this.bindTo(editor.document, this.userSelection(editor))) this.render();
   }
 
-  private bindTo(document: vscode.TextDocument, range: vscode.Range | undefined): void {
+  /**
+   * The scope follows the selection of the editor it is about, as it changes: live, so that the
+   * view says what the next question will read before it is asked.
+   */
+  private followSelection({ textEditor, kind }: vscode.TextEditorSelectionChangeEvent): void {
+    const { document } = textEditor;
+    if (!isUserText(document)) return;
+    const uri = document.uri.toString();
+    // Keyboard and Mouse are the user; Command (a panel or an extension setting it) and undefined
+    // (an edit moving it) are not, and must not narrow the next question.
+    const byUser = kind === vscode.TextEditorSelectionChangeKind.Keyboard || kind === vscode.TextEditorSelectionChangeKind.Mouse;
+    this.selections.changed(uri, offsetsOf(document, textEditor.selection), byUser);
+    const active = vscode.window.activeTextEditor;
+    // With the keyboard in a results panel there is no active text editor: the editor beside it,
+    // on the document the view is about, still sets the scope.
+    const follows = active ? active === textEditor : this.scope?.scope.uri === uri;
+    if (follows && this.bindTo(document, this.userSelection(textEditor))) this.render();
+  }
+
+  /** The editor's selection, when it is one the user made and has not set aside. */
+  private userSelection(editor: vscode.TextEditor): vscode.Selection | undefined {
+    const { selection, document } = editor;
+    return this.selections.counts(document.uri.toString(), offsetsOf(document, selection)) ? selection : undefined;
+  }
+
+  /** Binds the box to `document` (to `range` in it); says whether what the view shows changed. */
+  private bindTo(document: vscode.TextDocument, range: vscode.Range | undefined): boolean {
     const scope: QuestionScope = { uri: document.uri.toString(), fileName: displayName(document) };
     if (range) scope.selection = selectionScope(document, range);
+    const changed = JSON.stringify(scope) !== JSON.stringify(this.scope?.scope);
     this.scope = { scope, range };
+    return changed;
+  }
+
+  /**
+   * Answers kept from before a reload may no longer match their document (edited meanwhile, or
+   * elsewhere): if any answer's text is not where it was, they are marked out of date.
+   */
+  private checkRestored(document: vscode.TextDocument): void {
+    const uri = document.uri.toString();
+    if (this.checkedRestored.has(uri)) return;
+    this.checkedRestored.add(uri);
+    const run = this.runs.get(uri);
+    if (!run || run.id !== 0 || run.stale) return;
+    const text = document.getText();
+    if (run.answers.some((answer) => text.slice(answer.start, answer.end) !== answer.text)) this.runs.set(uri, { ...run, stale: true });
   }
 
   private async ask(question: string): Promise<AskResult | undefined> {
@@ -143,14 +216,31 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
     const target: AskTarget = { document, range, scope: bound.scope };
     await this.saveHistory(rememberQuestion(this.histories(), bound.scope.uri, trimmed));
     this.render();
-    const outcome = await this.asker.ask(target, trimmed, (run) => {
-      const latest = this.runs.get(run.scope.uri);
-      // A newer question about the same document owns the view; this one only ends quietly.
-      if (latest && latest.id > run.id) return;
-      this.runs.set(run.scope.uri, run);
-      if (this.scope?.scope.uri === run.scope.uri) this.render();
-    });
+    const outcome = await this.asker.ask(target, trimmed, (run) => this.update(run));
     return outcome?.result;
+  }
+
+  /** A question's run changed (started, answers so far, finished, failed, or asked again after a failure). */
+  private update(run: QuestionRun): void {
+    const { uri } = run.scope;
+    const latest = this.runs.get(uri);
+    // A newer question about the same document owns the view; this one only ends quietly.
+    if (latest && latest.id > run.id) return;
+    // Most recent last: the oldest documents' answers are the first not kept.
+    this.runs.delete(uri);
+    this.runs.set(uri, run);
+    if (run.status === 'done') {
+      // An answer means the model and the worker work now: other documents' errors (a model that
+      // was missing, a worker that was down) are out of date, so they are not shown again.
+      for (const [other, otherRun] of this.runs) if (otherRun.status === 'failed') this.runs.delete(other);
+    }
+    if (run.status !== 'running' && run.status !== 'waiting') this.saveRuns();
+    if (this.scope?.scope.uri === uri) this.render();
+  }
+
+  private saveRuns(): void {
+    const kept: StoredRuns = [...this.runs].filter(([, run]) => run.status !== 'failed').slice(-STORED_RUNS_LIMIT);
+    this.context.workspaceState.update(RUNS_KEY, kept).then(undefined, (error: unknown) => this.log.warn(`Questions view: could not keep the answers for the next session (${String(error)}).`));
   }
 
   /**
@@ -189,8 +279,14 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
           await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
           return;
         case 'wholeDocument': {
-          const document = this.scope && (await openDocument(this.scope.scope.uri));
-          if (document) this.bindTo(document, undefined);
+          const uri = this.scope?.scope.uri;
+          const document = uri && (await openDocument(uri));
+          if (!document) return;
+          // The selection stays in the editor, but stops counting until the user selects again.
+          for (const editor of vscode.window.visibleTextEditors) {
+            if (editor.document === document) this.selections.setAsideSelection(uri, offsetsOf(document, editor.selection));
+          }
+          this.bindTo(document, undefined);
           this.render();
           return;
         }
@@ -237,8 +333,9 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
 
   private state(): QuestionsState {
     const scope = this.scope?.scope;
-    if (!scope) return { history: [] };
-    return { scope, history: this.histories()[scope.uri] ?? [], run: this.runs.get(scope.uri) };
+    const locale = vscode.env.language;
+    if (!scope) return { history: [], locale };
+    return { scope, history: this.histories()[scope.uri] ?? [], run: this.runs.get(scope.uri), locale };
   }
 
   private render(): void {
@@ -253,9 +350,14 @@ export class QuestionsView implements vscode.WebviewViewProvider, vscode.Disposa
   }
 
   private post(message: HostToQuestions): void {
-    if (this.disposed || !this.webviewReady || !this.view) return;
+    // Before `ready` a message may be lost; the script's `ready` brings the whole state again.
+    if (this.disposed || !this.view) return;
     void this.view.webview.postMessage(message);
   }
+}
+
+function offsetsOf(document: vscode.TextDocument, selection: vscode.Selection): OffsetSelection {
+  return { start: document.offsetAt(selection.start), end: document.offsetAt(selection.end) };
 }
 
 function isUserText(document: vscode.TextDocument): boolean {

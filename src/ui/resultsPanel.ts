@@ -4,10 +4,21 @@ import type { Span } from '../protocol';
 import { REGISTRY } from '../tasks/registry';
 import { topicsToCsv, topicsToJson } from './topicsExport';
 import { describeValue } from '../validate';
-import { inertMessageText, inertStatusText } from './inertText';
+import { exportText } from './exportText';
+import { inertMessageText } from './inertText';
+import { ENTITY_KINDS, type EntityKind } from '../entityTypes';
 import {
+  closeTab,
   contentUri,
+  markStaleTabs,
+  panelTabs,
+  selectTab,
+  tabTitle,
+  withResult,
   readPersistedState,
+  type PanelSettings,
+  type PanelTab,
+  type ShownContent,
   readWebviewToHost,
   type ClassifyView,
   type EntitiesView,
@@ -17,7 +28,8 @@ import {
   type PanelNotice,
   type PanelState,
   type SentimentView,
-  type TopicsExportFormat,
+  type ExportDestination,
+  type ExportFormat,
   type TopicsView,
   type HostToWebview,
   type WebviewToHost,
@@ -55,15 +67,18 @@ function rerunArguments(content: PanelContent, uri: vscode.Uri): [string, ...unk
 
 /**
  * The results panel beside the editor: one at a time, revived after a reload by
- * {@link registerResultsPanelSerializer}. The host side owns the truth ({@link PanelState}); the
- * webview (`src/webview/panel.ts`) renders it and owns only the view choices.
+ * {@link registerResultsPanelSerializer}. Each task's latest results per document stay in a tab
+ * of their own (a classifier's per classifier), so running another task does not throw them away.
+ * The host side owns the truth ({@link PanelState}); the webview (`src/webview/panel.ts`) renders
+ * it and owns only the view choices.
  *
  * @example
  * const panel = ResultsPanel.createOrShow(context.extensionUri);
  * panel.showRunning(fileName);
  * panel.showSentiment({ uri: doc.uri.toString(), version, fileName, result });
- * // Entities: on the command, createOrShow(…).showEntities(view); on each refresh while typing:
- * if (ResultsPanel.current?.showsEntitiesOf(view.uri)) ResultsPanel.current.showEntities(view);
+ * // Entities: on the command, createOrShow(…).showEntities(view); on each refresh while typing
+ * // (it updates a tab of that document's entities, if there is one, without showing it):
+ * ResultsPanel.current?.refreshEntities(view);
  */
 export class ResultsPanel implements vscode.Disposable {
   static readonly viewType = 'textAnalytics.results';
@@ -127,6 +142,13 @@ export class ResultsPanel implements vscode.Disposable {
       this.disposables,
     );
     panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message), undefined, this.disposables);
+    vscode.workspace.onDidChangeConfiguration(
+      (event) => {
+        if (event.affectsConfiguration('textAnalytics.entities.hiddenTypes')) this.post({ type: 'settings', settings: panelSettings() });
+      },
+      undefined,
+      this.disposables,
+    );
   }
 
   /** What the panel shows now (for tests and other extensions, through the extension's exports). */
@@ -134,59 +156,70 @@ export class ResultsPanel implements vscode.Disposable {
     return this.state;
   }
 
-  /** Shows a finished analysis, replacing whatever was shown; clears any notice. */
+  /** Shows a finished analysis in its tab, keeping the other tabs; clears any notice. */
   showSentiment(view: SentimentView): void {
     this.showContent({ view: 'sentiment', sentiment: view });
   }
 
   /**
-   * Shows entities found in a document, replacing whatever was shown; clears any notice. When the
-   * panel already shows entities of the same document, the webview updates them in place and keeps
-   * the user's scroll position, filters, folded groups, focus and cycling positions, so this is
-   * meant to be called on every refresh of the highlights. It never reveals or focuses the panel
-   * (use {@link createOrShow} for that), and live refreshes should not call {@link showRunning}:
-   * the notice would blink on every pause in typing.
+   * Shows entities found in a document in their tab, keeping the other tabs. When the panel
+   * already shows entities of the same document, the webview updates them in place and keeps the
+   * user's scroll position, filters, folded groups, focus and cycling positions. It never reveals
+   * or focuses the panel (use {@link createOrShow} for that).
    */
   showEntities(view: EntitiesView): void {
     this.showContent({ view: 'entities', entities: view });
   }
 
-  /** Shows a topic classification, replacing whatever was shown; clears any notice. */
+  /**
+   * A refresh of the highlights (typing, scrolling, a setting): updates the entities tab of that
+   * document if the panel has one, shown or not, without switching tabs; otherwise does nothing.
+   * Live refreshes never call {@link showRunning}: the notice would blink on every pause in typing.
+   */
+  refreshEntities(view: EntitiesView): void {
+    this.showContent({ view: 'entities', entities: view }, false);
+  }
+
+  /** Shows a topic classification in its tab, keeping the other tabs; clears any notice. */
   showTopics(view: TopicsView): void {
     this.showContent({ view: 'topics', topics: view });
   }
 
-  /** Shows a classifier's run, replacing whatever was shown; clears any notice. */
+  /** Shows a classifier's run in its tab (one per classifier and document); clears any notice. */
   showClassification(view: ClassifyView): void {
     this.showContent({ view: 'classify', classify: view });
   }
 
-  /** Shows an analysis of any view, replacing whatever was shown; clears any notice. */
-  showContent(content: Exclude<PanelContent, { view: 'empty' }>): void {
+  /**
+   * Shows an analysis of any view in its tab (see `tabKey`); clears any notice. `select` false
+   * only updates a tab the panel already has, and leaves the shown tab and the notice as they are.
+   */
+  showContent(content: ShownContent, select = true): void {
     const view = viewOf(content) as { uri: string; version: number };
-    this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
     // The user may have typed while the worker was busy: then the offsets are already behind.
     const document = findOpenDocument(view.uri);
     const stale = document !== undefined && document.version !== view.version;
-    this.state = { content, stale };
+    const next = withResult(select ? { ...this.state, notice: undefined } : this.state, content, stale, select);
+    if (next === this.state) return;
+    if (select) this.sourceColumn = findEditor(view.uri, this.sourceColumn)?.viewColumn ?? this.sourceColumn;
+    this.state = next;
     this.updateTitle();
     this.post({ type: 'show', state: this.state });
   }
 
-  /**
-   * Whether the panel shows entities of `uri`: a highlight refresh should update the panel only
-   * then, and not replace sentiment results (or another document's entities) the user is reading.
-   */
+  /** Whether the panel has a tab of the entities of `uri`, shown or not. */
   showsEntitiesOf(uri: string): boolean {
-    const { content } = this.state;
-    return content.view === 'entities' && content.entities.uri === uri;
+    return panelTabs(this.state).some(({ tab }) => tab.content.view === 'entities' && tab.content.entities.uri === uri);
   }
 
-  /** Call when the document `uri` changes: if the shown view describes it, the panel says so. */
+  /** Call when the document `uri` changes: every tab describing it says so. */
   markStale(uri: string): void {
-    if (this.state.stale || contentUri(this.state.content) !== uri) return;
-    this.state = { ...this.state, stale: true };
-    this.post({ type: 'stale', stale: true });
+    const next = markStaleTabs(this.state, uri);
+    if (next === this.state) return;
+    const onlyShown = JSON.stringify(next.kept) === JSON.stringify(this.state.kept);
+    this.state = next;
+    // The cheap message keeps the shown view's focus; kept tabs' marks come with the whole state.
+    this.post(onlyShown ? { type: 'stale', stale: true } : { type: 'show', state: this.state });
   }
 
   /** Says an analysis of `fileName` is under way; the previous results stay visible below. */
@@ -225,10 +258,7 @@ export class ResultsPanel implements vscode.Disposable {
   private updateTitle(): void {
     const { content } = this.state;
     const view = viewOf(content);
-    const title =
-      content.view === 'empty' || !view
-        ? 'Text Analytics'
-        : `${content.view === 'classify' ? content.classify.result.classifier.title : VIEW_TITLES[content.view]}: ${baseName(view.fileName)}`;
+    const title = content.view === 'empty' || !view ? 'Text Analytics' : `${tabTitle(content)}: ${baseName(view.fileName)}`;
     // Assigning an unchanged title still updates the tab; entity refreshes come often.
     if (this.panel.title !== title) this.panel.title = title;
   }
@@ -257,7 +287,27 @@ export class ResultsPanel implements vscode.Disposable {
       switch (message.type) {
         case 'ready':
           this.webviewReady = true;
+          this.post({ type: 'settings', settings: panelSettings() });
           this.post({ type: 'show', state: this.state });
+          return;
+        case 'selectTab': {
+          // The webview shows the tab already; the host follows, for the title, reruns and reveals.
+          const next = selectTab(this.state, message.key);
+          if (!next) {
+            ResultsPanel.log.warn('Results panel: dropped a "selectTab" message for a tab the panel does not have.');
+            return;
+          }
+          this.state = next;
+          this.updateTitle();
+          return;
+        }
+        case 'closeTab':
+          this.state = closeTab(this.state, message.key);
+          this.updateTitle();
+          this.post({ type: 'show', state: this.state });
+          return;
+        case 'setHiddenEntityKinds':
+          await setHiddenEntityKinds(message.kinds);
           return;
         case 'reveal':
           await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
@@ -279,6 +329,9 @@ export class ResultsPanel implements vscode.Disposable {
         case 'exportTopics':
           await this.exportTopics(message.format, message.destination);
           return;
+        case 'exportSentiment':
+          await vscode.commands.executeCommand('textAnalytics.exportSentiment', { uri: message.uri, format: message.format, destination: message.destination });
+          return;
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -298,36 +351,25 @@ export class ResultsPanel implements vscode.Disposable {
     await vscode.workspace
       .getConfiguration('textAnalytics', scope)
       .update('topics.labels', labels, vscode.ConfigurationTarget.Workspace);
-    void vscode.window.setStatusBarMessage(`Text Analytics: saved ${labels.length} topic labels for this workspace.`, 3000);
+    void vscode.window.setStatusBarMessage(`Text Analytics: saved ${labels.length.toLocaleString(vscode.env.language)} topic labels for this workspace.`, 3000);
   }
 
   /** Copy as JSON, Export JSON…, Export CSV… of the shown topics. */
-  private async exportTopics(format: TopicsExportFormat, destination: 'clipboard' | 'file'): Promise<void> {
+  private async exportTopics(format: ExportFormat, destination: ExportDestination): Promise<void> {
     const { content } = this.state;
     if (content.view !== 'topics') return;
     const { topics } = content;
     const text = format === 'csv' ? topicsToCsv(topics) : topicsToJson(topics);
-    if (destination === 'clipboard') {
-      await vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage('Text Analytics: topics copied as JSON.', 3000);
-      return;
-    }
-    const source = vscode.Uri.parse(topics.uri);
-    const name = `${baseName(topics.fileName).replace(/\.[^.]*$/, '')}.topics.${format}`;
-    const folder = source.scheme === 'file' ? vscode.Uri.joinPath(source, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
-      title: `Export topics as ${format.toUpperCase()}`,
-    });
-    if (!target) return;
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-    void vscode.window.setStatusBarMessage(`Text Analytics: topics exported to ${inertStatusText(baseName(target.fsPath))}.`, 3000);
+    await exportText({ what: 'topics', format, destination, text, uri: topics.uri, fileName: topics.fileName });
   }
 
-  /** Selects [start, end) in the document's editor, opening it in its old column if it was closed. */
-  private async revealInEditor(uri: string, start: number, end: number, focusEditor: boolean): Promise<void> {
-    const editor = await this.showSourceEditor(vscode.Uri.parse(uri), !focusEditor);
+  /**
+   * Selects [start, end) in the document's editor, opening it in its old column if it was closed,
+   * never in the panel's. The editor becomes the active one whatever `focusEditor` says: an
+   * inactive editor draws its selection in the dim inactive colour, which users missed.
+   */
+  private async revealInEditor(uri: string, start: number, end: number, _focusEditor: boolean): Promise<void> {
+    const editor = await this.showSourceEditor(vscode.Uri.parse(uri), false);
     const { document } = editor;
     const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
     // Reveal anyway, even if the text moved: the banner tells the user why it may be off.
@@ -353,7 +395,7 @@ export class ResultsPanel implements vscode.Disposable {
    * not enough: a document closed and reopened starts counting again.
    */
   private stillMatches(document: vscode.TextDocument, uri: string, range: vscode.Range): boolean {
-    const shown = shownSpans(this.state.content);
+    const shown = this.state.content.view === 'empty' ? undefined : shownSpans(this.state.content);
     if (!shown || shown.uri !== uri) return true;
     if (document.version !== shown.version) return false;
     const start = document.offsetAt(range.start);
@@ -362,30 +404,32 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /**
-   * After a reload the saved version number means nothing (versions restart per session), so
-   * compare the text instead: if every sentence or entity is still where it was, adopt the current
-   * version; otherwise say the results are stale.
+   * After a reload the saved version numbers mean nothing (versions restart per session), so
+   * compare the text instead, tab by tab: if every sentence or entity is still where it was, adopt
+   * the current version; otherwise say the results are stale.
    */
   private async recheckRestoredDocument(): Promise<void> {
-    const { content } = this.state;
-    const shown = shownSpans(content);
-    if (!shown) return;
-    let document: vscode.TextDocument;
-    try {
-      document = await vscode.workspace.openTextDocument(vscode.Uri.parse(shown.uri));
-    } catch {
-      // Deleted or unreadable: the results describe text that is gone.
-      if (this.state.content === content) this.markStale(shown.uri);
-      return;
+    for (const { tab } of panelTabs(this.state)) {
+      const shown = shownSpans(tab.content);
+      let document: vscode.TextDocument;
+      try {
+        document = await vscode.workspace.openTextDocument(vscode.Uri.parse(shown.uri));
+      } catch {
+        // Deleted or unreadable: the results describe text that is gone.
+        this.markStale(shown.uri);
+        continue;
+      }
+      const text = document.getText();
+      if (!shown.spans.every((s) => text.slice(s.start, s.end) === s.text)) {
+        this.markStale(shown.uri);
+        continue;
+      }
+      // Only the tab read here takes the version: a new analysis may have replaced it meanwhile.
+      const adopt = (candidate: PanelTab): PanelTab => (candidate.content === tab.content ? { ...candidate, content: withVersion(candidate.content, document.version) } : candidate);
+      const { content, stale, kept } = this.state;
+      const shownTab = content.view === 'empty' ? undefined : adopt({ content, stale });
+      this.state = { ...this.state, ...(shownTab ? { content: shownTab.content } : {}), ...(kept ? { kept: kept.map(adopt) } : {}) };
     }
-    const text = document.getText();
-    const unchanged = shown.spans.every((s) => text.slice(s.start, s.end) === s.text);
-    if (this.state.content !== content) return; // A new analysis arrived meanwhile.
-    if (!unchanged) {
-      this.markStale(shown.uri);
-      return;
-    }
-    this.state = { ...this.state, content: withVersion(content, document.version) };
   }
 }
 
@@ -414,20 +458,34 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
 }
 
 
-/** The panel tab's title per view (a classifier's run is titled by the classifier). */
-const VIEW_TITLES: Record<Exclude<PanelView, 'classify'>, string> = { sentiment: 'Sentiment', entities: 'Entities', topics: 'Topics' };
-
 /** The document a view describes, the version analysed, and the spans a reveal can land on. */
-function shownSpans(content: PanelContent): { uri: string; version: number; spans: readonly Span[] } | undefined {
-  const view = viewOf(content);
-  if (content.view === 'empty' || !view) return undefined;
+function shownSpans(content: ShownContent): { uri: string; version: number; spans: readonly Span[] } {
+  const view = (content as unknown as PanelViews)[content.view];
   const spans = (VIEW_SPANS[content.view] as (view: ViewOf<PanelView>) => readonly Span[])(view);
   return { uri: view.uri, version: view.version, spans };
 }
 
-function withVersion(content: PanelContent, version: number): PanelContent {
-  const view = viewOf(content);
-  return content.view === 'empty' || !view ? content : ({ view: content.view, [content.view]: { ...view, version } } as PanelContent);
+function withVersion(content: ShownContent, version: number): ShownContent {
+  const view = (content as unknown as PanelViews)[content.view];
+  return { view: content.view, [content.view]: { ...view, version } } as ShownContent;
+}
+
+/** What the webview formats numbers with, and which entity kinds its checkboxes show hidden. */
+function panelSettings(): PanelSettings {
+  const hidden = vscode.workspace.getConfiguration('textAnalytics').get<unknown>('entities.hiddenTypes');
+  const hiddenEntityKinds = ENTITY_KINDS.filter((kind) => Array.isArray(hidden) && hidden.includes(kind));
+  return { locale: vscode.env.language, hiddenEntityKinds };
+}
+
+/**
+ * The entities view's checkboxes write the setting the editor's highlights and the hover's "Hide"
+ * link use, so that all three agree; where the workspace sets it, there, else for the user.
+ */
+async function setHiddenEntityKinds(kinds: readonly EntityKind[]): Promise<void> {
+  const settings = vscode.workspace.getConfiguration('textAnalytics');
+  const inspected = settings.inspect<string[]>('entities.hiddenTypes');
+  const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await settings.update('entities.hiddenTypes', [...kinds], target);
 }
 
 function findOpenDocument(uri: string): vscode.TextDocument | undefined {

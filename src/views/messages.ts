@@ -10,6 +10,7 @@
  * posts `ready` anew).
  */
 
+import { ENTITY_KINDS, type EntityKind } from '../entityTypes';
 import { resultProblem, type ClassifyResult, type EntitiesResult, type Method, type SentimentResult, type TopicsResult } from '../protocol';
 import {
   hasOnlyKeys,
@@ -115,15 +116,141 @@ export function contentUri(content: PanelContent): string | undefined {
   return content.view === 'empty' ? undefined : (content as unknown as PanelViews)[content.view].uri;
 }
 
+/** What one tab of the panel shows: one view, never the empty one. */
+export type ShownContent = Exclude<PanelContent, { view: 'empty' }>;
+
+/** Results of another task (or another document) kept while the panel shows a different tab. */
+export interface PanelTab {
+  content: ShownContent;
+  /** Its document changed since: offsets may point at other text. */
+  stale: boolean;
+}
+
+/**
+ * Most tabs the panel keeps, the shown one included. Each holds a whole result, which the webview
+ * persists with `setState`: past this the tab shown least recently is dropped.
+ */
+export const MAX_PANEL_TABS = 12;
+
+/**
+ * What tells tabs apart: the view, the document and, for a classifier's run, the classifier. A
+ * new result with the key of a kept tab replaces it; any other opens a tab of its own.
+ *
+ * @example
+ * tabKey({ view: 'topics', topics }) // → 'topics||file:///notes.md'
+ */
+export function tabKey(content: ShownContent): string {
+  const view = (content as unknown as PanelViews)[content.view];
+  const variant = content.view === 'classify' ? content.classify.result.classifier.id : '';
+  return `${content.view}|${variant}|${view.uri}`;
+}
+
+/** Each view's name in its tab and the panel's title; a classifier's run is named by the classifier. */
+const VIEW_TITLES: { [V in PanelView]: (view: PanelViews[V]) => string } = {
+  sentiment: () => 'Sentiment',
+  entities: () => 'Entities',
+  topics: () => 'Topics',
+  classify: (view) => view.result.classifier.title,
+};
+
+/** What a tab is called: "Sentiment", "Entities", or a classifier's title. */
+export function tabTitle(content: ShownContent): string {
+  return (VIEW_TITLES[content.view] as (view: PanelViews[PanelView]) => string)((content as unknown as PanelViews)[content.view]);
+}
+
+/** Every tab of `state`, the shown one included, in the order the tab strip lists them: by view, then by file name. */
+export function panelTabs(state: PanelState): { key: string; tab: PanelTab; selected: boolean }[] {
+  const order = Object.keys(VIEW_CHECKS);
+  const all = state.content.view === 'empty' ? [] : [{ tab: { content: state.content, stale: state.stale }, selected: true }];
+  for (const tab of state.kept ?? []) all.push({ tab, selected: false });
+  const name = ({ content }: PanelTab) => (content as unknown as PanelViews)[content.view].fileName;
+  return all
+    .map((entry) => ({ ...entry, key: tabKey(entry.tab.content) }))
+    .sort((a, b) => order.indexOf(a.tab.content.view) - order.indexOf(b.tab.content.view) || name(a.tab).localeCompare(name(b.tab)) || a.key.localeCompare(b.key));
+}
+
+/**
+ * `state` after a new result: with `select`, it becomes the shown tab and the one shown before is
+ * kept; without, it only replaces a tab of the same key (a refresh of the highlights must not
+ * switch what the user reads, nor open a tab nobody asked for). Tabs past {@link MAX_PANEL_TABS}
+ * go, the least recently shown first.
+ */
+export function withResult(state: PanelState, content: ShownContent, stale: boolean, select: boolean): PanelState {
+  const key = tabKey(content);
+  const shownKey = state.content.view === 'empty' ? undefined : tabKey(state.content);
+  const kept = state.kept ?? [];
+  if (!select) {
+    if (shownKey === key) return { ...state, content, stale };
+    if (!kept.some((tab) => tabKey(tab.content) === key)) return state;
+    return { ...state, kept: kept.map((tab) => (tabKey(tab.content) === key ? { content, stale } : tab)) };
+  }
+  const others = kept.filter((tab) => tabKey(tab.content) !== key);
+  if (state.content.view !== 'empty' && shownKey !== key) others.unshift({ content: state.content, stale: state.stale });
+  return withKept({ content, stale, ...(state.notice ? { notice: state.notice } : {}) }, others.slice(0, MAX_PANEL_TABS - 1));
+}
+
+/** `state` showing the kept tab `key`, keeping the one shown before; undefined when no tab has that key. */
+export function selectTab(state: PanelState, key: string): PanelState | undefined {
+  const kept = state.kept ?? [];
+  const chosen = kept.find((tab) => tabKey(tab.content) === key);
+  if (!chosen) return state.content.view !== 'empty' && tabKey(state.content) === key ? state : undefined;
+  return withResult({ ...state, kept: kept.filter((tab) => tab !== chosen) }, chosen.content, chosen.stale, true);
+}
+
+/** `state` without the tab `key`; closing the shown tab shows the one shown most recently before it. */
+export function closeTab(state: PanelState, key: string): PanelState {
+  const kept = (state.kept ?? []).filter((tab) => tabKey(tab.content) !== key);
+  if (state.content.view === 'empty' || tabKey(state.content) !== key) return withKept({ ...state }, kept);
+  const [next, ...rest] = kept;
+  const notice = state.notice ? { notice: state.notice } : {};
+  return withKept(next ? { content: next.content, stale: next.stale, ...notice } : { content: { view: 'empty' }, stale: false, ...notice }, rest);
+}
+
+/** `state` with every tab describing `uri` marked stale; the same object when none changes. */
+export function markStaleTabs(state: PanelState, uri: string): PanelState {
+  const describes = (content: PanelContent) => contentUri(content) === uri;
+  const shown = !state.stale && describes(state.content);
+  const kept = state.kept?.some((tab) => !tab.stale && describes(tab.content));
+  if (!shown && !kept) return state;
+  return {
+    ...state,
+    stale: state.stale || shown,
+    ...(state.kept ? { kept: state.kept.map((tab) => (describes(tab.content) ? { ...tab, stale: true } : tab)) } : {}),
+  };
+}
+
+function withKept(state: PanelState, kept: PanelTab[]): PanelState {
+  if (kept.length > 0) return { ...state, kept };
+  const rest = { ...state };
+  delete rest.kept;
+  return rest;
+}
+
 /** A transient line above the results: an analysis under way, or one that failed. */
 export type PanelNotice = { kind: 'running'; fileName: string } | { kind: 'error'; message: string };
 
 /** Everything the host decides; the webview's own choices live in {@link PanelControls}. */
 export interface PanelState {
+  /** The tab shown. */
   content: PanelContent;
-  /** The analysed document changed since: offsets may point at other text. */
+  /** The shown tab's document changed since: offsets may point at other text. */
   stale: boolean;
   notice?: PanelNotice;
+  /**
+   * The other tabs: each task's (and classifier's) latest results per document, kept while another
+   * is shown, the most recently shown first. Absent when there are none.
+   */
+  kept?: PanelTab[];
+}
+
+/**
+ * What the panel takes from the user's settings: the display language numbers are formatted in
+ * (`vscode.env.language`), and the entity kinds hidden in the editor
+ * (`textAnalytics.entities.hiddenTypes`), which the entities view's checkboxes show and set.
+ */
+export interface PanelSettings {
+  locale: string;
+  hiddenEntityKinds: EntityKind[];
 }
 
 /** Sent by the host. */
@@ -136,7 +263,9 @@ export type HostToWebview =
   /** Only the staleness changed: cheap to send on every edit, keeps row focus and scroll. */
   | { type: 'stale'; stale: boolean }
   /** Only the notice changed (absent: clear it). */
-  | { type: 'notice'; notice?: PanelNotice };
+  | { type: 'notice'; notice?: PanelNotice }
+  /** Sent after `ready` and whenever they change. */
+  | { type: 'settings'; settings: PanelSettings };
 
 /** Sent by the webview. */
 export type WebviewToHost =
@@ -152,17 +281,28 @@ export type WebviewToHost =
    * highlighting for the entities view.
    */
   | { type: 'rerun'; uri: string }
+  /** The user chose the tab `key` ({@link tabKey}) of the strip; the host shows the same. */
+  | { type: 'selectTab'; key: string }
+  /** The user closed the tab `key`. */
+  | { type: 'closeTab'; key: string }
+  /**
+   * The entities view's type checkboxes: hide these kinds everywhere (the editor's highlights and
+   * hovers too), by writing `textAnalytics.entities.hiddenTypes`.
+   */
+  | { type: 'setHiddenEntityKinds'; kinds: EntityKind[] }
   /** The Topics view's "Classify": classify `uri` again with the labels and mode edited in the panel. */
   | { type: 'classifyTopics'; uri: string; labels: string[]; multiLabel: boolean }
   /** The Topics view's "Save as workspace labels": write `textAnalytics.topics.labels` for the workspace. */
   | { type: 'saveTopicLabels'; labels: string[] }
   /** Copy the shown topics to the clipboard, or save them to a file the user picks. */
-  | { type: 'exportTopics'; format: TopicsExportFormat; destination: TopicsExportDestination };
+  | { type: 'exportTopics'; format: ExportFormat; destination: ExportDestination }
+  /** The sentiment view's export buttons: Export Sentiment… for the sentiment result of `uri`. */
+  | { type: 'exportSentiment'; uri: string; format: ExportFormat; destination: ExportDestination };
 
-export type TopicsExportFormat = 'json' | 'csv';
-export const TOPICS_EXPORT_FORMATS: readonly TopicsExportFormat[] = ['json', 'csv'];
-export type TopicsExportDestination = 'clipboard' | 'file';
-export const TOPICS_EXPORT_DESTINATIONS: readonly TopicsExportDestination[] = ['clipboard', 'file'];
+export type ExportFormat = 'json' | 'csv';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'csv'];
+export type ExportDestination = 'clipboard' | 'file';
+export const EXPORT_DESTINATIONS: readonly ExportDestination[] = ['clipboard', 'file'];
 
 /**
  * Most labels the panel sends to classify or save. Each label is scored against every window of
@@ -219,6 +359,8 @@ export interface PersistedPanelState {
   schema: 1;
   state: PanelState;
   controls: PanelControls;
+  /** The last settings the host sent, so that a reload paints with them before it sends them again. */
+  settings?: PanelSettings;
 }
 
 // ---- Checking what crosses the boundary ----------------------------------------------------
@@ -243,6 +385,14 @@ export function readWebviewToHost(value: unknown): WebviewToHost | undefined {
       return readReveal(value);
     case 'rerun':
       return hasOnlyKeys(value, ['type', 'uri']) && isUriString(value.uri) ? { type: 'rerun', uri: value.uri } : undefined;
+    case 'selectTab':
+    case 'closeTab':
+      return hasOnlyKeys(value, ['type', 'key']) && typeof value.key === 'string' && value.key.length <= MAX_TAB_KEY_LENGTH ? { type: value.type, key: value.key } : undefined;
+    case 'setHiddenEntityKinds': {
+      const kinds = isStringArray(value.kinds) ? value.kinds.map((kind) => oneOf(kind, ENTITY_KINDS)) : undefined;
+      const wellFormed = hasOnlyKeys(value, ['type', 'kinds']) && kinds !== undefined && kinds.every((kind) => kind !== undefined);
+      return wellFormed ? { type: 'setHiddenEntityKinds', kinds: [...new Set(kinds as EntityKind[])] } : undefined;
+    }
     case 'classifyTopics': {
       const { uri, labels, multiLabel } = value;
       const wellFormed =
@@ -252,9 +402,15 @@ export function readWebviewToHost(value: unknown): WebviewToHost | undefined {
     case 'saveTopicLabels':
       return hasOnlyKeys(value, ['type', 'labels']) && isTopicLabels(value.labels) ? { type: 'saveTopicLabels', labels: [...value.labels] } : undefined;
     case 'exportTopics': {
-      const format = oneOf(value.format, TOPICS_EXPORT_FORMATS);
-      const destination = oneOf(value.destination, TOPICS_EXPORT_DESTINATIONS);
+      const format = oneOf(value.format, EXPORT_FORMATS);
+      const destination = oneOf(value.destination, EXPORT_DESTINATIONS);
       return hasOnlyKeys(value, ['type', 'format', 'destination']) && format && destination ? { type: 'exportTopics', format, destination } : undefined;
+    }
+    case 'exportSentiment': {
+      const format = oneOf(value.format, EXPORT_FORMATS);
+      const destination = oneOf(value.destination, EXPORT_DESTINATIONS);
+      const wellFormed = hasOnlyKeys(value, ['type', 'uri', 'format', 'destination']) && isUriString(value.uri);
+      return wellFormed && format && destination ? { type: 'exportSentiment', uri: value.uri as string, format, destination } : undefined;
     }
     default:
       return undefined;
@@ -287,10 +443,15 @@ export function readHostToWebview(value: unknown): HostToWebview | undefined {
       return typeof value.stale === 'boolean' ? { type: 'stale', stale: value.stale } : undefined;
     case 'notice':
       return value.notice === undefined || isNotice(value.notice) ? { type: 'notice', notice: value.notice } : undefined;
+    case 'settings':
+      return isSettings(value.settings) ? { type: 'settings', settings: value.settings } : undefined;
     default:
       return undefined;
   }
 }
+
+/** A tab key is a view, a classifier id and a URI: longer is not one. */
+const MAX_TAB_KEY_LENGTH = 10_000;
 
 function isPanelState(value: unknown): value is PanelState {
   return (
@@ -298,8 +459,36 @@ function isPanelState(value: unknown): value is PanelState {
     isRecord(value.content) &&
     readContent(value.content) !== undefined &&
     typeof value.stale === 'boolean' &&
-    (value.notice === undefined || isNotice(value.notice))
+    (value.notice === undefined || isNotice(value.notice)) &&
+    (value.kept === undefined || (Array.isArray(value.kept) && value.kept.length < MAX_PANEL_TABS && value.kept.every((tab) => readTab(tab) !== undefined)))
   );
+}
+
+function readTab(value: unknown): PanelTab | undefined {
+  if (!isRecord(value) || !isRecord(value.content) || typeof value.stale !== 'boolean') return undefined;
+  const content = readContent(value.content);
+  return content && content.view !== 'empty' ? { content, stale: value.stale } : undefined;
+}
+
+function isSettings(value: unknown): value is PanelSettings {
+  return (
+    isRecord(value) &&
+    typeof value.locale === 'string' &&
+    isLocale(value.locale) &&
+    isStringArray(value.hiddenEntityKinds) &&
+    value.hiddenEntityKinds.every((kind) => oneOf(kind, ENTITY_KINDS) !== undefined)
+  );
+}
+
+/** Whether `Intl` takes `locale` (a malformed tag would make every number formatter throw). */
+export function isLocale(locale: string): boolean {
+  if (locale.length === 0 || locale.length > 100) return false;
+  try {
+    Intl.NumberFormat.supportedLocalesOf([locale]); // Throws a RangeError for a malformed tag.
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isNotice(value: unknown): value is PanelNotice {
@@ -319,11 +508,14 @@ export function readPersistedState(value: unknown): PersistedPanelState | undefi
   if (!isRecord(state) || !isRecord(state.content) || !isRecord(controls)) return undefined;
   const content = readContent(state.content);
   if (!content) return undefined;
+  // A kept tab that no longer reads is dropped alone: the others are still worth having.
+  const kept = Array.isArray(state.kept) ? state.kept.map(readTab).filter((tab) => tab !== undefined).slice(0, MAX_PANEL_TABS - 1) : [];
   return {
     schema: 1,
     // A notice describes work of the previous host session; it is never still true after a reload.
-    state: { content, stale: state.stale === true },
+    state: { content, stale: state.stale === true, ...(kept.length > 0 ? { kept } : {}) },
     controls: readControls(controls),
+    ...(isSettings(value.settings) ? { settings: value.settings } : {}),
   };
 }
 

@@ -28,8 +28,9 @@ export interface AnswerView extends Answer {
   line: number;
 }
 
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed';
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'done', 'cancelled', 'failed'];
+/** `waiting`: its model is not on the machine yet, and the download question is open. */
+export type RunStatus = 'running' | 'waiting' | 'done' | 'cancelled' | 'failed';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'done', 'cancelled', 'failed'];
 
 /**
  * Longest question the view sends, in UTF-16 units. The model reads only the first 64 tokens of a
@@ -65,8 +66,10 @@ export interface QuestionsState {
   scope?: QuestionScope;
   /** Earlier questions about `scope.uri`, oldest first. */
   history: string[];
-  /** The latest question about `scope.uri`, if any in this session. */
+  /** The latest question about `scope.uri`: this session's, or the one kept from before a reload. */
   run?: QuestionRun;
+  /** The editor's display language (`vscode.env.language`), for numbers written the user's way. */
+  locale?: string;
 }
 
 /** Sent by the host. */
@@ -156,7 +159,13 @@ function readState(value: Record<string, unknown>): QuestionsState | undefined {
   const state: QuestionsState = { history: [...(value.history as string[])] };
   if (scope) state.scope = scope;
   if (run) state.run = run;
+  if (isLocale(value.locale)) state.locale = value.locale;
   return state;
+}
+
+/** A BCP 47 tag's shape ("en", "pt-br", "zh-Hant-TW"); Intl checks the rest and falls back. */
+function isLocale(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(value);
 }
 
 /**
@@ -166,17 +175,48 @@ function readState(value: Record<string, unknown>): QuestionsState | undefined {
  */
 export function readPersistedQuestions(value: unknown): PersistedQuestionsState | undefined {
   if (!isRecord(value) || value.schema !== 1 || !isRecord(value.state)) return undefined;
-  const { scope, history, run } = value.state;
+  const { scope, history, run, locale } = value.state;
   const state: QuestionsState = { history: stringsOf(history) };
   const readableScope = readScope(scope);
   if (readableScope) state.scope = readableScope;
   const readableRun = readRun(run);
-  if (readableRun) {
-    // Its progress describes work that ended with the previous webview.
-    delete readableRun.progress;
-    state.run = readableRun.status === 'running' ? { ...readableRun, status: 'cancelled' } : readableRun;
-  }
+  if (readableRun) state.run = endedRun(readableRun);
+  if (isLocale(locale)) state.locale = locale;
   return { schema: 1, state, draft: typeof value.draft === 'string' ? value.draft : '' };
+}
+
+/** A run read back after the work behind it ended: one that was running or waiting for its model counts as cancelled. */
+function endedRun(run: QuestionRun): QuestionRun {
+  // Its progress describes work that ended with the previous webview (or window).
+  delete run.progress;
+  return run.status === 'running' || run.status === 'waiting' ? { ...run, status: 'cancelled' } : run;
+}
+
+/**
+ * The latest run of each document that the host keeps in `workspaceState` across reloads, as
+ * `[uri, run]` pairs, oldest first. Read back with {@link readStoredRuns}.
+ */
+export type StoredRuns = [string, QuestionRun][];
+
+/** How many documents' last answers are kept across reloads. */
+export const STORED_RUNS_LIMIT = 20;
+
+/**
+ * Stored runs read back after a reload, each checked as the webview's own state is (it may come
+ * from an older release): damaged entries are dropped, a run that was running counts as
+ * cancelled, and failures are not kept, since what failed (a model, the worker) may be fixed now.
+ * Ids restart with each session, so a restored run gets id 0: any new question is newer.
+ */
+export function readStoredRuns(value: unknown): Map<string, QuestionRun> {
+  const runs = new Map<string, QuestionRun>();
+  if (!Array.isArray(value)) return runs;
+  for (const entry of value.slice(-STORED_RUNS_LIMIT)) {
+    if (!Array.isArray(entry) || entry.length !== 2 || !isUriString(entry[0])) continue;
+    const run = readRun(entry[1]);
+    if (!run || run.status === 'failed' || run.scope.uri !== entry[0]) continue;
+    runs.set(entry[0], { ...endedRun(run), id: 0 });
+  }
+  return runs;
 }
 
 function readScope(value: unknown): QuestionScope | undefined {

@@ -35,7 +35,7 @@ import {
   visibleItems,
 } from './classifyItems';
 import { listboxRows, factList, h } from './dom';
-import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
+import { baseName, describeDevice, describeModel, count, formatDuration, percent, plural } from './format';
 import type { ClassifyControls, ClassifyView } from '../views/messages';
 
 export interface ClassifyViewCallbacks {
@@ -83,7 +83,7 @@ export function renderClassifyView(
     [
       h('option', { text: `All labels (${plural(result.items.length, noun)})`, attrs: { value: '' } }),
       ...resultLabels(result).map((name) =>
-        h('option', { text: `${name} (${counts.get(name) ?? 0})`, attrs: { value: name } }),
+        h('option', { text: `${name} (${count(counts.get(name) ?? 0)})`, attrs: { value: name } }),
       ),
     ],
   );
@@ -116,7 +116,7 @@ export function renderClassifyView(
     listbox.replaceChildren();
     appendPage();
     list.activate();
-    matchCount.textContent = `${matching.length} of ${plural(result.items.length, 'item')}`;
+    matchCount.textContent = `${count(matching.length)} of ${plural(result.items.length, 'item')}`;
   }
 
   /** Renders the next page of matching items after those shown, and what goes below them. */
@@ -244,7 +244,7 @@ function labelBars(
   let active: string | undefined;
   const more = h('button', {
     className: 'secondary classify-more-labels',
-    text: `Show all ${bars.length} labels`,
+    text: `Show all ${count(bars.length)} labels`,
     attrs: { type: 'button' },
   });
   more.addEventListener('click', () => {

@@ -1,4 +1,5 @@
 import type { DeviceInfo } from '../protocol';
+import type { ExportDestination, ExportFormat } from '../views/messages';
 import { isSafeAttributeName } from '../validate';
 /**
  * The one way the webview builds elements. Text only ever goes in through `textContent` or text
@@ -109,4 +110,21 @@ export function listboxRows(listbox: HTMLElement, rowSelector: string, onSelect:
     all[Math.max(0, Math.min(all.length - 1, next))]?.focus();
   });
   return { rows, activate };
+}
+
+/**
+ * A view's export buttons: copy as JSON, save as JSON, save as CSV. `what` names the view in the
+ * buttons' classes (`sentiment-export-csv-file`), which tests and styles use.
+ */
+export function exportToolbar(what: string, onExport: (format: ExportFormat, destination: ExportDestination) => void): HTMLElement {
+  const button = (text: string, format: ExportFormat, destination: ExportDestination): HTMLElement => {
+    const element = h('button', { className: `secondary ${what}-export-${format}-${destination}`, text, attrs: { type: 'button' } });
+    element.addEventListener('click', () => onExport(format, destination));
+    return element;
+  };
+  return h('div', { className: `toolbar export ${what}-export`, attrs: { role: 'group', 'aria-label': 'Export' } }, [
+    button('Copy as JSON', 'json', 'clipboard'),
+    button('Export JSON…', 'json', 'file'),
+    button('Export CSV…', 'csv', 'file'),
+  ]);
 }

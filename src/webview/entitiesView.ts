@@ -14,6 +14,7 @@
  * normalised text), holding a `.count` whose text is the number of mentions shown.
  */
 
+import { ENTITY_KINDS, entityKind, type EntityKind } from '../entityTypes';
 import type { Entity } from '../protocol';
 import { factList, h, uniqueId } from './dom';
 import {
@@ -26,11 +27,15 @@ import {
   type EntityRow,
   type EntityTypeGroup,
 } from './entityGroups';
-import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
+import { baseName, describeDevice, describeModel, count as formatCount, formatDuration, percent, plural } from './format';
 import type { EntitiesView, EntityControls } from '../views/messages';
 
 export interface EntitiesViewCallbacks {
-  /** The user changed a filter or folded a group: persist it. */
+  /**
+   * The user changed a filter or folded a group: persist it. `hiddenTypes` holds entity kinds
+   * (`textAnalytics.entities.hiddenTypes`): a type's checkbox hides its whole kind, in the editor
+   * too, so the panel, the highlights and the hover always agree.
+   */
   onControlsChange(controls: EntityControls): void;
   /** Select [start, end) in the editor. */
   reveal(start: number, end: number, focusEditor: boolean): void;
@@ -42,6 +47,13 @@ export interface EntitiesViewHandle {
   readonly uri: string;
   /** New results for the same document: patches the view in place. */
   update(view: EntitiesView): void;
+  /** The kinds hidden in the editor changed (the hover's "Hide" link, the settings): the checkboxes follow. */
+  setHiddenKinds(kinds: readonly EntityKind[]): void;
+}
+
+/** Whether the model's `type` is hidden by `hidden`: its kind is, or (as persisted by older releases) the type itself. */
+function isHiddenType(type: string, hidden: readonly string[]): boolean {
+  return hidden.includes(entityKind(type)) || hidden.includes(type);
 }
 
 /** Rows rendered per type at first and per "show more": beyond a few thousand nodes, updates lag. */
@@ -126,11 +138,13 @@ export function renderEntitiesView(
   }
 
   function render(): void {
-    sliderValue.textContent = `≥ ${Math.round(controls.minScore * 100)}%`;
+    sliderValue.textContent = `≥ ${percent(controls.minScore)}`;
     renderToggles();
     const shown = groupEntities(view.result.entities, {
       minScore: controls.minScore,
-      hiddenTypes: controls.hiddenTypes,
+      hiddenTypes: countByType(view.result.entities)
+        .map(([type]) => type)
+        .filter((type) => isHiddenType(type, controls.hiddenTypes)),
     });
     shownRows = new Map(shown.flatMap((group) => group.entities.map((row) => [row.key, row] as const)));
     const focus = rememberFocus();
@@ -156,17 +170,18 @@ export function renderEntitiesView(
         const name = h('span', { className: `chip entity-chip entity-${entityTypeColour(type)}` });
         const element = h('label', { className: 'type-toggle', attrs: { 'data-type': type } }, [box, name]);
         box.addEventListener('change', () => {
-          const hidden = new Set(controls.hiddenTypes);
-          if (box.checked) hidden.delete(type);
-          else hidden.add(type);
-          setControls({ hiddenTypes: [...hidden] });
+          // Kinds only: a type name of the model's own would mean nothing to the editor's setting.
+          const hidden = new Set(controls.hiddenTypes.filter((kind): kind is EntityKind => (ENTITY_KINDS as readonly string[]).includes(kind)));
+          if (box.checked) hidden.delete(entityKind(type));
+          else hidden.add(entityKind(type));
+          setControls({ hiddenTypes: ENTITY_KINDS.filter((kind) => hidden.has(kind)) });
           announce(matchCount.textContent ?? '');
         });
         toggle = { element, box, name };
         toggles.set(type, toggle);
       }
       setText(toggle.name, entityTypeName(type));
-      toggle.box.checked = !controls.hiddenTypes.includes(type);
+      toggle.box.checked = !isHiddenType(type, controls.hiddenTypes);
       return toggle.element;
     });
     placeChildren(typeToggles, elements);
@@ -344,7 +359,7 @@ export function renderEntitiesView(
       const parts = other && groups.get(other.type)?.rows.get(other.key);
       if (other && parts) updateRow(parts, other);
     }
-    announce(`${row.label}: ${index + 1} of ${row.occurrences.length}`);
+    announce(`${row.label}: ${formatCount(index + 1)} of ${formatCount(row.occurrences.length)}`);
     callbacks.reveal(mention.start, mention.end, false);
   }
 
@@ -506,6 +521,11 @@ export function renderEntitiesView(
       renderSummary();
       render();
     },
+    setHiddenKinds(kinds: readonly EntityKind[]): void {
+      if (JSON.stringify(kinds) === JSON.stringify(controls.hiddenTypes)) return;
+      controls = { ...controls, hiddenTypes: [...kinds] };
+      render();
+    },
   };
 }
 
@@ -515,7 +535,7 @@ function summary(view: EntitiesView, groups: EntityTypeGroup[]): HTMLElement {
   const typeCounts = countByType(result.entities).map(([type, count]) =>
     h('span', { className: 'type-count', attrs: { 'data-type': type } }, [
       h('span', { className: `chip entity-chip entity-${entityTypeColour(type)}`, text: entityTypeName(type) }),
-      h('span', { className: 'type-count-value', text: String(count) }),
+      h('span', { className: 'type-count-value', text: formatCount(count) }),
     ]),
   );
   const { paragraphsAnalysed, paragraphsCached } = result;
@@ -525,8 +545,8 @@ function summary(view: EntitiesView, groups: EntityTypeGroup[]): HTMLElement {
     [
       'Paragraphs',
       paragraphsCached > 0
-        ? `${paragraphsAnalysed} analysed, ${paragraphsCached} unchanged (reused)`
-        : `${paragraphsAnalysed} analysed`,
+        ? `${formatCount(paragraphsAnalysed)} analysed, ${formatCount(paragraphsCached)} unchanged (reused)`
+        : `${formatCount(paragraphsAnalysed)} analysed`,
     ],
     ['Time', formatDuration(result.elapsedMs)],
   ];

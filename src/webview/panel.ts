@@ -3,17 +3,25 @@
  * says `ready`, then renders whatever the host sends. The host owns the results; this script owns
  * only the user's view choices, and keeps both with `setState` so a reload (or VS Code restoring
  * the panel through its serializer) shows the same thing.
+ *
+ * Each task's results have a tab (a WAI-ARIA tablist: the arrows, Home and End move between tabs
+ * and show them, Delete closes one); choosing a tab shows it at once and tells the host.
  */
 
 import { renderClassifyView } from './classifyView';
 import { h } from './dom';
 import { renderEntitiesView, type EntitiesViewHandle } from './entitiesView';
-import { baseName } from './format';
+import { baseName, setNumberLocale } from './format';
 import {
+  closeTab,
   contentUri,
   DEFAULT_CONTROLS,
+  panelTabs,
   readHostToWebview,
   readPersistedState,
+  selectTab,
+  tabTitle,
+  type PanelSettings,
   type PanelControls,
   type PanelNotice,
   type PanelView,
@@ -40,12 +48,15 @@ let persisted: PersistedPanelState = readPersistedState(vscode.getState()) ?? {
   controls: DEFAULT_CONTROLS,
 };
 
-// Three slots, so a notice or the stale banner can change without rebuilding the results (which
-// would lose the focused row and the scroll position).
+if (persisted.settings) setNumberLocale(persisted.settings.locale);
+
+// Separate slots, so a notice, the tabs or the stale banner can change without rebuilding the
+// results (which would lose the focused row and the scroll position).
 const noticeSlot = h('div', { className: 'notice-slot', attrs: { 'aria-live': 'polite' } });
+const tabStrip = h('div', { className: 'tab-strip', attrs: { role: 'tablist', 'aria-label': 'Results by task' } });
 const bannerSlot = h('div', { className: 'banner-slot' });
-const contentSlot = h('div', { className: 'content-slot' });
-(document.getElementById('app') ?? document.body).replaceChildren(noticeSlot, bannerSlot, contentSlot);
+const contentSlot = h('div', { className: 'content-slot', attrs: { id: 'results-tabpanel', role: 'tabpanel' } });
+(document.getElementById('app') ?? document.body).replaceChildren(noticeSlot, tabStrip, bannerSlot, contentSlot);
 
 function save(): void {
   vscode.setState(persisted);
@@ -60,13 +71,25 @@ let entitiesView: EntitiesViewHandle | undefined;
 
 /** Keeps the user's choices for a view (they survive reloads and new results). */
 function saveControls(controls: Partial<PanelControls>): void {
+  const hiddenBefore = persisted.controls.entities.hiddenTypes;
   persisted = { ...persisted, controls: { ...persisted.controls, ...controls } };
   save();
+  // The type checkboxes hide kinds in the editor too: the host writes the setting, and every
+  // panel and the highlights follow it.
+  const hidden = persisted.controls.entities.hiddenTypes;
+  if (controls.entities && JSON.stringify(hidden) !== JSON.stringify(hiddenBefore)) {
+    post({ type: 'setHiddenEntityKinds', kinds: hidden as PanelSettings['hiddenEntityKinds'] });
+  }
 }
 
 /** Each view's renderer (a view of PanelViews missing here does not compile); `reveal` selects a span of its document. */
 const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, end: number, focusEditor: boolean) => void) => HTMLElement } = {
-  sentiment: (view, reveal) => renderSentimentView(view, persisted.controls, { onControlsChange: (controls) => saveControls(controls), reveal }),
+  sentiment: (view, reveal) =>
+    renderSentimentView(view, persisted.controls, {
+      onControlsChange: (controls) => saveControls(controls),
+      reveal,
+      exportSentiment: (format, destination) => post({ type: 'exportSentiment', uri: view.uri, format, destination }),
+    }),
   entities: (view, reveal) => {
     entitiesView = renderEntitiesView(view, persisted.controls.entities, { onControlsChange: (entities) => saveControls({ entities }), reveal });
     return entitiesView.element;
@@ -81,14 +104,21 @@ const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, e
   classify: (view, reveal) => renderClassifyView(view, persisted.controls.classify, { onControlsChange: (classify) => saveControls({ classify }), reveal }),
 };
 
+/** The content the slot was built from, so that a `show` that leaves it as it was rebuilds nothing. */
+let contentShown: string | undefined;
+
 function renderContent(): void {
   const { content } = persisted.state;
+  const serialised = JSON.stringify(content);
+  if (serialised === contentShown) return;
+  contentShown = serialised;
   if (content.view === 'entities' && entitiesView?.uri === content.entities.uri) {
     entitiesView.update(content.entities);
     return;
   }
   entitiesView = undefined;
   if (content.view === 'empty') {
+    contentSlot.removeAttribute('aria-labelledby');
     contentSlot.replaceChildren(renderEmpty());
     return;
   }
@@ -96,6 +126,95 @@ function renderContent(): void {
   const render = VIEWS[content.view] as (view: PanelViews[PanelView], reveal: (start: number, end: number, focusEditor: boolean) => void) => HTMLElement;
   contentSlot.replaceChildren(render(view, (start, end, focusEditor) => post({ type: 'reveal', uri: view.uri, start, end, focusEditor })));
 }
+
+/** What the tab strip shows now, so that an unchanged strip is not rebuilt (it may hold the focus). */
+let tabsShown: string | undefined;
+
+/** Id of a tab's element: `aria-labelledby` of the panel names the shown tab by it. */
+function tabId(index: number): string {
+  return `results-tab-${index}`;
+}
+
+function renderTabs(): void {
+  const tabs = panelTabs(persisted.state);
+  const described = JSON.stringify(tabs.map(({ key, tab, selected }) => [key, tab.stale, selected, fileNameOf(tab.content)]));
+  if (described === tabsShown) return;
+  tabsShown = described;
+  const focused = tabStrip.contains(document.activeElement);
+  // One tab needs no strip: the panel's own title names it.
+  tabStrip.hidden = tabs.length < 2;
+  const elements = tabs.map(({ key, tab, selected }, index) => {
+    const name = `${tabTitle(tab.content)} · ${baseName(fileNameOf(tab.content))}`;
+    const element = h(
+      'button',
+      {
+        className: `tab${selected ? ' selected' : ''}${tab.stale ? ' stale' : ''}`,
+        attrs: {
+          type: 'button',
+          role: 'tab',
+          id: tabId(index),
+          'aria-selected': String(selected),
+          'aria-controls': 'results-tabpanel',
+          'data-key': key,
+          'data-view': tab.content.view,
+          title: `${name}${tab.stale ? ' (stale: the document changed since)' : ''} — Delete closes it`,
+        },
+      },
+      [h('span', { className: 'tab-name', text: name }), ...(tab.stale ? [h('span', { className: 'tab-stale', text: ' ⚠', attrs: { 'aria-label': ', stale' } })] : [])],
+    );
+    element.tabIndex = selected ? 0 : -1;
+    if (selected) contentSlot.setAttribute('aria-labelledby', tabId(index));
+    return element;
+  });
+  tabStrip.replaceChildren(...elements);
+  if (focused) tabStrip.querySelector<HTMLElement>('[aria-selected="true"]')?.focus();
+}
+
+function fileNameOf(content: Exclude<PanelState['content'], { view: 'empty' }>): string {
+  return (content as unknown as PanelViews)[content.view].fileName;
+}
+
+/** Shows the tab `key` here at once, and tells the host, which follows. */
+function chooseTab(key: string): void {
+  const next = selectTab(persisted.state, key);
+  if (!next || next === persisted.state) return;
+  persisted = { ...persisted, state: next };
+  save();
+  renderAll();
+  post({ type: 'selectTab', key });
+}
+
+function removeTab(key: string): void {
+  persisted = { ...persisted, state: closeTab(persisted.state, key) };
+  save();
+  renderAll();
+  post({ type: 'closeTab', key });
+}
+
+tabStrip.addEventListener('click', (event) => {
+  const tab = event.target instanceof Element ? event.target.closest<HTMLElement>('[role="tab"]') : null;
+  if (tab?.dataset.key) chooseTab(tab.dataset.key);
+});
+tabStrip.addEventListener('keydown', (event) => {
+  const tabs = [...tabStrip.querySelectorAll<HTMLElement>('[role="tab"]')];
+  const index = tabs.findIndex((tab) => tab === document.activeElement);
+  if (index < 0) return;
+  if (event.key === 'Delete') {
+    event.preventDefault();
+    const key = tabs[index].dataset.key;
+    if (key) removeTab(key);
+    tabStrip.querySelector<HTMLElement>('[aria-selected="true"]')?.focus();
+    return;
+  }
+  const targets: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
+  const target = targets[event.key];
+  if (target === undefined) return;
+  event.preventDefault();
+  // Wraps around, as VS Code's own tab lists do.
+  const key = tabs[(target + tabs.length) % tabs.length].dataset.key;
+  if (key) chooseTab(key);
+  tabStrip.querySelector<HTMLElement>('[aria-selected="true"]')?.focus();
+});
 
 function renderEmpty(): HTMLElement {
   return h('div', { className: 'empty-state' }, [
@@ -184,8 +303,22 @@ function noticeElements(notice: PanelNotice | undefined): HTMLElement[] {
 
 function renderAll(): void {
   renderNotice();
+  renderTabs();
   renderBanner();
   renderContent();
+}
+
+function applySettings(settings: PanelSettings): void {
+  const localeChanged = settings.locale !== persisted.settings?.locale;
+  setNumberLocale(settings.locale);
+  persisted = { ...persisted, settings, controls: { ...persisted.controls, entities: { ...persisted.controls.entities, hiddenTypes: [...settings.hiddenEntityKinds] } } };
+  entitiesView?.setHiddenKinds(settings.hiddenEntityKinds);
+  if (localeChanged) {
+    // Every number on screen is in the old language: build the view again.
+    contentShown = undefined;
+    entitiesView = undefined;
+    renderContent();
+  }
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -203,11 +336,15 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
     case 'stale':
       persisted = { ...persisted, state: { ...persisted.state, stale: message.stale } };
+      renderTabs();
       renderBanner();
       break;
     case 'notice':
       persisted = { ...persisted, state: { ...persisted.state, notice: message.notice } };
       renderNotice();
+      break;
+    case 'settings':
+      applySettings(message.settings);
       break;
   }
   save();

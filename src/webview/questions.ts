@@ -12,7 +12,7 @@
 
 import { highlightAnswer } from './answerHighlight';
 import { h } from './dom';
-import { baseName, formatDuration, percent, plural } from './format';
+import { baseName } from './format';
 import { freshCursor, recall, type RecallCursor } from '../views/questionHistory';
 import {
   MAX_QUESTION_LENGTH,
@@ -21,9 +21,9 @@ import {
   type AnswerView,
   type PersistedQuestionsState,
   type QuestionRun,
-  type QuestionScope,
   type QuestionsToHost,
 } from '../views/questionsMessages';
+import { counted, linesText, numberText, runFactsText, runStatusText, scopeText, type NumberText } from '../views/questionsText';
 import { describeValue } from '../validate';
 
 interface VsCodeApi {
@@ -36,6 +36,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 let persisted: PersistedQuestionsState = readPersistedQuestions(vscode.getState()) ?? { schema: 1, state: { history: [] }, draft: '' };
 let cursor: RecallCursor = freshCursor(persisted.state.history, persisted.draft);
+/** Numbers in the editor's language, as the host last said it. */
+let numbers: NumberText = numberText(persisted.state.locale);
 
 function save(): void {
   vscode.setState(persisted);
@@ -56,7 +58,8 @@ const questionBox = h('input', {
     autocomplete: 'off',
     spellcheck: 'true',
     placeholder: 'Ask a question about this document',
-    'aria-describedby': 'question-keys',
+    // A screen reader says what the question will read, with the keys, on entering the box.
+    'aria-describedby': 'question-scope question-keys',
     // The host refuses longer questions; the box stops the user first.
     maxlength: String(MAX_QUESTION_LENGTH),
   },
@@ -73,12 +76,19 @@ const form = h('form', { className: 'ask-form' }, [
   }),
 ]);
 
+/** The question asked, what it was about, and whether the document changed since. */
+const askedSlot = h('div', { className: 'asked-slot' });
 /** Progress and Cancel while a question runs; not announced (it changes often). */
 const progressSlot = h('div', { className: 'progress-slot' });
-/** One sentence on what happened, for screen readers as much as for the eye. */
-const statusLine = h('p', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
-const resultsSlot = h('section', { className: 'results', attrs: { 'aria-label': 'Answers' } });
-(document.getElementById('app') ?? document.body).replaceChildren(aboutSlot, form, progressSlot, statusLine, resultsSlot);
+/**
+ * What became of the question, said once — for screen readers (a live region, so it stays in the
+ * page) as much as for the eye: "No confident answer" with what to try, an error, or the best answer.
+ */
+const statusBox = h('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+/** The answers, and how long finding them took. */
+const answersSlot = h('div', { className: 'answers-slot' });
+const resultsSlot = h('section', { className: 'results', attrs: { 'aria-label': 'Answers' } }, [askedSlot, progressSlot, statusBox, answersSlot]);
+(document.getElementById('app') ?? document.body).replaceChildren(aboutSlot, form, resultsSlot);
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -127,7 +137,7 @@ let aboutShown = '';
 
 function renderAbout(): void {
   const { scope } = persisted.state;
-  const key = JSON.stringify(scope ?? null);
+  const key = JSON.stringify([scope ?? null, persisted.state.locale ?? null]);
   if (key === aboutShown) return;
   aboutShown = key;
   askButton.disabled = !scope;
@@ -139,18 +149,20 @@ function renderAbout(): void {
     'Answering about ',
     h('strong', { className: 'file-name', text: baseName(scope.fileName) }),
   ]);
-  const children: HTMLElement[] = [about];
+  // Said before asking, and kept up to date as the user selects: what the next question reads.
+  const scopeLine = h('p', { className: scope.selection ? 'question-scope selection-scope' : 'question-scope document-scope', attrs: { id: 'question-scope' } }, [
+    h('span', { text: `about ${scopeText(numbers, scope)}` }),
+  ]);
   if (scope.selection) {
-    const whole = h('button', { className: 'link', text: 'Ask about the whole document', attrs: { type: 'button' } });
+    const whole = h('button', {
+      className: 'link clear-scope',
+      text: 'Ask about the whole document',
+      attrs: { type: 'button', title: 'The selection stays in the editor; select again to ask about a selection' },
+    });
     whole.addEventListener('click', () => post({ type: 'wholeDocument' }));
-    children.push(h('p', { className: 'selection-scope' }, [h('span', { text: `about the selection (${linesLabel(scope)})` }), ' ', whole]));
+    scopeLine.append(' ', whole);
   }
-  aboutSlot.replaceChildren(...children);
-}
-
-function linesLabel(scope: QuestionScope): string {
-  const { startLine, endLine } = scope.selection ?? { startLine: 0, endLine: 0 };
-  return startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`;
+  aboutSlot.replaceChildren(about, scopeLine);
 }
 
 let progressShown = '';
@@ -158,7 +170,7 @@ let progressShown = '';
 function renderProgress(): void {
   const { run } = persisted.state;
   const running = run?.status === 'running';
-  const key = running ? JSON.stringify(run.progress ?? null) : '';
+  const key = running ? JSON.stringify([run.progress ?? null, persisted.state.locale ?? null]) : '';
   if (key === progressShown) return;
   progressShown = key;
   if (!running) {
@@ -179,53 +191,46 @@ function renderProgress(): void {
   bar.append(fill);
   const cancel = h('button', { className: 'secondary', text: 'Cancel', attrs: { type: 'button', 'aria-keyshortcuts': 'Escape' } });
   cancel.addEventListener('click', () => post({ type: 'cancel' }));
-  const label = total > 0 ? `${done} of ${plural(total, 'passage')} read…` : 'Reading…';
+  const label = total > 0 ? `${numbers.count(done)} of ${counted(numbers, total, 'passage')} read…` : 'Reading…';
   progressSlot.replaceChildren(
     h('div', { className: 'progress' }, [h('div', { className: 'progress-row' }, [h('span', { className: 'progress-label', text: label }), cancel]), bar]),
   );
 }
 
+let statusShown = '';
+
+/** One element says what became of the question: no line above repeating a card below it. */
 function renderStatus(): void {
-  const text = statusText(persisted.state.run);
-  if (statusLine.textContent !== text) statusLine.textContent = text;
-}
-
-function statusText(run: QuestionRun | undefined): string {
-  if (!run) return '';
-  const file = baseName(run.scope.fileName);
-  const best = run.answers[0];
-  const bestText = best ? `Best: “${best.text}”, ${percent(best.score)}, line ${best.line}.` : '';
-  switch (run.status) {
-    case 'running':
-      return `Looking for answers in ${file}…`;
-    case 'done':
-      return run.answers.length === 0
-        ? `No confident answer in ${file}.`
-        : `${plural(run.answers.length, 'answer')}. ${bestText}`;
-    case 'cancelled':
-      return run.answers.length === 0 ? 'Cancelled before an answer was found.' : `Cancelled. ${bestText}`;
-    case 'failed':
-      return `The question could not be answered: ${run.error ?? 'unknown error'}`;
-  }
-}
-
-let resultsShown = '';
-
-function renderResults(): void {
   const { run } = persisted.state;
-  const key = JSON.stringify(run ? { ...run, progress: undefined } : null);
-  if (key === resultsShown) return;
-  resultsShown = key;
-  if (!run) {
-    resultsSlot.replaceChildren();
+  const status = run ? runStatusText(numbers, run, baseName(run.scope.fileName)) : undefined;
+  const key = JSON.stringify(status ?? null);
+  if (key === statusShown) return;
+  statusShown = key;
+  statusBox.className = status ? `status ${status.tone}` : 'status';
+  if (!status) {
+    statusBox.replaceChildren();
     return;
   }
-  // A rebuild must not throw the keyboard out of the list.
-  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('.answer') : null;
-  const focusedStart = focused?.dataset.start;
+  const children = [h('p', { className: 'status-sentence', text: status.sentence })];
+  if (status.hint) children.push(h('p', { className: 'hint', text: status.hint }));
+  statusBox.replaceChildren(...children);
+}
 
+let askedShown = '';
+
+function renderAsked(): void {
+  const { run } = persisted.state;
+  const key = JSON.stringify(run ? [run.id, run.question, run.scope, run.stale && run.answers.length > 0, persisted.state.locale ?? null] : null);
+  if (key === askedShown) return;
+  askedShown = key;
+  if (!run) {
+    askedSlot.replaceChildren();
+    return;
+  }
   const children: HTMLElement[] = [h('h2', { className: 'asked', text: run.question, attrs: { title: 'The question asked' } })];
-  if (run.scope.selection) children.push(h('p', { className: 'asked-scope', text: `About the selection (${linesLabel(run.scope)}) of ${baseName(run.scope.fileName)}` }));
+  if (run.scope.selection) {
+    children.push(h('p', { className: 'asked-scope', text: `About the selection (${linesText(numbers, run.scope.selection)}) of ${baseName(run.scope.fileName)}` }));
+  }
   if (run.stale && run.answers.length) {
     children.push(
       h('p', { className: 'stale-note', attrs: { role: 'note' } }, [
@@ -234,30 +239,32 @@ function renderResults(): void {
       ]),
     );
   }
-  if (run.status === 'failed') {
-    children.push(h('p', { className: 'error', attrs: { role: 'alert' }, text: run.error ?? 'The question could not be answered.' }));
-  } else if (run.answers.length) {
-    children.push(answerList(run));
-  } else if (run.status === 'done') {
-    children.push(
-      h('div', { className: 'no-answer' }, [
-        h('p', { text: `No confident answer in ${baseName(run.scope.fileName)}.` }),
-        h('p', {
-          className: 'hint',
-          text: `Nothing the model found scored ${percent(run.minScore)} or more (textAnalytics.qa.minScore). Try asking in other words, or about a selection.`,
-        }),
-      ]),
-    );
-  } else if (run.status === 'cancelled') {
-    children.push(h('p', { className: 'hint', text: 'Cancelled before an answer was found.' }));
+  askedSlot.replaceChildren(...children);
+}
+
+let answersShown = '';
+
+function renderAnswers(): void {
+  const { run } = persisted.state;
+  const key = JSON.stringify(run ? [{ ...run, progress: undefined }, persisted.state.locale ?? null] : null);
+  if (key === answersShown) return;
+  answersShown = key;
+  // A failed run's answers so far are not shown under its error; a later run replaces both.
+  if (!run || run.status === 'failed') {
+    answersSlot.replaceChildren();
+    return;
   }
-  if (run.status === 'done' && run.elapsedMs !== undefined) {
-    const parts = run.windows !== undefined ? `${plural(run.windows, 'passage')} read in ` : '';
-    children.push(h('p', { className: 'facts', text: `${parts}${formatDuration(run.elapsedMs)}` }));
-  }
-  resultsSlot.replaceChildren(...children);
+  // A rebuild must not throw the keyboard out of the list.
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('.answer') : null;
+  const focusedStart = focused?.dataset.start;
+
+  const children: HTMLElement[] = [];
+  if (run.answers.length) children.push(answerList(run));
+  const facts = runFactsText(numbers, run);
+  if (facts) children.push(h('p', { className: 'facts', text: facts }));
+  answersSlot.replaceChildren(...children);
   if (focusedStart !== undefined) {
-    const again = resultsSlot.querySelector<HTMLElement>(`.answer[data-start="${CSS.escape(focusedStart)}"]`) ?? resultsSlot.querySelector<HTMLElement>('.answer');
+    const again = answersSlot.querySelector<HTMLElement>(`.answer[data-start="${CSS.escape(focusedStart)}"]`) ?? answersSlot.querySelector<HTMLElement>('.answer');
     again?.focus();
   }
 }
@@ -315,19 +322,26 @@ function answerItem(run: QuestionRun, answer: AnswerView): HTMLLIElement {
     [
       h('p', { className: 'sentence' }, [parts.before, h('mark', { className: 'answer-text', text: parts.answer }), parts.after]),
       h('p', { className: 'meta' }, [
-        h('span', { className: 'score', text: percent(answer.score), attrs: { title: 'The model’s confidence in this answer' } }),
+        h('span', { className: 'score', text: numbers.percent(answer.score), attrs: { title: 'The model’s confidence in this answer' } }),
         h('span', { className: 'separator', text: ' · ', attrs: { 'aria-hidden': 'true' } }),
-        h('span', { className: 'line', text: `line ${answer.line}` }),
+        h('span', { className: 'line', text: `line ${numbers.count(answer.line)}` }),
       ]),
     ],
   );
 }
 
+let numbersLocale = persisted.state.locale;
+
 function renderAll(): void {
+  if (persisted.state.locale !== numbersLocale) {
+    numbersLocale = persisted.state.locale;
+    numbers = numberText(numbersLocale);
+  }
   renderAbout();
+  renderAsked();
   renderProgress();
   renderStatus();
-  renderResults();
+  renderAnswers();
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

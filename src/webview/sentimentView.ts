@@ -14,15 +14,17 @@ import type {
   SentimentResult,
   SentimentScore,
 } from '../protocol';
-import { listboxRows, factList, h, uniqueId } from './dom';
-import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
-import type { GroupBy, PanelControls, SentimentView, SortBy } from '../views/messages';
+import { exportToolbar, listboxRows, factList, h, uniqueId } from './dom';
+import { baseName, describeDevice, describeModel, count, decimal, formatDuration, percent, plural } from './format';
+import type { ExportDestination, ExportFormat, GroupBy, PanelControls, SentimentView, SortBy } from '../views/messages';
 
 export interface SentimentViewCallbacks {
   /** The user changed grouping, sorting or the filter: persist it. */
   onControlsChange(controls: PanelControls): void;
   /** Select [start, end) in the editor. */
   reveal(start: number, end: number, focusEditor: boolean): void;
+  /** Copy or save the shown result (the host's Export Sentiment…). */
+  exportSentiment(format: ExportFormat, destination: ExportDestination): void;
 }
 
 /** Rows rendered at first and per "show more": beyond a few thousand nodes, filtering lags. */
@@ -125,7 +127,7 @@ export function renderSentimentView(
 
     const total = result.sentences.length;
     matchCount.textContent = needle
-      ? `${matching.length} of ${plural(total, 'sentence')} match`
+      ? `${count(matching.length)} of ${plural(total, 'sentence')} match`
       : `${plural(total, 'sentence')} in ${plural(result.paragraphs.length, 'paragraph')}`;
     below.replaceChildren(...belowRows(matching.length, needle));
   }
@@ -164,6 +166,7 @@ export function renderSentimentView(
     h('div', { className: 'controls-line' }, [toolbar, matchCount]),
     listbox,
     below,
+    exportToolbar('sentiment', (format, destination) => callbacks.exportSentiment(format, destination)),
   ]);
 }
 
@@ -224,17 +227,19 @@ function renderSummary(view: SentimentView): HTMLElement {
     ? `${view.selection.inView ? 'Part in view' : 'Selection'}, characters ${view.selection.start}–${view.selection.end}`
     : 'Whole document';
   const labelCounts = (Object.keys(LABEL_ORDER) as SentimentLabel[])
-    .map((label) => `${result.sentences.filter((s) => s.label === label).length} ${label.toLowerCase()}`)
+    .map((label) => `${count(result.sentences.filter((s) => s.label === label).length)} ${label.toLowerCase()}`)
     .join(', ');
   const cached = result.cachedSentences;
 
   const facts: [string, string][] = [
     ['Model', describeModel(result.model)],
     ['Device', describeDevice(result.device)],
-    ['Sentences', `${result.sentences.length} (${labelCounts}) in ${plural(result.paragraphs.length, 'paragraph')}`],
+    ['Sentences', `${count(result.sentences.length)} (${labelCounts}) in ${plural(result.paragraphs.length, 'paragraph')}`],
+    // Markdown's headings, code, front matter and tables were not scored: say how much was left out.
+    ...(result.skippedMarkup ? [['Not read', `${plural(result.skippedMarkup, 'Markdown block')} (headings, code, front matter, tables)`] as [string, string]] : []),
     // A model of more than two labels: what it says of the whole document, label by label.
     ...(overall.labels ? [['Labels', overall.labels.map((l) => `${l.label} ${percent(l.score)}`).join(', ')] as [string, string]] : []),
-    ...(overall.stars !== undefined ? [['Stars', `${overall.stars.toFixed(1)} on average`] as [string, string]] : []),
+    ...(overall.stars !== undefined ? [['Stars', `${decimal(overall.stars, 1)} on average`] as [string, string]] : []),
     ['Cache', cached > 0 ? `${cached} of ${plural(result.sentences.length, 'sentence')} reused` : 'none reused'],
     ['Time', formatDuration(result.elapsedMs)],
   ];

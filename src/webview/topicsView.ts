@@ -10,9 +10,9 @@
  */
 
 import type { TopicScore } from '../protocol';
-import { factList, h, uniqueId } from './dom';
-import { baseName, describeDevice, describeModel, formatDuration, percent, plural } from './format';
-import { MAX_TOPIC_LABEL_LENGTH, MAX_TOPIC_LABELS, type TopicsExportFormat, type TopicsView } from '../views/messages';
+import { exportToolbar, factList, h, uniqueId } from './dom';
+import { baseName, describeDevice, describeModel, count, formatDuration, percent, plural } from './format';
+import { MAX_TOPIC_LABEL_LENGTH, MAX_TOPIC_LABELS, type ExportDestination, type ExportFormat, type TopicsView } from '../views/messages';
 
 export interface TopicsViewCallbacks {
   /** Select [start, end) in the editor. */
@@ -20,7 +20,7 @@ export interface TopicsViewCallbacks {
   /** Classify the document again with these labels and mode. */
   classify(labels: string[], multiLabel: boolean): void;
   saveLabels(labels: string[]): void;
-  exportTopics(format: TopicsExportFormat, destination: 'clipboard' | 'file'): void;
+  exportTopics(format: ExportFormat, destination: ExportDestination): void;
 }
 
 /** Labels shown per section. */
@@ -33,10 +33,10 @@ export function renderTopicsView(view: TopicsView, callbacks: TopicsViewCallback
   return h('div', { className: 'topics-view' }, [
     summary(view),
     labelEditor(view, callbacks),
-    exportToolbar(callbacks),
+    exportToolbar('topic', (format, destination) => callbacks.exportTopics(format, destination)),
     h('h2', { className: 'topics-heading', text: view.selection ? (view.selection.inView ? 'Part in view' : 'Selection') : 'Document' }),
     documentBars(result.document),
-    h('h2', { className: 'topics-heading', text: `Sections (${result.sections.length})` }),
+    h('h2', { className: 'topics-heading', text: `Sections (${count(result.sections.length)})` }),
     sectionList(view, callbacks),
   ]);
 }
@@ -49,6 +49,8 @@ function summary(view: TopicsView): HTMLElement {
     ['Device', describeDevice(result.device)],
     ['Mode', view.multiLabel ? 'Multi-label (each label scored on its own)' : 'Single-label (scores sum to 100%)'],
     ['Read', `${plural(result.pairs, 'window–label pair')} in ${formatDuration(result.elapsedMs)}`],
+    // Headings still delimit the sections, but neither they nor code, front matter or tables were classified.
+    ...(result.skippedMarkup ? [['Not read', `${plural(result.skippedMarkup, 'Markdown block')} (headings, code, front matter, tables)`] as [string, string]] : []),
   ];
   return h('header', { className: 'document-summary topics-summary', attrs: { 'aria-label': 'Topics' } }, [
     h('div', { className: 'summary-title' }, [
@@ -167,19 +169,6 @@ function labelsProblem(labels: readonly string[]): string | undefined {
   if (labels.length > MAX_TOPIC_LABELS) return `At most ${MAX_TOPIC_LABELS} labels: remove ${labels.length - MAX_TOPIC_LABELS}.`;
   if (labels.some((label) => label.length > MAX_TOPIC_LABEL_LENGTH)) return `Labels are at most ${MAX_TOPIC_LABEL_LENGTH} characters: shorten the long one.`;
   return undefined;
-}
-
-function exportToolbar(callbacks: TopicsViewCallbacks): HTMLElement {
-  const button = (text: string, format: TopicsExportFormat, destination: 'clipboard' | 'file'): HTMLElement => {
-    const element = h('button', { className: `secondary topic-export-${format}-${destination}`, text, attrs: { type: 'button' } });
-    element.addEventListener('click', () => callbacks.exportTopics(format, destination));
-    return element;
-  };
-  return h('div', { className: 'toolbar topic-export', attrs: { role: 'group', 'aria-label': 'Export' } }, [
-    button('Copy as JSON', 'json', 'clipboard'),
-    button('Export JSON…', 'json', 'file'),
-    button('Export CSV…', 'csv', 'file'),
-  ]);
 }
 
 /** A label's score as a bar; screen readers get the label and percentage from the meter. */

@@ -475,13 +475,13 @@ describe('The webview scripts render hostile results as text (Chromium)', { skip
 
     const failed = questionsState();
     await show({ type: 'show', state: { ...failed, run: { ...failed.run, status: 'failed', answers: [], error: PAYLOAD.img } } });
-    await page.locator('.error').getByText(PAYLOAD.img, { exact: true }).waitFor();
+    await page.locator('.status.error .status-sentence', { hasText: PAYLOAD.img }).waitFor();
     await page.screenshot({ path: join(RUNS_DIR, 'security-chromium-questions.png') });
     assertClean(await inspect(), 'Questions view with an error');
 
     await show({ type: 'show', state: { history: 'all', run: PAYLOAD.img } });
     await show({ type: 'focus', question: { toString: PAYLOAD.img } });
-    await page.locator('.error').getByText(PAYLOAD.img, { exact: true }).waitFor();
+    await page.locator('.status.error .status-sentence', { hasText: PAYLOAD.img }).waitFor();
     assert.deepEqual(dialogs, []);
     assert.deepEqual(alarms, []);
   });
@@ -656,7 +656,8 @@ describe('Hostile text in a real VS Code: webviews and hovers', { skip: e2eSkipR
         }
       }
     }
-    const markdown = hover.locator('.rendered-markdown');
+    // The entity's part of the hover (a sentiment mark on the same sentence adds a part of its own).
+    const markdown = hover.locator('.rendered-markdown', { hasText: 'Confidence' });
     const shown = (await markdown.innerText()).replace(/\s+/g, ' ');
     assert.ok(shown.includes(`model type ${HOSTILE_TYPE}): “German”`), shown);
     const links = await markdown.locator('a').evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('data-href') ?? anchor.getAttribute('href') ?? ''));

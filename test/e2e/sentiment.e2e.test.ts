@@ -12,6 +12,27 @@ import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } f
 
 const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'sentiment');
 const FILE = 'notes.md';
+/** A Markdown file whose markup must not be scored: front matter, a heading, code, a table, a link. */
+const MARKDOWN_FILE = 'structured.md';
+const MARKDOWN_TEXT = [
+  '---',
+  'title: A great day',
+  '---',
+  '# Sports',
+  '',
+  'The match was great and the crowd was happy. Read [the good report](https://example.com/bad-awful-terrible) later.',
+  '',
+  '```js',
+  'const result = "bad awful terrible";',
+  '```',
+  '',
+  '| team | score |',
+  '| ---- | ----- |',
+  '| good | 3 |',
+  '',
+].join('\n');
+/** The paragraph's sentences, as the document's own slices (the link's text and target stay in its sentence); the table's cells follow them, read without their pipes. */
+const MARKDOWN_SENTENCES = ['The match was great and the crowd was happy.', 'Read [the good report](https://example.com/bad-awful-terrible) later.'];
 
 /** 1-based line and column of a UTF-16 offset in `text`, as VS Code's status bar counts them. */
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -28,7 +49,7 @@ describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_0
     assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'sentiment',
-      files: { [FILE]: SAMPLE_TEXT },
+      files: { [FILE]: SAMPLE_TEXT, [MARKDOWN_FILE]: MARKDOWN_TEXT },
       settings: {
         'textAnalytics.models.sentiment': FIXTURE_MODEL,
         'textAnalytics.allowDownloads': false,
@@ -80,7 +101,8 @@ describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_0
     const start = Number(await row.getAttribute('data-start'));
     const end = Number(await row.getAttribute('data-end'));
     await row.click();
-    await vscode.focusFirstEditorGroup();
+    // The click makes the editor active (its selection in the active colour).
+    await vscode.editorFocused();
     const selection = await vscode.editorSelection();
     await vscode.screenshot('sentence-selected', { readme: 'sentiment' });
 
@@ -100,5 +122,24 @@ describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_0
     await vscode.page.keyboard.type('A new sentence that nobody has analysed yet.');
     await banner.waitFor({ state: 'visible', timeout: 20_000 });
     await vscode.screenshot('stale');
+  });
+
+  test('in Markdown only the prose is scored: no heading, front matter, code or table row is a sentence', { timeout: 90_000 }, async () => {
+    await vscode.openFile(MARKDOWN_FILE);
+    await vscode.runCommand('Text Analytics: Analyze Sentiment');
+    const panel = vscode.webview();
+    await panel.locator('.tab[aria-selected="true"]', { hasText: MARKDOWN_FILE }).or(panel.locator('.file-name', { hasText: MARKDOWN_FILE })).first().waitFor({ timeout: 60_000 });
+    await panel.locator('.sentence-row').nth(MARKDOWN_SENTENCES.length - 1).waitFor({ timeout: 60_000 });
+    await vscode.screenshot('markdown');
+    const shown = await shownSentences(panel);
+    assert.deepEqual(shown.map((row) => row.text).slice(0, MARKDOWN_SENTENCES.length), MARKDOWN_SENTENCES);
+    for (const row of shown) {
+      assert.doesNotMatch(row.text ?? '', /^#|^---|title:|const result|-{4}/, `markup scored as a sentence: ${row.text}`);
+    }
+    for (const row of shown) assert.equal(MARKDOWN_TEXT.slice(row.start, row.end), row.text, 'a sentence is the document\'s slice');
+    // The link's target is not read as words: its "bad", "awful" and "terrible" would outweigh the
+    // link text's "good" (the planted model counts words).
+    assert.equal(shown[1]?.label, 'POSITIVE');
+    assert.match(await panel.locator('.document-summary').innerText(), /Markdown blocks? \(headings, code, front matter, tables\)/);
   });
 });

@@ -102,6 +102,12 @@ export interface LaunchOptions {
   extensionTestsPath?: string;
   /** Extra environment for code-server and so for its extension host. */
   env?: Record<string, string>;
+  /**
+   * Keep Workspace Trust on: with `security.workspace.trust.enabled: true` and
+   * `security.workspace.trust.startupPrompt: 'never'` in {@link settings}, the workspace opens
+   * untrusted, in Restricted Mode.
+   */
+  workspaceTrust?: boolean;
   /** How long starting the server and the workbench may take, in ms (default 120 s). */
   startTimeoutMs?: number;
 }
@@ -295,7 +301,8 @@ export class VSCode {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      // Workspace Trust is off unless a test asks for it (to open an untrusted workspace).
+      ...(this.options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--user-data-dir', this.dirs.userData,
       '--extensions-dir', this.dirs.extensions,
@@ -391,7 +398,8 @@ export class VSCode {
   async openFile(name: string, timeoutMs = 60_000): Promise<void> {
     const page = this.page;
     const base = name.split('/').pop() ?? name;
-    const activeTab = page.locator('.tabs-container .tab.active', { hasText: base });
+    // By the resource's name: a results panel titled "Topics: notes.md" is not the file's tab.
+    const activeTab = page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`);
     await retry(`open ${name}`, timeoutMs, async (attemptTimeout) => {
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+P');
@@ -412,6 +420,15 @@ export class VSCode {
    * Gives the keyboard focus to the first editor group (where {@link openFile} opens files),
    * e.g. after a click in a webview beside it, without moving its cursor.
    */
+  /**
+   * Waits until the first group's editor has the focus, as it does after a results panel reveals a
+   * span (the editor is made active, so its selection is drawn in the active colour). Unlike
+   * {@link focusFirstEditorGroup} it presses nothing: Escape in the editor would drop the selection.
+   */
+  async editorFocused(timeoutMs = 10_000): Promise<void> {
+    await this.page.locator('.editor-group-container').first().locator('.monaco-editor.focused').waitFor({ timeout: timeoutMs });
+  }
+
   async focusFirstEditorGroup(): Promise<void> {
     await this.runCommand('View: Focus First Editor Group');
     await this.page.locator('.editor-group-container').first().locator('.monaco-editor.focused').waitFor({ timeout: 10_000 });
@@ -435,7 +452,14 @@ export class VSCode {
         .filter({ has: page.locator('.label-name', { hasText: exactly(title) }) })
         .first();
       await row.click({ timeout: attemptTimeout });
-      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: attemptTimeout });
+      // The palette closes — or gives way at once to the command's own quick pick, which is no
+      // longer the palette's `>` input.
+      const widget = page.locator('.quick-input-widget');
+      await waitUntil(
+        async () => !(await widget.isVisible()) || !(await input.inputValue()).startsWith('>'),
+        attemptTimeout,
+        'the command palette to close',
+      );
     });
   }
 

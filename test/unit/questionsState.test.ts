@@ -27,6 +27,9 @@ test('a question that was running when the view went away comes back cancelled, 
   assert.equal(restored?.state.run?.status, 'cancelled');
   assert.equal(restored?.state.run?.progress, undefined);
   assert.deepEqual(restored?.state.run?.answers, RUN.answers);
+  const waiting = { ...RUN, status: 'waiting', answers: [] };
+  const restoredWaiting = readPersistedQuestions({ schema: 1, state: { scope: SCOPE, history: [], run: waiting }, draft: '' });
+  assert.equal(restoredWaiting?.state.run?.status, 'cancelled', 'a download question from a closed window is no longer open');
 });
 
 test('unknown or damaged persisted state is dropped, piece by piece', () => {

@@ -97,6 +97,7 @@ const PANEL_MESSAGES: WebviewToHost[] = [
   { type: 'saveTopicLabels', labels: ['science'] },
   { type: 'exportTopics', format: 'json', destination: 'clipboard' },
   { type: 'exportTopics', format: 'csv', destination: 'file' },
+  { type: 'exportSentiment', uri: 'file:///work/notes.md', format: 'csv', destination: 'file' },
 ];
 
 /** Every message the Questions view's script sends (src/webview/questions.ts). */
@@ -162,6 +163,7 @@ const MALFORMED_PANEL: [string, unknown][] = [
   ['an export format not offered', { type: 'exportTopics', format: 'html', destination: 'file' }],
   ['an export destination not offered', { type: 'exportTopics', format: 'json', destination: '/etc/passwd' }],
   ['an export destination inherited from Object', { type: 'exportTopics', format: 'json', destination: 'toString' }],
+  ['a sentiment export with no document', { type: 'exportSentiment', format: 'csv', destination: 'file' }],
   ['a Questions message', { type: 'ask', question: 'When?' }],
 ];
 
