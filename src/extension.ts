@@ -6,12 +6,20 @@ import { ClassifyWithCommand } from './commands/classifyWith';
 import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
 import { ModelCommands } from './commands/models';
+import { HubToken } from './commands/hubToken';
+import { ModelsView } from './ui/modelsView';
 import { Config, RESTART_SETTINGS } from './config';
+import { AutomaticAnalysis } from './ui/autoAnalysis';
 import { EntityHighlighter } from './ui/entityHighlighter';
+import { DocumentSentiments } from './ui/documentSentiments';
+import { DocumentStatus } from './ui/documentStatus';
+import { EntityNavigation } from './ui/entitySymbols';
+import { SentimentMarks } from './ui/sentimentMarks';
+import { exportSentiment } from './commands/exportSentiment';
 import { inertMessageText } from './ui/inertText';
 import { QuestionsView } from './ui/questionsView';
 import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel';
-import { StatusBar, showEngineActions } from './ui/statusBar';
+import { StatusBar, currentWorkerInfo, showEngineActions } from './ui/statusBar';
 import { DEFAULT_MODEL_TASKS, type DefaultModelTask } from './tasks/registry';
 import type { PanelState } from './views/messages';
 
@@ -47,28 +55,41 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     log,
     // The one place entity results reach the results panel: after every pass of every refresh
     // (command, typing, scrolling, settings), with all entities of the document. The command opens
-    // the panel; a refresh only updates a panel already showing this document's entities.
+    // the panel; a refresh only updates the panel's tab of this document's entities, if it has one.
     onResult: (document, result, { userInitiated }) => {
       const view = { uri: document.uri.toString(), version: document.version, fileName: document.fileName, result };
       if (userInitiated) ResultsPanel.createOrShow(context.extensionUri).showEntities(view);
-      else if (ResultsPanel.current?.showsEntitiesOf(view.uri)) ResultsPanel.current.showEntities(view);
+      else ResultsPanel.current?.refreshEntities(view);
     },
   });
 
+  // The last sentiment of each open document, for the editor's marks, the document status item and export.
+  const sentimentResults = new DocumentSentiments();
+  // Analysis on open or save, and the on/off switch that entity auto-highlighting also obeys.
+  const automatic = new AutomaticAnalysis(context, config, log);
   const asker = new QuestionAsker(client, config, log);
-  const models = new ModelCommands(client, config, log);
+  const hubToken = new HubToken(context.secrets);
+  const models = new ModelCommands(client, config, log, () => hubToken.get());
   const taskArg = (value: unknown) => (DEFAULT_MODEL_TASKS.includes(value as DefaultModelTask) ? (value as DefaultModelTask) : undefined);
   const questions = new QuestionsView(context, asker, log);
 
   context.subscriptions.push(
     log,
+    hubToken,
     { dispose: () => client.dispose() },
     statusBar,
     sentiment,
     topics,
     classifiers,
     entities,
-    new EntityCommands(entities, config, log),
+    new EntityCommands(entities, config, log, automatic, context.workspaceState),
+    automatic,
+    sentimentResults,
+    new SentimentMarks(sentimentResults),
+    new DocumentStatus(sentimentResults, entities, config),
+    new EntityNavigation(entities, config),
+    sentiment.onDidAnalyse((view) => sentimentResults.add(view)),
+    vscode.commands.registerCommand('textAnalytics.exportSentiment', (args?: unknown) => exportSentiment(sentimentResults, args)),
     client.onStatus((status) => statusBar.update(status)),
     registerResultsPanelSerializer(context, log),
     asker,
@@ -77,10 +98,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.commands.registerCommand('textAnalytics.askQuestion', (question?: unknown) =>
       questions.askCommand(typeof question === 'string' ? question : undefined),
     ),
-    vscode.commands.registerCommand('textAnalytics.analyzeSentiment', () => sentiment.run()),
+    vscode.commands.registerCommand('textAnalytics.analyzeSentiment', (args?: unknown) => sentiment.run(args)),
     vscode.commands.registerCommand('textAnalytics.classifyTopics', (args?: unknown) => topics.run(args)),
     vscode.commands.registerCommand('textAnalytics.classifyWith', (id?: unknown, uri?: unknown) => classifiers.run(id, uri)),
-    vscode.commands.registerCommand('textAnalytics.showEngineActions', () => showEngineActions(client.status, client.info)),
+    vscode.commands.registerCommand('textAnalytics.showEngineActions', async () =>
+      showEngineActions(client.status, await currentWorkerInfo(client.status, () => client.request('info', {}), client.info)),
+    ),
     vscode.commands.registerCommand('textAnalytics.restartWorker', async () => {
       try {
         await client.restart(config().engineOptions());
@@ -97,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       task === 'classify' && typeof model === 'string' ? models.downloadModels('classify', model) : models.downloadModels(taskArg(task)),
     ),
     vscode.commands.registerCommand('textAnalytics.useLocalModelFolder', (task?: unknown) => models.useLocalFolder(taskArg(task))),
+    ...registerModelsView(models, config),
     vscode.commands.registerCommand('textAnalytics.openSettings', () =>
       vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-text-analytics.local-text-analytics'),
     ),
@@ -110,6 +134,27 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
   return { client, entities, panelState: () => ResultsPanel.current?.shown };
+}
+
+/** The Models view and its actions: on the whole view, or on one task's row (the row is the argument). */
+function registerModelsView(models: ModelCommands, config: () => Config): vscode.Disposable[] {
+  const view = new ModelsView(models, config);
+  const onTask = (run: (task: DefaultModelTask) => unknown) => (node?: unknown) => {
+    const task = ModelsView.taskOf(node);
+    return task ? run(task) : undefined;
+  };
+  return [
+    models,
+    view,
+    vscode.window.registerTreeDataProvider(ModelsView.viewType, view),
+    vscode.commands.registerCommand('textAnalytics.downloadAllModels', () => models.downloadModels()),
+    vscode.commands.registerCommand('textAnalytics.useModelFolderForAll', () => models.useLocalFolder('all')),
+    vscode.commands.registerCommand('textAnalytics.refreshModels', () => view.refresh()),
+    vscode.commands.registerCommand('textAnalytics.downloadModel', onTask((task) => models.downloadModels(task))),
+    vscode.commands.registerCommand('textAnalytics.useModelFolder', onTask((task) => models.useLocalFolder(task))),
+    vscode.commands.registerCommand('textAnalytics.revealModel', onTask((task) => models.revealModel(task))),
+    vscode.commands.registerCommand('textAnalytics.removeModel', onTask((task) => models.removeModel(task))),
+  ];
 }
 
 export function deactivate(): void {

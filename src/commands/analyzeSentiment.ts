@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import type { Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { SentimentResult } from '../protocol';
+import { formatOfLanguage } from '../tasks/textFormat';
+import type { SentimentView } from '../views/messages';
+import { isAutomaticRun } from '../ui/autoAnalysis';
 import { analysedPart, analysisTarget } from './common';
 import { PanelRun } from './panelRun';
 
@@ -12,6 +15,10 @@ import { PanelRun } from './panelRun';
  */
 export class AnalyzeSentimentCommand implements vscode.Disposable {
   private readonly panelRun: PanelRun;
+  private readonly analysed = new vscode.EventEmitter<SentimentView>();
+
+  /** Fires with each result the panel is given (the newest run's): the editor's marks and status item read it. */
+  readonly onDidAnalyse = this.analysed.event;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -22,29 +29,35 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
     this.panelRun = new PanelRun(extensionUri, log);
   }
 
-  async run(): Promise<SentimentResult | undefined> {
-    const editor = vscode.window.activeTextEditor;
+  /** `args`: from automatic analysis on open or save, the document to analyse whole, asking nothing (src/ui/autoAnalysis.ts). */
+  async run(args?: unknown): Promise<SentimentResult | undefined> {
+    const automatic = isAutomaticRun(args);
+    const editor = automatic ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === args.uri.toString()) : vscode.window.activeTextEditor;
     if (!editor) {
-      void vscode.window.showInformationMessage('Open a document to analyse its sentiment.');
+      if (!automatic) void vscode.window.showInformationMessage('Open a document to analyse its sentiment.');
       return undefined;
     }
     const { document } = editor;
     const config = this.config();
-    const target = await analysisTarget(editor, config);
+    const target = await analysisTarget(editor, config, automatic);
     if (!target) return undefined;
     const { text, offset, version } = target;
     const result = await this.panelRun.run(
       'Analyzing sentiment',
       document.fileName,
-      (options) => this.client.request('sentiment', { text, neutralBand: config.neutralBand, offset }, options),
-      (panel, result) =>
-        panel.showSentiment({
+      (options) => this.client.request('sentiment', { text, neutralBand: config.neutralBand, offset, format: formatOfLanguage(document.languageId) }, options),
+      (panel, result) => {
+        const view: SentimentView = {
           uri: document.uri.toString(),
           version,
           fileName: document.fileName,
           result,
           selection: analysedPart(document, target),
-        }),
+        };
+        panel.showSentiment(view);
+        this.analysed.fire(view);
+      },
+      { automatic },
     );
     if (result) {
       this.log.info(
@@ -56,5 +69,6 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
 
   dispose(): void {
     this.panelRun.dispose();
+    this.analysed.dispose();
   }
 }

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { uniqueLabels, type Config } from '../config';
 import type { WorkerClient } from '../client/workerClient';
 import type { TopicsResult } from '../protocol';
+import { formatOfLanguage } from '../tasks/textFormat';
+import { isAutomaticRun } from '../ui/autoAnalysis';
 import { analysedPart, analysisTarget, targetEditor } from './common';
 import { PanelRun } from './panelRun';
 
@@ -34,6 +36,10 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
     const config = this.config(document.uri);
     const labels = args.labels ?? config.topicLabels;
     if (labels.length === 0) {
+      if (args.automatic) {
+        this.log.info(`Topics of ${document.fileName} were not classified by themselves: textAnalytics.topics.labels is empty.`);
+        return undefined;
+      }
       const choice = await vscode.window.showWarningMessage(
         'There are no topic labels to classify against. Add some to the setting textAnalytics.topics.labels.',
         'Open Settings',
@@ -42,7 +48,9 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
       return undefined;
     }
     const invalidTemplate = config.invalidHypothesisTemplate;
-    if (invalidTemplate !== undefined) {
+    if (invalidTemplate !== undefined && args.automatic) {
+      this.log.warn(`textAnalytics.topics.hypothesisTemplate ("${invalidTemplate}") has no {}; using "${config.topicsHypothesisTemplate}".`);
+    } else if (invalidTemplate !== undefined) {
       void vscode.window.showWarningMessage(
         `The setting textAnalytics.topics.hypothesisTemplate ("${invalidTemplate}") has no {} where the label goes; using "${config.topicsHypothesisTemplate}" instead.`,
       );
@@ -64,7 +72,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
             labels,
             multiLabel,
             hypothesisTemplate: config.topicsHypothesisTemplate,
-            format: document.languageId === 'markdown' ? 'markdown' : 'plaintext',
+            format: formatOfLanguage(document.languageId),
             offset,
           },
           options,
@@ -80,6 +88,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
           sectionLines: result.sections.map((section) => document.positionAt(section.start).line + 1),
           selection: analysedPart(document, target),
         }),
+      { automatic: args.automatic },
     );
     if (result) {
       this.log.info(
@@ -99,8 +108,10 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
  * extensions. The Topics panel's "Classify" passes `{ uri, labels, multiLabel }`, which then win
  * over the settings; a bare `Uri` (the stale banner's "Re-run") names the document only.
  */
-function readArgs(value: unknown): { uri?: vscode.Uri; labels?: string[]; multiLabel?: boolean; fromPanel?: boolean } {
+function readArgs(value: unknown): { uri?: vscode.Uri; labels?: string[]; multiLabel?: boolean; fromPanel?: boolean; automatic?: boolean } {
   if (value instanceof vscode.Uri) return { uri: value };
+  // On open or save (src/ui/autoAnalysis.ts): the whole document, with the settings' labels, asking nothing.
+  if (isAutomaticRun(value)) return { uri: value.uri, fromPanel: true, automatic: true };
   if (typeof value !== 'object' || value === null) return {};
   const { uri, labels, multiLabel } = value as Record<string, unknown>;
   const parsedUri = uri instanceof vscode.Uri ? uri : typeof uri === 'string' ? vscode.Uri.parse(uri) : undefined;

@@ -4,6 +4,7 @@
  */
 
 import type { TopicScore, TopicsResult } from '../protocol';
+import { csvText, textCell } from './csv';
 
 export interface TopicsExportInput {
   fileName: string;
@@ -65,21 +66,9 @@ export function topicsToCsv({ result }: TopicsExportInput): string {
       ]);
     }
   });
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return csvText(rows);
 }
 
 function scoreCell(score: number): string {
   return String(roundScore(score));
-}
-
-/**
- * Text from the document or the user, defused for spreadsheets: a cell starting with `=`, `+`,
- * `-`, `@`, a tab or a carriage return would be read as a formula, so it gets a leading `'`.
- */
-function textCell(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

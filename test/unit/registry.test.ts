@@ -9,6 +9,7 @@ import { readHostMessage, type Methods } from '../../src/protocol';
 import { readPersistedState, DEFAULT_CONTROLS } from '../../src/views/messages';
 import { readClassifierSettings } from '../../src/tasks/classify';
 import { REGISTRY, TASK_SETTINGS, TASKS, type Task, type TaskMethods } from '../../src/tasks/registry';
+import { contributedSettings } from '../contributedSettings';
 import { fixtureModels, fixtureOptions, REPO, tempDir } from '../helpers';
 import { finished, run } from './cliRun';
 
@@ -21,7 +22,6 @@ const packageJson = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))
   contributes: {
     commands: Array<{ command: string }>;
     views: Record<string, Array<{ id: string }>>;
-    configuration: { properties: Record<string, { default?: unknown; minimum?: number; maximum?: number; type?: string }> };
   };
 };
 /** The extension host's sources, where commands are registered (src/extension.ts and src/commands/). */
@@ -93,7 +93,7 @@ test('every task has a contributed palette command, registered by the extension'
 });
 
 test("package.json contributes every task's settings with the contract's defaults and ranges", () => {
-  const properties = packageJson.contributes.configuration.properties;
+  const properties = contributedSettings(packageJson);
   for (const [key, setting] of Object.entries(TASK_SETTINGS)) {
     const contributed = properties[`textAnalytics.${key}`];
     assert.ok(contributed, `textAnalytics.${key} is contributed`);
@@ -101,6 +101,7 @@ test("package.json contributes every task's settings with the contract's default
     assert.equal(contributed.minimum, setting.minimum, `textAnalytics.${key}'s minimum`);
     assert.equal(contributed.maximum, setting.maximum, `textAnalytics.${key}'s maximum`);
     if (setting.integer) assert.equal(contributed.type, 'integer', `textAnalytics.${key} is whole`);
+    if (setting.enum) assert.deepEqual(contributed.enum, setting.enum, `textAnalytics.${key}'s values`);
   }
   // Each default model task has its model setting.
   for (const task of TASKS.filter((t) => REGISTRY[t].models === 'default')) assert.ok(properties[`textAnalytics.models.${task}`], `textAnalytics.models.${task}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TopicsResult } from '../../src/protocol';
 import { CSV_COLUMNS, topicsToCsv, topicsToJson, type TopicsExportInput } from '../../src/ui/topicsExport';
+import { parseCsv } from '../support/csv';
 
 const result: TopicsResult = {
   document: [
@@ -20,34 +21,6 @@ const result: TopicsResult = {
 };
 const input: TopicsExportInput = { fileName: '/w/notes.md', labels: ['sports', 'Wirtschaft, Märkte'], multiLabel: false, result };
 
-/** A minimal RFC 4180 reader, to check the writer round-trips. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      row.push(field);
-      field = '';
-    } else if (char === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += char;
-  }
-  return rows;
-}
 
 describe('topicsToCsv', () => {
   test('one row per document label, then per section label, with the header first', () => {

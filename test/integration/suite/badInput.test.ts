@@ -49,6 +49,19 @@ function assertExact(document: vscode.TextDocument, spans: readonly Span[], what
   }
 }
 
+/** Resolves once the worker is stopped or ready and its status has not changed for a second (at most 20 s). */
+async function quietWorker(api: ExtensionApi): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let changed = Date.now();
+  const listener = api.client.onStatus(() => (changed = Date.now()));
+  const settled = () => ['stopped', 'ready'].includes(api.client.status.state) && Date.now() - changed >= 1000;
+  try {
+    while (!settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  } finally {
+    listener.dispose();
+  }
+}
+
 suite('Bad input in the extension host', () => {
   let api: ExtensionApi;
   const settings = () => vscode.workspace.getConfiguration('textAnalytics');
@@ -63,6 +76,9 @@ suite('Bad input in the extension host', () => {
       await settings().update(`models.${task}`, fixture, vscode.ConfigurationTarget.Global);
     }
     await settings().update('allowDownloads', false, vscode.ConfigurationTarget.Global);
+    // Changed settings restart a running worker, and the Models view (when shown) asks the worker
+    // for its facts again: let that settle, so that only the commands under test are watched.
+    await quietWorker(api);
   });
 
   suiteTeardown(async () => {
