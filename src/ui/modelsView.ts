@@ -68,7 +68,9 @@ export class ModelsView implements vscode.TreeDataProvider<Node>, vscode.Disposa
       return item;
     }
     const { row } = node;
-    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.Expanded);
+    // One line per task, so that every task and the disk line fit the pane; the facts are in the
+    // tooltip and under the row when it is expanded.
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `model:${row.task}`;
     item.description = row.description;
     item.tooltip = new vscode.MarkdownString(row.details.map((d) => `**${d.label}:** ${escapeMarkdown(d.value)}`).join('  \n'));

@@ -81,8 +81,15 @@ describe('The first run: the command resumes after the model arrives; one folder
     const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Models/ }) });
     const rows = pane.locator('.monaco-list-row');
     const rowOf = (title: string) => rows.filter({ hasText: title }).first();
+    await rows.first().waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+      await vscode.screenshot('models-view-empty');
+      throw error;
+    });
     // Before: sentiment was downloaded in (a); the other tasks have nothing yet.
-    await rowOf(REGISTRY.qa.title).filter({ hasText: /missing|cannot be used/ }).waitFor({ timeout: 30_000 });
+    await rowOf(REGISTRY.qa.title).filter({ hasText: /missing|cannot be used/ }).waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+      await vscode.screenshot('models-view-qa');
+      throw new Error(`the rows: ${JSON.stringify(await rows.allInnerTexts())}`, { cause: error });
+    });
     await rowOf(REGISTRY.sentiment.title).filter({ hasText: /present/ }).waitFor({ timeout: 30_000 });
     await vscode.screenshot('models-view-before');
 
