@@ -73,17 +73,6 @@ async function shownAnswers(view: FrameLocator): Promise<ShownAnswer[]> {
   );
 }
 
-/** Runs a command from the palette with the editor keeping its selection (F1, no Escape first). */
-async function runCommandFromEditor(vscode: VSCode, title: string): Promise<void> {
-  const page = vscode.page;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
 /**
  * Picks a colour theme through "Preferences: Color Theme", as a user does (the picker names them
  * "Light Modern", "Dark High Contrast"…), and waits until the workbench has applied it: its theme
@@ -185,7 +174,7 @@ describe('The Questions view in VS Code', { skip: e2eSkipReason(), timeout: 400_
     await vscode.page.keyboard.press('Home');
     await vscode.page.keyboard.press('Shift+End');
     // Not vscode.runCommand: it presses Escape first, which would clear the selection.
-    await runCommandFromEditor(vscode, 'Text Analytics: Ask a Question About This Document');
+    await vscode.runCommandKeepingSelection('Text Analytics: Ask a Question About This Document');
     const view = await questionsView(vscode);
     await view.locator('.selection-scope', { hasText: 'about the selection (line 4)' }).waitFor();
     await vscode.page.keyboard.type('When was it painted?');

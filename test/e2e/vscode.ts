@@ -420,15 +420,6 @@ export class VSCode {
    * Gives the keyboard focus to the first editor group (where {@link openFile} opens files),
    * e.g. after a click in a webview beside it, without moving its cursor.
    */
-  /**
-   * Waits until the first group's editor has the focus, as it does after a results panel reveals a
-   * span (the editor is made active, so its selection is drawn in the active colour). Unlike
-   * {@link focusFirstEditorGroup} it presses nothing: Escape in the editor would drop the selection.
-   */
-  async editorFocused(timeoutMs = 10_000): Promise<void> {
-    await this.page.locator('.editor-group-container').first().locator('.monaco-editor.focused').waitFor({ timeout: timeoutMs });
-  }
-
   async focusFirstEditorGroup(): Promise<void> {
     await this.runCommand('View: Focus First Editor Group');
     await this.page.locator('.editor-group-container').first().locator('.monaco-editor.focused').waitFor({ timeout: 10_000 });
@@ -461,6 +452,20 @@ export class VSCode {
         'the command palette to close',
       );
     });
+  }
+
+  /**
+   * Runs a command from the palette without pressing Escape first ({@link runCommand} does), so
+   * that the editor keeps its selection.
+   */
+  async runCommandKeepingSelection(title: string): Promise<void> {
+    const page = this.page;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().click();
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
   /**
@@ -532,6 +537,20 @@ export class VSCode {
    * selected)"). The item shows only while a text editor is active: after a click in a webview,
    * {@link focusFirstEditorGroup} first.
    */
+  /**
+   * The editor's selection once it spans `length` characters (what a results panel's click selects),
+   * polled from the status bar; after `timeoutMs`, the selection as it is then, for the assertion to
+   * show. Presses nothing: Escape in the editor (as {@link runCommand} presses) would drop it.
+   */
+  async selectionOfLength(length: number, timeoutMs = 10_000): Promise<{ line: number; column: number; selected: number; text: string }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const selection = await this.editorSelection(timeoutMs);
+      if (selection.selected === length || Date.now() > deadline) return selection;
+      await delay(100);
+    }
+  }
+
   async editorSelection(timeoutMs = 10_000): Promise<{ line: number; column: number; selected: number; text: string }> {
     const item = this.statusBarItem('status.editor.selection');
     await item.waitFor({ timeout: timeoutMs });
