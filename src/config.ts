@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type Precision, type ProxySettings } from './protocol';
 import { readClassifierSettings, type ClassifierSpec } from './tasks/classify';
 import { ANALYZE_ON, type AnalyzeOn } from './tasks/contract';
+import { hiddenEntityKinds, type EntityKind } from './entityTypes';
 import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
 import { DEFAULT_MODEL_TASKS, TASK_SETTINGS, type DefaultModelTask } from './tasks/registry';
 
@@ -101,7 +102,12 @@ export class Config {
 
   /** Entity kinds not highlighted, upper-cased as the setting's values are (`PER`, `ORG`, `LOC`, `MISC`). */
   get hiddenEntityTypes(): string[] {
-    return stringList(this.task('entities.hiddenTypes')).map((type) => type.toUpperCase());
+    return hiddenEntityTypeValues(this.task('entities.hiddenTypes'));
+  }
+
+  /** The entity kinds those values hide. */
+  get hiddenEntityKinds(): ReadonlySet<EntityKind> {
+    return hiddenEntityKinds(this.hiddenEntityTypes);
   }
 
   /** In source code: only comments and strings, or all of the text. */
@@ -221,6 +227,31 @@ function proxySettings(): ProxySettings {
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+/** `textAnalytics.entities.hiddenTypes`' values, upper-cased as its values are written (`PER`…). */
+function hiddenEntityTypeValues(value: unknown): string[] {
+  return stringList(value).map((type) => type.toUpperCase());
+}
+
+/**
+ * The kinds `textAnalytics.entities.hiddenTypes` hides, for a view that has no {@link Config} (the
+ * results panel), read as {@link Config.hiddenEntityKinds} reads it.
+ */
+export function hiddenEntityKindsSetting(): ReadonlySet<EntityKind> {
+  return hiddenEntityKinds(hiddenEntityTypeValues(vscode.workspace.getConfiguration(SECTION).get('entities.hiddenTypes')));
+}
+
+/**
+ * Writes `textAnalytics.entities.hiddenTypes` where it is defined now: the workspace's value when
+ * it has one, else the user's. The hover's *Hide*, its *Undo* and the panel's checkboxes all write
+ * through here, so that they agree.
+ */
+export async function updateHiddenEntityTypes(types: readonly string[]): Promise<void> {
+  const settings = vscode.workspace.getConfiguration(SECTION);
+  const inspected = settings.inspect<string[]>('entities.hiddenTypes');
+  const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await settings.update('entities.hiddenTypes', [...types], target);
 }
 
 function stringList(value: unknown): string[] {

@@ -61,6 +61,11 @@ export function entityKind(type: string): EntityKind {
   return knownEntityKind(type) ?? 'MISC';
 }
 
+/** The kinds `textAnalytics.entities.hiddenTypes` hides: its values that name a kind (`PER`…), others ignored. */
+export function hiddenEntityKinds(types: readonly string[]): ReadonlySet<EntityKind> {
+  return new Set(types.filter((type) => (ENTITY_KINDS as readonly string[]).includes(type)).map(entityKind));
+}
+
 /** Whether the type is one of its kind's usual names (PER, PERSON…), not a relative such as GPE. */
 export function isUsualEntityName(type: string): boolean {
   return Object.hasOwn(USUAL_NAMES, type.trim().toUpperCase());

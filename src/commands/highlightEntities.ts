@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Config } from '../config';
+import { updateHiddenEntityTypes, type Config } from '../config';
 import { isCodeLanguage } from '../ui/codeRanges';
 import { documentLength, type DocumentEntities, type EntityHighlighter, type EntityScope } from '../ui/entityHighlighter';
 import { ENTITY_LINK_COMMANDS, oneLine, readCopyEntityArgs, readFindOccurrencesArgs, readHideEntityTypeArgs } from '../ui/entityHover';
@@ -213,22 +213,14 @@ export class EntityCommands implements vscode.Disposable {
     }
     const previous = this.config().hiddenEntityTypes;
     if (previous.includes(kind)) return;
-    await this.updateHiddenTypes([...previous, kind]);
+    await updateHiddenEntityTypes([...previous, kind]);
     const choice = await vscode.window.showInformationMessage(
       `${ENTITY_KIND_INFO[kind].plural} are no longer highlighted (textAnalytics.entities.hiddenTypes).`,
       'Undo',
       'Open Settings',
     );
-    if (choice === 'Undo') await this.updateHiddenTypes(this.config().hiddenEntityTypes.filter((type) => type !== kind));
+    if (choice === 'Undo') await updateHiddenEntityTypes(this.config().hiddenEntityTypes.filter((type) => type !== kind));
     if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'textAnalytics.entities.hiddenTypes');
-  }
-
-  /** Writes where the setting is defined now: the workspace's value when it has one, else the user's. */
-  private async updateHiddenTypes(types: readonly string[]): Promise<void> {
-    const settings = vscode.workspace.getConfiguration('textAnalytics');
-    const inspected = settings.inspect<string[]>('entities.hiddenTypes');
-    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await settings.update('entities.hiddenTypes', types, target);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import type { DocumentSentiments } from './documentSentiments';
 import { documentSummary } from './documentSummary';
 import type { EntityHighlighter } from './entityHighlighter';
 import { entityKind } from './entityKinds';
-import { hiddenKinds } from './entityOutline';
 
 /** `textAnalytics.statusBar.documentSummary`: whether the status bar sums up the current document. */
 export const DOCUMENT_SUMMARY_SETTING = 'statusBar.documentSummary';
@@ -80,7 +79,7 @@ export class DocumentStatus implements vscode.Disposable {
   private summaryOf(document: vscode.TextDocument): ReturnType<typeof documentSummary> {
     const sentiment = this.sentiments.get(document.uri);
     const highlighted = this.entities.entitiesFor(document.uri);
-    const hidden = hiddenKinds(this.config(document).hiddenEntityTypes);
+    const hidden = this.config(document).hiddenEntityKinds;
     return documentSummary(
       {
         sentiment: sentiment && { score: sentiment.view.result.document, part: sentiment.view.selection !== undefined, edited: sentiment.edited },

@@ -7,7 +7,7 @@ import { codeRanges, isCodeLanguage } from './codeRanges';
 import { EntityDecorations } from './entityDecorations';
 import { reportFailure } from './failures';
 import { entityHover } from './entityHover';
-import { ENTITY_KINDS, entityKind, type EntityKind } from './entityKinds';
+import { entityKind, type EntityKind } from './entityKinds';
 import { EntityDocumentState, type AnalysisPass, type EntityScope } from './entityState';
 import {
   clipRanges,
@@ -150,7 +150,7 @@ export class EntityHighlighter implements vscode.Disposable {
   constructor(private readonly options: EntityHighlighterOptions) {
     const config = options.config();
     this.decorations = new EntityDecorations(config.entityStyle);
-    this.hidden = hiddenKinds(config.hiddenEntityTypes);
+    this.hidden = config.hiddenEntityKinds;
     this.disposables.push(
       this.decorations,
       this.changes,
@@ -289,7 +289,7 @@ export class EntityHighlighter implements vscode.Disposable {
     let redraw = false;
     if (event.affectsConfiguration('textAnalytics.entities.style')) redraw = this.decorations.setStyle(config.entityStyle) || redraw;
     if (event.affectsConfiguration('textAnalytics.entities.hiddenTypes')) {
-      this.hidden = hiddenKinds(config.hiddenEntityTypes);
+      this.hidden = config.hiddenEntityKinds;
       redraw = true;
     }
     if (redraw) for (const entry of this.tracked.values()) this.draw(entry);
@@ -548,10 +548,6 @@ class ProgressTracker {
     this.progress.report({ increment: percent - this.reported, message: this.percent.format(Math.floor(percent) / 100) });
     this.reported = percent;
   }
-}
-
-function hiddenKinds(types: readonly string[]): ReadonlySet<EntityKind> {
-  return new Set(types.filter((type) => (ENTITY_KINDS as readonly string[]).includes(type)).map(entityKind));
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -57,8 +57,3 @@ export function stepEntity<T extends { start: number }>(entities: readonly T[], 
   const last = entities.length - 1;
   return index >= 0 ? { entity: entities[index], index, wrapped: false } : { entity: entities[last], index: last, wrapped: true };
 }
-
-/** The kinds `textAnalytics.entities.hiddenTypes` hides (unknown values ignored), as the highlighter reads it. */
-export function hiddenKinds(types: readonly string[]): ReadonlySet<EntityKind> {
-  return new Set(types.filter((type) => (ENTITY_KINDS as readonly string[]).includes(type)).map(entityKind));
-}

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Entity } from '../protocol';
 import type { EntityHighlighter } from './entityHighlighter';
 import { ENTITY_KIND_INFO, entityKind, type EntityKind } from './entityKinds';
-import { groupEntities, hiddenKinds, stepEntity, type EntityDirection } from './entityOutline';
+import { groupEntities, stepEntity, type EntityDirection } from './entityOutline';
 import { formatPercent } from './documentSummary';
 
 /** Set while the active editor's document has highlighted entities to move between. */
@@ -103,7 +103,7 @@ export class EntityNavigation implements vscode.Disposable {
   }
 
   private hidden(document: vscode.TextDocument): ReadonlySet<EntityKind> {
-    return hiddenKinds(this.config(document).hiddenEntityTypes);
+    return this.config(document).hiddenEntityKinds;
   }
 
   /**
