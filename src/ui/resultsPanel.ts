@@ -6,7 +6,8 @@ import { topicsToCsv, topicsToJson } from './topicsExport';
 import { describeValue } from '../validate';
 import { exportText } from './exportText';
 import { inertMessageText } from './inertText';
-import { ENTITY_KINDS, type EntityKind } from '../entityTypes';
+import { hiddenEntityKindsSetting, updateHiddenEntityTypes } from '../config';
+import { ENTITY_KINDS } from '../entityTypes';
 import {
   closeTab,
   contentUri,
@@ -307,10 +308,12 @@ export class ResultsPanel implements vscode.Disposable {
           this.post({ type: 'show', state: this.state });
           return;
         case 'setHiddenEntityKinds':
-          await setHiddenEntityKinds(message.kinds);
+          // The setting the editor's highlights and the hover's "Hide" use, so that all three agree.
+          await updateHiddenEntityTypes(message.kinds);
           return;
         case 'reveal':
-          await this.revealInEditor(message.uri, message.start, message.end, message.focusEditor);
+          // The message's focusEditor is not followed: see revealInEditor.
+          await this.revealInEditor(message.uri, message.start, message.end);
           return;
         case 'rerun': {
           // Focus the document first: the command analyses the active editor when given no Uri.
@@ -365,10 +368,10 @@ export class ResultsPanel implements vscode.Disposable {
 
   /**
    * Selects [start, end) in the document's editor, opening it in its old column if it was closed,
-   * never in the panel's. The editor becomes the active one whatever `focusEditor` says: an
+   * never in the panel's. The editor becomes the active one whatever the message's `focusEditor` says: an
    * inactive editor draws its selection in the dim inactive colour, which users missed.
    */
-  private async revealInEditor(uri: string, start: number, end: number, _focusEditor: boolean): Promise<void> {
+  private async revealInEditor(uri: string, start: number, end: number): Promise<void> {
     const editor = await this.showSourceEditor(vscode.Uri.parse(uri), false);
     const { document } = editor;
     const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
@@ -472,20 +475,8 @@ function withVersion(content: ShownContent, version: number): ShownContent {
 
 /** What the webview formats numbers with, and which entity kinds its checkboxes show hidden. */
 function panelSettings(): PanelSettings {
-  const hidden = vscode.workspace.getConfiguration('textAnalytics').get<unknown>('entities.hiddenTypes');
-  const hiddenEntityKinds = ENTITY_KINDS.filter((kind) => Array.isArray(hidden) && hidden.includes(kind));
-  return { locale: vscode.env.language, hiddenEntityKinds };
-}
-
-/**
- * The entities view's checkboxes write the setting the editor's highlights and the hover's "Hide"
- * link use, so that all three agree; where the workspace sets it, there, else for the user.
- */
-async function setHiddenEntityKinds(kinds: readonly EntityKind[]): Promise<void> {
-  const settings = vscode.workspace.getConfiguration('textAnalytics');
-  const inspected = settings.inspect<string[]>('entities.hiddenTypes');
-  const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await settings.update('entities.hiddenTypes', [...kinds], target);
+  const hidden = hiddenEntityKindsSetting();
+  return { locale: vscode.env.language, hiddenEntityKinds: ENTITY_KINDS.filter((kind) => hidden.has(kind)) };
 }
 
 function findOpenDocument(uri: string): vscode.TextDocument | undefined {
