@@ -51,11 +51,9 @@ export class ModelCommands implements vscode.Disposable {
 
   /**
    * Downloads the default model of `task` (the user already agreed: no question), or of every task
-   * whose model is not present, after a confirmation that lists them with their sizes.
-   */
-  /**
-   * Resolves true when the wanted models are on the machine afterwards: the request that asked for
-   * the download (see `reportFailure`) then runs again by itself.
+   * whose model is not present, after a confirmation that lists them with their sizes. Resolves
+   * true when the wanted models are on the machine afterwards: the request that asked for the
+   * download (see `reportFailure`) then runs again by itself.
    */
   async downloadModels(task?: Task | 'classify', model?: string): Promise<boolean> {
     try {
@@ -172,14 +170,17 @@ export class ModelCommands implements vscode.Disposable {
   /** Each task's model as the worker finds it (settings, bundled folder, cache), or why it cannot. */
   async plans(): Promise<TaskPlan[]> {
     const plans: TaskPlan[] = [];
-    for (const task of TASKS) {
-      try {
-        plans.push({ task, plan: await this.client.request('download', { task, plan: true }) });
-      } catch (error) {
-        plans.push({ task, problem: error instanceof Error ? error.message : String(error) });
-      }
-    }
+    for (const task of TASKS) plans.push(await this.plan(task));
     return plans;
+  }
+
+  /** One task's model as the worker finds it, or why it cannot. */
+  private async plan(task: Task): Promise<TaskPlan> {
+    try {
+      return { task, plan: await this.client.request('download', { task, plan: true }) };
+    } catch (error) {
+      return { task, problem: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /**
@@ -261,8 +262,7 @@ export class ModelCommands implements vscode.Disposable {
    * never deleted.
    */
   async removeModel(task: Task): Promise<void> {
-    const plan = (await this.plans()).find((p) => p.task === task)?.plan;
-    const model = plan?.model;
+    const model = (await this.plan(task)).plan?.model;
     const setting = `textAnalytics.models.${task}`;
     if (!model || model.source === 'bundled') {
       void vscode.window.showInformationMessage(
@@ -307,7 +307,7 @@ export class ModelCommands implements vscode.Disposable {
 
   /** Shows a task's model folder in the operating system's file manager (or the Explorer remotely). */
   async revealModel(task: Task): Promise<void> {
-    const model = (await this.plans()).find((p) => p.task === task)?.plan?.model;
+    const model = (await this.plan(task)).plan?.model;
     if (!model) {
       void vscode.window.showInformationMessage(`${capitalized(modelWords(task))} is not on this machine: download it or choose a folder.`);
       return;
