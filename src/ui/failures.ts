@@ -24,7 +24,7 @@ export function reportFailure(error: unknown, log: vscode.LogOutputChannel, retr
   const code = error instanceof WorkerRequestError ? error.code : 'internal';
   if (code === 'cancelled') return;
   const message = error instanceof Error ? error.message : String(error);
-  if (code === 'download-needed' && error instanceof WorkerRequestError && error.task) {
+  if (needsDownload(error)) {
     log.info(message);
     void offerDownload(error.task, message, error.model).then(async (ready) => {
       if (!ready) onDeclined?.();
@@ -90,6 +90,6 @@ async function askToDownload(task: Task, message: string, model: string | undefi
 }
 
 /** Whether `error` is a model not on the machine yet, which the download question can fix. */
-export function needsDownload(error: unknown): boolean {
+export function needsDownload(error: unknown): error is WorkerRequestError & { task: Task } {
   return error instanceof WorkerRequestError && error.code === 'download-needed' && error.task !== undefined;
 }
