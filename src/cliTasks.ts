@@ -109,6 +109,23 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
       }
     },
   },
+  pii: {
+    params: (values) => ({ useModel: true, entitiesModel: true, minScore: values.minScore ?? 0.5, phoneRegion: 'US', patterns: [], denyList: {}, allowList: [] }),
+    json: (result) => ({
+      entities: mapped(result.entities, ({ start, end, text, type, score, source }) => ({ start, end, text, type, score, source })),
+      model: result.model,
+      models: result.models,
+      device: result.device,
+    }),
+    table: function* (result, document) {
+      const lineOf = lineNumbers(document);
+      yield `${counted(result.entities.length, 'finding')} — ${result.model ? modelLine(result as never) : 'recognizers only'}`;
+      yield '';
+      for (const e of result.entities) {
+        yield `${e.type.padEnd(14)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${printableProse(e.text)}`;
+      }
+    },
+  },
   qa: {
     params: (values) => {
       if (!values.question?.trim()) throw new UsageError('Give the question with --question "…".');

@@ -19,6 +19,7 @@ export { TASKS, type Task, type DefaultModelTask } from './tasks/registry';
 export const TASK_MODEL_NAMES = Object.fromEntries(TASKS.map((task) => [task, REGISTRY[task].modelName])) as Record<Task, string>;
 export type { SentimentLabel, LabelScore, SentimentScore, SentenceSentiment, ParagraphSentiment, SentimentParams, SentimentResult } from './tasks/sentiment';
 export type { Entity, EntitiesParams, EntitiesResult } from './tasks/entities';
+export type { PiiParams, PiiResult, PiiFinding, PiiType, CustomPiiPattern } from './tasks/pii';
 export type { Answer, AskParams, AskResult } from './tasks/qa';
 export type { TopicScore, TopicSection, TopicsParams, TopicsResult } from './tasks/topics';
 export type { ClassifierLevel, ClassifierSpec, ClassifiedItem, ClassifyParams, ClassifyResult } from './tasks/classify';
@@ -299,12 +300,12 @@ const workerInfo = must.record({
   device: must.optional(deviceInfo),
   loaded: must.array(modelInfo),
 });
-/** What every analysis result carries besides its own fields. */
+/** What every analysis result carries besides its own fields (a contract may read them its own way: PII's may be null). */
 const resultFields = { model: modelInfo, device: deviceInfo, elapsedMs: must.number };
 
 /** Each task's result: its contract's fields and what every analysis result carries. */
 const RESULTS: Record<string, Check> = {
-  ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record({ ...contract.result, ...resultFields })])),
+  ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record({ ...resultFields, ...contract.result })])),
   info: workerInfo,
   download: must.record({
     task: must.oneOf(TASKS),

@@ -24,7 +24,7 @@ import { REGISTRY, type Task, type TaskMethods } from '../tasks/registry';
 import type { ParagraphEntity } from './entities';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batching';
 import { silentLogger, type Logger } from './log';
-import { ModelStore } from './modelStore';
+import { ModelStore, type LoadedModel } from './modelStore';
 import { ResultCache, type ResultCacheLimits } from './resultCache';
 import { RUNNERS, type Runner, type RunnerState } from './runners';
 import { spanScoreBytes, type SpanScore } from './spanScores';
@@ -127,18 +127,26 @@ export class Engine {
     const text = (params as { text: string }).text;
     checkLength(text);
     runner.check?.(params as never);
-    const slot: ModelSlot = { task, ...runner.model?.(params as never) };
+    // A task that borrows models may run on none (PII from the recognizers alone), or on several.
+    const slots: ModelSlot[] = runner.borrows ? runner.borrows(params as never) : [{ task, ...runner.model?.(params as never) }];
     const started = performance.now();
-    return this.models.use(slot, { signal: context.signal, onActivity: this.hooks.onActivity }, async (model) => {
+    const work = async (loaded: LoadedModel[]): Promise<TaskResult<T>> => {
       this.hooks.onActivity?.({ kind: 'busy', method: REGISTRY[task].method });
       const endLarge = whileLarge(text.length);
       try {
-        const result = await runner.run(model, params as never, context, this.state);
-        return { ...result, model: model.info, device: model.device, elapsedMs: Math.round(performance.now() - started) } as TaskResult<T>;
+        const result = await runner.run((runner.borrows ? loaded : loaded[0]) as never, params as never, context, this.state);
+        const first = loaded[0];
+        return { ...result, model: first?.info ?? null, device: first?.device ?? null, elapsedMs: Math.round(performance.now() - started) } as TaskResult<T>;
       } finally {
         endLarge();
       }
-    });
+    };
+    const withModels = (rest: readonly ModelSlot[], loaded: LoadedModel[]): Promise<TaskResult<T>> => {
+      const [slot, ...after] = rest;
+      if (!slot) return work(loaded);
+      return this.models.use(slot, { signal: context.signal, onActivity: this.hooks.onActivity }, (model) => withModels(after, [...loaded, model]));
+    };
+    return withModels(slots, []);
   }
 
   /** Sentiment of every sentence, paragraph and the document. */

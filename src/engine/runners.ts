@@ -11,6 +11,8 @@ import { classifierProblem, classifyItems } from './classify';
 import { entitySpans, type ParagraphEntity } from './entities';
 import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
+import type { ModelSlot } from './models';
+import { piiFindings, piiModelSlots, piiProblem } from './pii';
 import type { ResultCache } from './resultCache';
 import { sentenceSentiments } from './sentiment';
 import type { SpanScore } from './spanScores';
@@ -29,12 +31,17 @@ export interface RunnerState {
   limits: BatchLimits;
 }
 
+/** What a runner runs on: its model, or for a task that borrows models (`models: 'borrowed'`), those it asked for, in order. */
+export type RunnerModels<T extends Task> = (typeof REGISTRY)[T]['models'] extends 'borrowed' ? LoadedModel[] : LoadedModel;
+
 export interface Runner<T extends Task> {
   /** A problem with the request that no model can mend, thrown before any model loads. */
   check?(params: ParamsOf<T>): void;
   /** The model a request names (tasks whose model comes with each request); absent: the task's default. */
   model?(params: ParamsOf<T>): { source: string; setting: string };
-  run(model: LoadedModel, params: ParamsOf<T>, context: TaskContext, state: RunnerState): Promise<Omit<ResultOf<T>, 'model' | 'device' | 'elapsedMs'>>;
+  /** A task that borrows models: the models this request runs on (none, one or several), loaded in this order. */
+  borrows?(params: ParamsOf<T>): ModelSlot[];
+  run(models: RunnerModels<T>, params: ParamsOf<T>, context: TaskContext, state: RunnerState): Promise<Omit<ResultOf<T>, 'model' | 'device' | 'elapsedMs'>>;
 }
 
 export const RUNNERS: { [T in Task]: Runner<T> } = {
@@ -49,5 +56,13 @@ export const RUNNERS: { [T in Task]: Runner<T> } = {
     },
     model: (params) => ({ source: params.classifier.model.trim(), setting: `the model of the classifier "${params.classifier.id}"` }),
     run: (model, params, context, state) => classifyItems(model, params, state.spanCache, context, state.limits),
+  },
+  pii: {
+    check: (params) => {
+      const problem = piiProblem(params);
+      if (problem) throw new EngineError('bad-input', problem);
+    },
+    borrows: piiModelSlots,
+    run: (models, params, context, state) => piiFindings(models, params, state.entityCache, context, state.limits),
   },
 };

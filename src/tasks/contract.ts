@@ -29,8 +29,11 @@ export type AnalyzeOn = (typeof ANALYZE_ON)[number];
  */
 export const analyzeOnSetting: SettingContract<AnalyzeOn> = { default: 'off', enum: ANALYZE_ON };
 
-/** Where a task's model comes from (see {@link TaskContract.models}). */
-export type ModelsFrom = 'default' | 'per-request';
+/**
+ * Where a task's model comes from (see {@link TaskContract.models}): its own default, one each
+ * request names, or other tasks' models that its runner borrows (none, one or several per request).
+ */
+export type ModelsFrom = 'default' | 'per-request' | 'borrowed';
 
 /** What a model's config.json says of its outputs, for {@link TaskContract.labelProblem}. */
 export interface ModelLabels {
@@ -51,7 +54,9 @@ export interface TaskContract<Id extends string = string, Method extends string 
   modelName: string;
   /**
    * Where its model comes from: a default model (`textAnalytics.models.<id>`, the manifest, the
-   * bundled folder), or the request, which names it (classifiers: `textAnalytics.classifiers`).
+   * bundled folder), or the request, which names it (classifiers: `textAnalytics.classifiers`),
+   * or none of its own: its runner names the models it borrows (personal data: the named-entity
+   * model and a PII model, or none).
    */
   models: Models;
   /** The palette command that runs it on the active editor. */

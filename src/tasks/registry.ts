@@ -7,6 +7,7 @@
  */
 import { classifyTask } from './classify';
 import { entitiesTask } from './entities';
+import { piiTask } from './pii';
 import { qaTask } from './qa';
 import { sentimentTask } from './sentiment';
 import { topicsTask } from './topics';
@@ -17,6 +18,7 @@ export const REGISTRY = {
   entities: entitiesTask,
   qa: qaTask,
   classify: classifyTask,
+  pii: piiTask,
 } as const;
 
 type Registry = typeof REGISTRY;
