@@ -57,6 +57,9 @@ function viewOf(content: PanelContent): ViewOf<PanelView> | undefined {
   return content.view === 'empty' ? undefined : (content as unknown as PanelViews)[content.view];
 }
 
+/** How long after a reveal the panel's late focus is looked for (see revealInEditor). */
+const REFOCUS_CHECK_MS = 300;
+
 /**
  * What the stale banner's button runs: the task's palette command (its contract's `command`) on the
  * analysed document's `Uri`; a classifier's run names the classifier too.
@@ -379,6 +382,12 @@ export class ResultsPanel implements vscode.Disposable {
     if (!this.stillMatches(document, uri, range)) this.markStale(uri);
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // The click that asked for this also focused the panel. On a busy machine that focus may land
+    // after the editor was shown, leaving the selection in the inactive colour: then show it again.
+    setTimeout(() => {
+      if (vscode.window.activeTextEditor?.document === document || !this.panel.active) return;
+      void vscode.window.showTextDocument(document, { viewColumn: editor.viewColumn, preserveFocus: false }).then(undefined, () => undefined);
+    }, REFOCUS_CHECK_MS);
   }
 
   private async showSourceEditor(uri: vscode.Uri, preserveFocus: boolean): Promise<vscode.TextEditor> {

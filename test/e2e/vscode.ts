@@ -533,24 +533,37 @@ export class VSCode {
   }
 
   /**
-   * The active editor's cursor and selection as its status bar item shows them ("Ln 3, Col 1 (48
-   * selected)"). The item shows only while a text editor is active: after a click in a webview,
-   * {@link focusFirstEditorGroup} first.
-   */
-  /**
    * The editor's selection once it spans `length` characters (what a results panel's click selects),
    * polled from the status bar; after `timeoutMs`, the selection as it is then, for the assertion to
-   * show. Presses nothing: Escape in the editor (as {@link runCommand} presses) would drop it.
+   * show. Presses nothing: Escape in the editor (as {@link runCommand} presses) would drop it. When no
+   * text editor becomes active at all, the error says which tab was active and what VS Code said.
    */
-  async selectionOfLength(length: number, timeoutMs = 10_000): Promise<{ line: number; column: number; selected: number; text: string }> {
+  async selectionOfLength(length: number, timeoutMs = 20_000): Promise<{ line: number; column: number; selected: number; text: string }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const selection = await this.editorSelection(timeoutMs);
+      let selection: { line: number; column: number; selected: number; text: string };
+      try {
+        selection = await this.editorSelection(Math.max(1, deadline - Date.now()));
+      } catch (error) {
+        // No text editor became active: say what was active instead, and what VS Code said.
+        const shot = await this.screenshot('no-active-editor').catch(() => 'none');
+        const active = await this.page
+          .locator('.tabs-container .tab.active')
+          .evaluateAll((tabs) => tabs.map((tab) => tab.getAttribute('aria-label') ?? tab.textContent ?? ''))
+          .catch(() => []);
+        const notifications = await this.notifications().catch(() => []);
+        throw new Error(`no text editor is active (active tabs: ${JSON.stringify(active)}; notifications: ${JSON.stringify(notifications)}; screenshot: ${shot})`, { cause: error });
+      }
       if (selection.selected === length || Date.now() > deadline) return selection;
       await delay(100);
     }
   }
 
+  /**
+   * The active editor's cursor and selection as its status bar item shows them ("Ln 3, Col 1 (48
+   * selected)"). The item shows only while a text editor is active: after a click in a webview,
+   * {@link focusFirstEditorGroup} first.
+   */
   async editorSelection(timeoutMs = 10_000): Promise<{ line: number; column: number; selected: number; text: string }> {
     const item = this.statusBarItem('status.editor.selection');
     await item.waitFor({ timeout: timeoutMs });
