@@ -303,9 +303,14 @@ const workerInfo = must.record({
 /** What every analysis result carries besides its own fields (a contract may read them its own way: PII's may be null). */
 const resultFields = { model: modelInfo, device: deviceInfo, elapsedMs: must.number };
 
+/** `fields` less those `others` has. */
+function withoutKeys(fields: Fields, others: Fields): Fields {
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !(key in others)));
+}
+
 /** Each task's result: its contract's fields and what every analysis result carries. */
 const RESULTS: Record<string, Check> = {
-  ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record({ ...resultFields, ...contract.result })])),
+  ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record({ ...contract.result, ...withoutKeys(resultFields, contract.result) })])),
   info: workerInfo,
   download: must.record({
     task: must.oneOf(TASKS),
