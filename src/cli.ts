@@ -6,6 +6,8 @@
  *   text-analytics ask FILE --question "…" [--top N] [--models DIR] [--json]
  *   text-analytics topics FILE --labels "sports,business,…" [--multi-label] [--models DIR] [--json]
  *   text-analytics classify FILE --model DIR|owner/name [--level sentence|paragraph|document] [--multi-label] [--json]
+ *   text-analytics pii FILE [--types T,…] [--no-model] [--model DIR|owner/name] [--phone-region CC] [--json]
+ *   text-analytics redact FILE|- [--operator tag|pseudonym|mask|hash] [--keep-last N] [--types T,…] [--no-model] [--output F]
  *   text-analytics eval sst2|squad|conll|agnews FILE [--limit N] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
  *   text-analytics --version
@@ -18,9 +20,15 @@
  * (src/printable.ts), every message one line; model errors are worded with the CLI's options
  * (src/cliAdvice.ts); numeric options are checked against their ranges (src/cliOptions.ts). Each
  * task's subcommand is its contract's (src/tasks/) and its printing its entry in src/cliTasks.ts.
+ *
+ * `redact` is no task of its own: it runs `pii` on its input a window at a time and writes the text
+ * with every finding replaced and every other byte as it was (src/redaction/). It streams, a file
+ * or standard input (`-`), in bounded memory, so --max-chars does not apply to it, and writes
+ * --output whole or not at all.
  */
 // First: onnxruntime's telemetry is off before anything can load it.
 import './engine/telemetry';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from './engine/onnxruntime';
@@ -42,6 +50,10 @@ import { EVAL_TASKS, evaluate, MAX_DATASET_BYTES, type EvalReport, type EvalTask
 import { type DevicePreference, type EngineOptions, type Precision } from './protocol';
 import { DEFAULT_MODEL_TASKS, REGISTRY, TASKS, type DefaultModelTask, type Task } from './tasks/registry';
 import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
+import { piiCliParams, type PiiCliValues } from './redaction/cliOptions';
+import { REDACT_OPERATORS, redactOptionsProblem, type RedactOptions } from './redaction/operators';
+import { redactFile } from './redaction/redactFile';
+import { DEFAULT_CHUNK_CHARS } from './redaction/stream';
 
 const range = (option: keyof typeof NUMBER_OPTIONS) => rangeText(NUMBER_OPTIONS[option]);
 
@@ -61,6 +73,8 @@ ${taskUsage}
                                             conll (CoNLL-2003 columns), agnews (AG News test.csv;
                                             --labels names classes 1-4, default World,Sports,Business,Sci/Tech);
                                             a data set file may have up to ${MAX_DATASET_BYTES / 2 ** 20} MiB
+  text-analytics redact FILE|- [options]    FILE (or standard input: -) with every finding of pii
+                                            replaced, every other byte unchanged, to stdout or --output
   text-analytics info [options]             versions, device and where each model comes from
   text-analytics --version
 
@@ -73,12 +87,25 @@ Options:
   --neutral-band B    within B of 0.5 a sentence is NEUTRAL, ${range('neutral-band')} (default 0.1; 0 never)
   --multi-label       topics, classify: score each label on its own instead of making them compete
   --model M           classify: the classifier, a model folder or a Hub id (owner/name; with
-                      --download, fetched once and its files' hashes recorded)
+                      --download, fetched once and its files' hashes recorded); pii, redact: a
+                      dedicated personal-data model, run beside the named-entity model
+  --types T,…         pii, redact: only these types (default all but DATE_TIME), e.g. EMAIL_ADDRESS,PHONE_NUMBER
+  --no-model          pii, redact: the recognizers only (e-mail, phone, card numbers…); no model loads
+  --phone-region CC   pii, redact: the country whose national-format phone numbers are read (default US)
+  --patterns FILE     pii, redact: your own recognizers, a JSON array as textAnalytics.pii.patterns
+  --allow FILE        pii, redact: values never reported, one a line
+  --deny FILE         pii, redact: values always reported, JSON {"TYPE": ["value", …]}
+  --operator O        redact: tag ([EMAIL_ADDRESS], the default), pseudonym ([PERSON_1], the same
+                      value the same name), mask (****) or hash ([TYPE:16 hex digits of a salted
+                      SHA-256]; the salt is TEXT_ANALYTICS_HASH_SALT, else random for the run)
+  --keep-last N       redact --operator mask: the last N digits of card, IBAN, phone and social
+                      security numbers stay readable, ${range('keep-last')} (default 0)
+  --output F, -o F    redact: write to F (whole, or not at all) instead of stdout
   --level L           classify: sentence, paragraph or document (default sentence)
   --template T        topics: the hypothesis, {} standing for the label (default "This text is about {}.")
   --format F          sentiment, topics: markdown (markup is not read; topics' sections at headings)
                       or text (default: by file extension, .md .markdown .mdx… are markdown)
-  --min-score S       leave out entities (default 0.5), answers (default 0.1) or classify's labels
+  --min-score S       leave out entities and pii's names (default 0.5), answers (default 0.1) or classify's labels
                       (default 0) scoring below S, ${range('min-score')}
   --top N             ask: how many answers at most, ${range('top')} (default 3)
   --lines FROM:TO     analyse only these lines (from 1; FROM: runs to the end); offsets and line
@@ -126,6 +153,15 @@ async function main(argv: string[]): Promise<number> {
         'max-chars': { type: 'string', default: String(DEFAULT_MAX_CHARS) },
         download: { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
+        types: { type: 'string' },
+        'no-model': { type: 'boolean', default: false },
+        'phone-region': { type: 'string' },
+        patterns: { type: 'string' },
+        allow: { type: 'string' },
+        deny: { type: 'string' },
+        operator: { type: 'string' },
+        'keep-last': { type: 'string' },
+        output: { type: 'string', short: 'o' },
         verbose: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -139,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
       top: numberOption('top', values.top),
       maxChars: numberOption('max-chars', values['max-chars']),
       limit: values.limit === undefined ? undefined : numberOption('limit', values.limit),
+      keepLast: values['keep-last'] === undefined ? 0 : numberOption('keep-last', values['keep-last']),
     };
     const options = engineOptions(values);
     models = { dir: options.bundledModelsDir as string, given: values.models !== undefined };
@@ -149,17 +186,28 @@ async function main(argv: string[]): Promise<number> {
     if (positionals[0] === 'eval') return await evalCommand(positionals.slice(1), { ...values, limit: numbers.limit, verbose }, options);
     const [command, file, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
+    const piiValues: PiiCliValues = {
+      minScore: numbers.minScore,
+      types: values.types,
+      useModel: !values['no-model'],
+      model: values.model,
+      phoneRegion: values['phone-region'],
+      patterns: values.patterns,
+      allow: values.allow,
+      deny: values.deny,
+    };
+    if (command === 'redact') return await redactCommand(file, { ...values, piiValues, keepLast: numbers.keepLast }, options);
     const reading = { maxChars: numbers.maxChars, lines: values.lines === undefined ? undefined : lineRange(values.lines) };
     const task = cliTask(command);
     if (command !== undefined && command !== 'info' && task === undefined) throw new UsageError(`Unknown command: ${command}`);
     if (command === undefined) {
-      throw new UsageError(`Say what to do: ${TASKS.map((t) => REGISTRY[t].cli.synopsis).join(', ')}, eval TASK FILE, or info.`);
+      throw new UsageError(`Say what to do: ${TASKS.map((t) => REGISTRY[t].cli.synopsis).join(', ')}, redact FILE|-, eval TASK FILE, or info.`);
     }
     const engine = new Engine(options, { log: verbose ? messages.logger() : silentLogger });
     try {
       if (task === undefined) return await info(engine, options, models, values.json);
       const path = requireFile(file);
-      const taskValues = { ...values, path, neutralBand: numbers.neutralBand, minScore: numbers.minScore, top: numbers.top, multiLabel: values['multi-label'] };
+      const taskValues = { ...values, ...piiValues, path, neutralBand: numbers.neutralBand, top: numbers.top, multiLabel: values['multi-label'] };
       // The options are checked before the file is read.
       const params = (CLI_TASKS[task] as CliTask<Task>).params(taskValues);
       return await runTask(engine, task, readDocument(path, reading), params, values.json);
@@ -245,6 +293,48 @@ async function evalCommand(args: string[], values: { json: boolean; limit?: numb
   try {
     const report = await evaluate(engine, task as EvalTask, file, { limit: values.limit, labels, hypothesisTemplate: values.template, onProgress });
     return await (values.json ? printJson({ schemaVersion: JSON_SCHEMA_VERSION, ...report }) : print(evalTable(report)));
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/**
+ * `redact FILE|-`: the input with every finding of `pii` replaced by the operator's replacement,
+ * streamed a window at a time (TEXT_ANALYTICS_REDACT_CHUNK, characters, makes the windows smaller
+ * for tests), to stdout or --output.
+ */
+async function redactCommand(
+  file: string | undefined,
+  values: { piiValues: PiiCliValues; keepLast: number; operator?: string; output?: string; lines?: string; json: boolean; verbose: boolean },
+  options: EngineOptions,
+): Promise<number> {
+  if (!file) throw new UsageError('Give the file to redact, or - to read standard input.');
+  const operator = oneOf(values.operator ?? 'tag', REDACT_OPERATORS, 'operator');
+  if (values.keepLast > 0 && operator !== 'mask') throw new UsageError('--keep-last goes with --operator mask.');
+  if (values.lines !== undefined) throw new UsageError('--lines does not apply to redact: it writes the whole input.');
+  if (values.json) throw new UsageError('--json does not apply to redact, which writes the text; use pii --json for the findings.');
+  const params = piiCliParams(values.piiValues);
+  const redaction: RedactOptions = { operator, maskKeepLast: values.keepLast };
+  if (operator === 'hash') {
+    redaction.salt = process.env.TEXT_ANALYTICS_HASH_SALT || randomBytes(16).toString('hex');
+    if (!process.env.TEXT_ANALYTICS_HASH_SALT) messages.say('hash: a random salt for this run; set TEXT_ANALYTICS_HASH_SALT to hash the same values alike across runs.');
+  }
+  const problem = redactOptionsProblem(redaction);
+  if (problem) throw new UsageError(`${problem}.`);
+  const chunk = Number(process.env.TEXT_ANALYTICS_REDACT_CHUNK);
+  const engine = new Engine(options, { log: values.verbose ? messages.logger() : silentLogger });
+  try {
+    await redactFile({
+      input: file,
+      output: values.output,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      redact: redaction,
+      chunkChars: Number.isSafeInteger(chunk) && chunk > 0 ? chunk : DEFAULT_CHUNK_CHARS,
+      // Blank text has nothing to find, and the engine refuses it.
+      find: async (text) => (text.trim() === '' ? [] : (await engine.run('pii', { ...params, text })).entities),
+    });
+    return 0;
   } finally {
     await engine.dispose();
   }

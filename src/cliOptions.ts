@@ -22,15 +22,17 @@ export interface NumberRange {
  * The range of each numeric option: the setting's where one has the same meaning (a test checks
  * them against package.json). --threads: the setting's 0–64 (0: onnxruntime's choice); each thread
  * is a thread of onnxruntime's pool with its own stack, more threads than cores only contend, and
- * 100,000 of them exhaust the memory. --limit: any number of examples, from 1.
+ * 100,000 of them exhaust the memory. --limit: any number of examples, from 1. --keep-last: the
+ * setting's 0–8 (a card's last 4 is the custom; more than 8 digits kept is hardly masked).
  */
 export const NUMBER_OPTIONS = {
   threads: { whole: true, min: 0, max: 64, settings: ['textAnalytics.threads'] },
   'neutral-band': { whole: false, min: 0, max: 0.5, settings: ['textAnalytics.sentiment.neutralBand'] },
-  'min-score': { whole: false, min: 0, max: 1, settings: ['textAnalytics.entities.minScore', 'textAnalytics.qa.minScore'] },
+  'min-score': { whole: false, min: 0, max: 1, settings: ['textAnalytics.entities.minScore', 'textAnalytics.qa.minScore', 'textAnalytics.pii.minScore'] },
   top: { whole: true, min: 1, max: 20, settings: ['textAnalytics.qa.topAnswers'] },
   'max-chars': { whole: true, min: 1000, max: MAX_TEXT_LENGTH, settings: ['textAnalytics.maxDocumentSize'] },
   limit: { whole: true, min: 1, settings: [] },
+  'keep-last': { whole: true, min: 0, max: 8, settings: ['textAnalytics.pii.redact.maskKeepLast'] },
 } satisfies Record<string, NumberRange>;
 
 export type NumberOption = keyof typeof NUMBER_OPTIONS;

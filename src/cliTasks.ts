@@ -17,6 +17,7 @@ import type { TextDocument } from './cliInput';
 import { oneOf, textFormat, UsageError } from './cliOptions';
 import { printable, printableProse } from './printable';
 import { modelLine } from './cliAdvice';
+import { piiCliParams, type PiiCliValues } from './redaction/cliOptions';
 
 /**
  * The version of the JSON the CLI prints. 1: before it was stated. 2: `schemaVersion` in every
@@ -24,8 +25,8 @@ import { modelLine } from './cliAdvice';
  */
 export const JSON_SCHEMA_VERSION = 2;
 
-/** The command line's values a task may read (cli.ts parses and range-checks them). */
-export interface CliValues {
+/** The command line's values a task may read (cli.ts parses and range-checks them); `pii`'s own in {@link PiiCliValues}. */
+export interface CliValues extends PiiCliValues {
   path: string;
   neutralBand: number;
   minScore?: number;
@@ -110,7 +111,7 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
     },
   },
   pii: {
-    params: (values) => ({ useModel: true, entitiesModel: true, minScore: values.minScore ?? 0.5, phoneRegion: 'US', patterns: [], denyList: {}, allowList: [] }),
+    params: (values) => piiCliParams(values),
     json: (result) => ({
       entities: mapped(result.entities, ({ start, end, text, type, score, source }) => ({ start, end, text, type, score, source })),
       model: result.model,
@@ -119,10 +120,12 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
     }),
     table: function* (result, document) {
       const lineOf = lineNumbers(document);
-      yield `${counted(result.entities.length, 'finding')} — ${result.model ? modelLine(result as never) : 'recognizers only'}`;
+      const { model, device } = result;
+      const ran = model && device ? result.models.map((m) => modelLine({ model: m, device })).join('; ') : 'recognizers only (no model)';
+      yield `${counted(result.entities.length, 'finding')} — ${ran}`;
       yield '';
       for (const e of result.entities) {
-        yield `${e.type.padEnd(14)} ${(e.score * 100).toFixed(1).padStart(5)}%  line ${String(lineOf(e.start)).padEnd(5)} ${printableProse(e.text)}`;
+        yield `${printable(e.type).padEnd(14)} ${(e.score * 100).toFixed(1).padStart(5)}%  ${e.source.padEnd(7)}  line ${String(lineOf(e.start)).padEnd(5)} ${printableProse(e.text)}`;
       }
     },
   },
