@@ -28,6 +28,7 @@ import {
   type PanelViews,
   type PanelNotice,
   type PanelState,
+  type PiiView,
   type SentimentView,
   type ExportDestination,
   type ExportFormat,
@@ -50,6 +51,7 @@ const VIEW_SPANS: { [V in PanelView]: (view: ViewOf<V>) => readonly Span[] } = {
   entities: (view) => view.result.entities,
   topics: (view) => view.result.sections,
   classify: (view) => view.result.items,
+  pii: (view) => view.result.entities,
 };
 
 /** The view's own part of the panel's content: what every view has (the document, its version, its name). */
@@ -192,6 +194,15 @@ export class ResultsPanel implements vscode.Disposable {
   /** Shows a classifier's run in its tab (one per classifier and document); clears any notice. */
   showClassification(view: ClassifyView): void {
     this.showContent({ view: 'classify', classify: view });
+  }
+
+  /**
+   * Shows the personal data found in a document in its tab, keeping the other tabs; clears any
+   * notice. The list names each finding's line: when the view carries none, they are read from the
+   * open document, as long as it is still the version that was analysed.
+   */
+  showPersonalData(view: PiiView): void {
+    this.showContent({ view: 'pii', pii: withFindingLines(view) });
   }
 
   /**
@@ -486,6 +497,14 @@ function withVersion(content: ShownContent, version: number): ShownContent {
 function panelSettings(): PanelSettings {
   const hidden = hiddenEntityKindsSetting();
   return { locale: vscode.env.language, hiddenEntityKinds: ENTITY_KINDS.filter((kind) => hidden.has(kind)) };
+}
+
+/** `view` with each finding's line, from its document when that is open and unchanged since. */
+function withFindingLines(view: PiiView): PiiView {
+  if (view.lines) return view;
+  const document = findOpenDocument(view.uri);
+  if (!document || document.version !== view.version) return view;
+  return { ...view, lines: view.result.entities.map((finding) => document.positionAt(finding.start).line + 1) };
 }
 
 function findOpenDocument(uri: string): vscode.TextDocument | undefined {

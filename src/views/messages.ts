@@ -11,7 +11,7 @@
  */
 
 import { ENTITY_KINDS, type EntityKind } from '../entityTypes';
-import { resultProblem, type ClassifyResult, type EntitiesResult, type Method, type SentimentResult, type TopicsResult } from '../protocol';
+import { resultProblem, type ClassifyResult, type EntitiesResult, type Method, type PiiResult, type SentimentResult, type TopicsResult } from '../protocol';
 import {
   hasOnlyKeys,
   isArrayOf,
@@ -62,6 +62,23 @@ export interface EntitiesView {
   result: EntitiesResult;
 }
 
+/** Personal data found in a document, as the extension hands it to the panel. */
+export interface PiiView {
+  /** `document.uri.toString()` of the analysed document. */
+  uri: string;
+  /** `document.version` when the text was sent: a different version means the offsets may be stale. */
+  version: number;
+  /** What the header shows: usually the workspace-relative path. */
+  fileName: string;
+  /** Offsets are document offsets. */
+  result: PiiResult;
+  /**
+   * Per finding of `result.entities`, its line (1-based) in the document when detected, which the
+   * list shows. The panel's host fills it in from the open document; absent, no lines are shown.
+   */
+  lines?: number[];
+}
+
 /** One topic classification, as the extension hands it to the panel. */
 export interface TopicsView {
   /** `document.uri.toString()` of the analysed document. */
@@ -105,6 +122,7 @@ export interface PanelViews {
   entities: EntitiesView;
   topics: TopicsView;
   classify: ClassifyView;
+  pii: PiiView;
 }
 export type PanelView = keyof PanelViews;
 
@@ -151,6 +169,7 @@ const VIEW_TITLES: { [V in PanelView]: (view: PanelViews[V]) => string } = {
   entities: () => 'Entities',
   topics: () => 'Topics',
   classify: (view) => view.result.classifier.title,
+  pii: () => 'Personal Data',
 };
 
 /** What a tab is called: "Sentiment", "Entities", or a classifier's title. */
@@ -334,6 +353,11 @@ export interface ClassifyControls {
   classifier?: string;
 }
 
+/** The personal-data view's choice: the one type whose findings are listed (none: all). */
+export interface PiiControls {
+  type?: string;
+}
+
 /** The user's view choices; they survive reloads and new results. */
 export interface PanelControls {
   groupBy: GroupBy;
@@ -341,6 +365,7 @@ export interface PanelControls {
   filter: string;
   entities: EntityControls;
   classify: ClassifyControls;
+  pii: PiiControls;
 }
 
 export const DEFAULT_CONTROLS: PanelControls = {
@@ -349,6 +374,7 @@ export const DEFAULT_CONTROLS: PanelControls = {
   filter: '',
   entities: DEFAULT_ENTITY_CONTROLS,
   classify: {},
+  pii: {},
 };
 
 /**
@@ -525,6 +551,7 @@ const VIEW_CHECKS: { [V in PanelView]: (view: unknown) => view is PanelViews[V] 
   entities: isEntitiesView,
   topics: isTopicsView,
   classify: isClassifyView,
+  pii: isPiiView,
 };
 
 function readContent(content: Record<string, unknown>): PanelContent | undefined {
@@ -559,6 +586,10 @@ function isClassifyView(view: unknown): view is ClassifyView {
   return isViewOf(view, 'classify') && (view.selection === undefined || isPart(view.selection));
 }
 
+function isPiiView(view: unknown): view is PiiView {
+  return isViewOf(view, 'pii') && (view.lines === undefined || (isArrayOf(view.lines, isFiniteNumber) && view.lines.length === (view.result as PiiResult).entities.length));
+}
+
 function isPart(value: unknown): value is AnalysedPart {
   return (
     isRecord(value) &&
@@ -588,7 +619,9 @@ function readControls(controls: Record<string, unknown>): PanelControls {
   const entities = isRecord(controls.entities) ? readEntityControls(controls.entities) : DEFAULT_ENTITY_CONTROLS;
   const { label, classifier } = isRecord(controls.classify) ? controls.classify : {};
   const classify = typeof label === 'string' && typeof classifier === 'string' ? { label, classifier } : {};
-  return { groupBy, sortBy, filter, entities, classify };
+  const piiType = isRecord(controls.pii) ? controls.pii.type : undefined;
+  const pii = typeof piiType === 'string' ? { type: piiType } : {};
+  return { groupBy, sortBy, filter, entities, classify, pii };
 }
 
 function readEntityControls(controls: Record<string, unknown>): EntityControls {

@@ -30,6 +30,7 @@ import {
   type PersistedPanelState,
   type WebviewToHost,
 } from '../views/messages';
+import { renderPiiView } from './piiView';
 import { renderSentimentView } from './sentimentView';
 import { renderTopicsView } from './topicsView';
 import { describeValue } from '../validate';
@@ -102,6 +103,7 @@ const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, e
       exportTopics: (format, destination) => post({ type: 'exportTopics', format, destination }),
     }),
   classify: (view, reveal) => renderClassifyView(view, persisted.controls.classify, { onControlsChange: (classify) => saveControls({ classify }), reveal }),
+  pii: (view, reveal) => renderPiiView(view, persisted.controls.pii, { onControlsChange: (pii) => saveControls({ pii }), reveal }),
 };
 
 /** The content the slot was built from, so that a `show` that leaves it as it was rebuilds nothing. */
