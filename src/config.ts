@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type Precision, type ProxySettings } from './protocol';
+import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type PiiParams, type Precision, type ProxySettings } from './protocol';
+import type { RedactOptions } from './redaction/operators';
+import { readPiiDenyList, readPiiPatterns } from './ui/piiSettings';
 import { readClassifierSettings, type ClassifierSpec } from './tasks/classify';
 import { ANALYZE_ON, type AnalyzeOn } from './tasks/contract';
 import { hiddenEntityKinds, type EntityKind } from './entityTypes';
@@ -160,6 +162,66 @@ export class Config {
     return readClassifierSettings(this.task<unknown>('classifiers'));
   }
 
+  /**
+   * What a personal-data request asks besides its text, from `textAnalytics.pii.*`, and a line for
+   * each entry of the patterns or deny-list that is left out because it is malformed. The user's
+   * patterns come only from the user's settings while the workspace is not trusted: VS Code
+   * already withholds the workspace's value of a restricted setting, and this holds even if it
+   * did not.
+   */
+  get piiRequest(): { params: Omit<PiiParams, 'text' | 'offset' | 'ranges'>; problems: string[] } {
+    const rawPatterns = vscode.workspace.isTrusted ? this.task<unknown>('pii.patterns') : this.raw.inspect('pii.patterns')?.globalValue;
+    const { patterns, problems: patternProblems } = readPiiPatterns(rawPatterns);
+    const { denyList, problems: denyProblems } = readPiiDenyList(this.task<unknown>('pii.denyList'));
+    const piiModel = this.task<string>('pii.model').trim();
+    const region = this.task<string>('pii.phoneRegion').trim().toUpperCase();
+    const params: Omit<PiiParams, 'text' | 'offset' | 'ranges'> = {
+      // Unset, the worker reports its default types and every type of the user's own patterns.
+      ...(this.piiTypesSet ? { types: stringList(this.task('pii.types')) } : {}),
+      useModel: this.task<boolean>('pii.useModel') !== false,
+      ...(piiModel ? { piiModel } : {}),
+      entitiesModel: this.task<boolean>('pii.entitiesModel') !== false,
+      minScore: this.ranged('pii.minScore'),
+      phoneRegion: /^[A-Z]{2}$/.test(region) ? region : 'US',
+      patterns,
+      denyList,
+      allowList: this.piiAllowList,
+    };
+    return { params, problems: [...patternProblems, ...denyProblems] };
+  }
+
+  /** Whether the user set `textAnalytics.pii.types` anywhere (else the worker's default types apply). */
+  private get piiTypesSet(): boolean {
+    const inspected = this.raw.inspect('pii.types');
+    return [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue, inspected?.globalLanguageValue, inspected?.workspaceLanguageValue].some(
+      (value) => value !== undefined,
+    );
+  }
+
+  /** `textAnalytics.pii.allowList`: values never reported. */
+  get piiAllowList(): string[] {
+    return stringList(this.task('pii.allowList'));
+  }
+
+  /** Language ids whose documents are checked for personal data as soon as they are shown. */
+  get piiAutoDetect(): string[] {
+    return stringList(this.task('pii.autoDetect'));
+  }
+
+  get piiDiagnosticSeverity(): PiiSeverity {
+    return oneOf(this.task('pii.diagnosticSeverity'), ['error', 'warning', 'information', 'hint'], 'warning');
+  }
+
+  /** What *Redact Personal Data* and the quick fixes replace a finding with (the hash salt is the caller's). */
+  get piiRedactOptions(): Omit<RedactOptions, 'salt'> {
+    return { operator: oneOf(this.task('pii.redact.operator'), ['tag', 'pseudonym', 'mask', 'hash'], 'tag'), maskKeepLast: this.ranged('pii.redact.maskKeepLast') };
+  }
+
+  /** Where *Redact Personal Data* writes: ask, a new untitled copy, or the document itself. */
+  get piiRedactDestination(): PiiRedactDestination {
+    return oneOf(this.task('pii.redact.destination'), ['ask', 'copy', 'document'], 'ask');
+  }
+
   get idleUnloadSeconds(): number {
     return Math.max(0, this.raw.get<number>('idleUnloadSeconds', 600));
   }
@@ -193,6 +255,8 @@ export function uniqueLabels(labels: readonly string[]): string[] {
 }
 
 export type EntityStyle = 'background' | 'underline' | 'border';
+export type PiiSeverity = 'error' | 'warning' | 'information' | 'hint';
+export type PiiRedactDestination = 'ask' | 'copy' | 'document';
 export type EntityCodeScope = 'commentsAndStrings' | 'all';
 
 /**
@@ -252,6 +316,20 @@ export async function updateHiddenEntityTypes(types: readonly string[]): Promise
   const inspected = settings.inspect<string[]>('entities.hiddenTypes');
   const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await settings.update('entities.hiddenTypes', [...types], target);
+}
+
+/**
+ * Adds `value` to `textAnalytics.pii.allowList`: in the workspace when a folder is open (a value
+ * one project shares, such as its support address), else in the user's settings. The workspace's
+ * list starts from what it has (or, the first time, from the user's, which it then replaces).
+ */
+export async function addPiiAllowedValue(value: string): Promise<vscode.ConfigurationTarget> {
+  const settings = vscode.workspace.getConfiguration(SECTION);
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const inspected = settings.inspect<string[]>('pii.allowList');
+  const current = stringList(target === vscode.ConfigurationTarget.Workspace ? (inspected?.workspaceValue ?? inspected?.globalValue) : inspected?.globalValue);
+  if (!current.includes(value)) await settings.update('pii.allowList', [...current, value], target);
+  return target;
 }
 
 function stringList(value: unknown): string[] {

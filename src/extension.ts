@@ -5,12 +5,14 @@ import { ClassifyTopicsCommand } from './commands/classifyTopics';
 import { ClassifyWithCommand } from './commands/classifyWith';
 import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
+import { PersonalDataCommands } from './commands/personalData';
 import { ModelCommands } from './commands/models';
 import { HubToken } from './commands/hubToken';
 import { ModelsView } from './ui/modelsView';
 import { Config, RESTART_SETTINGS } from './config';
 import { AutomaticAnalysis } from './ui/autoAnalysis';
 import { EntityHighlighter } from './ui/entityHighlighter';
+import { PiiDetector } from './ui/piiDetector';
 import { DocumentSentiments } from './ui/documentSentiments';
 import { DocumentStatus } from './ui/documentStatus';
 import { EntityNavigation } from './ui/entitySymbols';
@@ -32,6 +34,7 @@ import type { PanelState } from './views/messages';
 export interface ExtensionApi {
   client: WorkerClient;
   entities: EntityHighlighter;
+  personalData: PiiDetector;
   /** What the results panel shows now, when it is open. */
   panelState(): Readonly<PanelState> | undefined;
 }
@@ -63,6 +66,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     },
   });
 
+  // Personal data: the command opens the results panel's tab; a refresh while typing updates it if open.
+  const personalData = new PiiDetector({
+    client,
+    config,
+    log,
+    onResult: (document, result, { userInitiated }) => {
+      const view = { uri: document.uri.toString(), version: document.version, fileName: document.fileName, result };
+      if (userInitiated) ResultsPanel.createOrShow(context.extensionUri).showPersonalData(view);
+      else ResultsPanel.current?.showContent({ view: 'pii', pii: view }, false);
+    },
+  });
+
   // The last sentiment of each open document, for the editor's marks, the document status item and export.
   const sentimentResults = new DocumentSentiments();
   // Analysis on open or save, and the on/off switch that entity auto-highlighting also obeys.
@@ -83,6 +98,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     classifiers,
     entities,
     new EntityCommands(entities, config, log, automatic, context.workspaceState),
+    personalData,
+    new PersonalDataCommands(personalData, config, log, context.secrets, automatic),
     automatic,
     sentimentResults,
     new SentimentMarks(sentimentResults),
@@ -133,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       void client.reconfigure(config().engineOptions()).catch((error: unknown) => log.error(String(error)));
     }),
   );
-  return { client, entities, panelState: () => ResultsPanel.current?.shown };
+  return { client, entities, personalData, panelState: () => ResultsPanel.current?.shown };
 }
 
 /** The Models view and its actions: on the whole view, or on one task's row (the row is the argument). */
