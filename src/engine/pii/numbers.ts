@@ -14,8 +14,12 @@ const IBAN_CONTEXT = contextWords(['iban', 'bank', 'account', 'acct', 'transfer'
 const SSN_CONTEXT = contextWords(['ssn', 'ssns', 'ss#', 'social security', 'social sec', 'social security number', 'taxpayer', 'tin']);
 const PHONE_CONTEXT = contextWords(['phone', 'telephone', 'tel', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'call', 'called', 'calling', 'contact', 'whatsapp', 'sms', 'text me', 'landline', 'ph', 'dial', 'number', 'hotline']);
 
-/** 13 to 19 digits, in groups joined by single spaces or dashes, not inside a longer number or word. */
-const CARD_CANDIDATE = /\d(?<!(?:[\w.]|\d[ -])\d)(?:[ -]?\d){12,18}(?![\w]|[ -.]\d)/g;
+/**
+ * 13 to 19 digits, in groups joined by single spaces or dashes, not inside a longer number or
+ * word. Every issuer's format starts with four digits together (4-4-4-4, Amex's 4-6-5, Diners'
+ * 4-6-4, or none): asking for them first makes the pattern fail twice as fast on a log's dates.
+ */
+const CARD_CANDIDATE = /\d(?<!(?:[\w.]|\d[ -])\d)\d{3}(?:[ -]?\d){9,15}(?![\w]|[ -.]\d)/g;
 
 /** Card numbers that pass validator's isCreditCard (known issuer prefix and length, Luhn), one separator throughout. */
 export const cardRecognizer: Recognizer = {

@@ -5,7 +5,7 @@
  */
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import type { PiiFinding, PiiParams } from '../../protocol';
-import { PII_TYPE_NAME, type PiiType } from '../../tasks/pii';
+import { PII_TYPE_NAME, PII_TYPES, type PiiType } from '../../tasks/pii';
 import { throwIfCancelled } from '../errors';
 import { patternProblem, scanDenyList, scanPatterns } from './custom';
 import { dateRecognizer } from './dates';
@@ -147,3 +147,16 @@ export function resolveOverlaps(findings: readonly PiiFinding[]): PiiFinding[] {
   settle();
   return kept;
 }
+
+/**
+ * V8 runs a regular expression's first search in its interpreter and compiles it to machine code
+ * for the next: run every recognizer once on a line, so that a user's first large document (or a
+ * stream's first window) is not read by interpreted patterns — several times slower over a
+ * megabyte.
+ */
+recognize('Call +1 650 253 0000 or 650-253-0000, mail a@b.example, see https://example.com 10.0.0.1 ::1 4111 1111 1111 1111 on 2024-03-14', {
+  types: [...PII_TYPES],
+  phoneRegion: 'US',
+  patterns: [],
+  denyList: {},
+});
