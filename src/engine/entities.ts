@@ -7,6 +7,7 @@ import { paragraphSpans } from './segment';
 import type { TaskContext } from './task';
 import type { TokenWindow } from './tokenizer';
 import { inChunks, uncachedUnits, unitWindows, WindowProgress, type UnitWindow } from './windowStream';
+import { disjointRanges } from '../ranges';
 
 /** An entity found in one paragraph, with offsets into that paragraph; cached by paragraph text. */
 export interface ParagraphEntity {
@@ -98,17 +99,7 @@ export async function entitySpans(
 /** The paragraphs to analyse: of the whole text, or of the given ranges (merged, clamped). */
 function analysisUnits(text: string, ranges: EntitiesParams['ranges']): Span[] {
   if (!ranges) return paragraphSpans(text);
-  const sorted = ranges
-    .map(([start, end]): [number, number] => [Math.max(0, start), Math.min(text.length, end)])
-    .filter(([start, end]) => start < end)
-    .sort((a, b) => a[0] - b[0]);
-  const merged: Array<[number, number]> = [];
-  for (const range of sorted) {
-    const last = merged.at(-1);
-    if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
-    else merged.push([...range]);
-  }
-  return merged.flatMap(([start, end]) => paragraphSpans(text, start, end));
+  return disjointRanges(ranges, text.length).flatMap(([start, end]) => paragraphSpans(text, start, end));
 }
 
 /** A token of a paragraph as entities are decoded from it. */

@@ -19,6 +19,7 @@ import { gfmTable } from 'micromark-extension-gfm-table';
 import type { Span } from '../protocol';
 import type { TextFormat } from '../tasks/textFormat';
 import { trimmedSpan } from './segment';
+import { disjointRanges } from '../ranges';
 
 export interface Prose {
   /** The document with its markup blanked: the same length, line breaks where the document has them. */
@@ -83,7 +84,7 @@ export function proseOf(source: string, format: TextFormat): Prose {
       else if (insideBlock === 0 && MARKUP_INLINE.has(type)) ranges.push([start, end]);
     }
   }
-  const blanked = disjoint(ranges);
+  const blanked = disjointRanges(ranges);
   return { text: blank(source, blanked), skippedBlocks, headings, blanked };
 }
 
@@ -116,18 +117,6 @@ function* markdownChunks(source: string): Generator<[number, number]> {
     blankBefore = content.trim() === '';
   }
   if (from < source.length) yield [from, source.length];
-}
-
-/** Sorted, with overlapping and touching ranges merged. */
-function disjoint(ranges: Array<[number, number]>): Array<[number, number]> {
-  const sorted = ranges.filter(([start, end]) => end > start).sort((a, b) => a[0] - b[0]);
-  const merged: Array<[number, number]> = [];
-  for (const [start, end] of sorted) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
 }
 
 function blank(source: string, ranges: ReadonlyArray<[number, number]>): string {

@@ -13,6 +13,7 @@ import { emailRecognizer, ipRecognizer, macRecognizer, urlRecognizer } from './n
 import { cardRecognizer, ibanRecognizer, phoneRecognizer, ssnRecognizer } from './numbers';
 import type { Recognizer, ScanOptions } from './scan';
 import { credentialRecognizer, cryptoRecognizer } from './secrets';
+import { disjointRanges } from '../../ranges';
 
 /** Every built-in recognizer; each runs only when one of its types is asked for. */
 const RECOGNIZERS: readonly Recognizer[] = [
@@ -60,19 +61,6 @@ function wantedTypes(types: readonly string[] | undefined): (type: string) => bo
   return (type) => wanted.has(type);
 }
 
-/** The ranges to analyse, sorted, overlapping ones merged and clamped to the text; the whole text when none are given. */
-function mergedRanges(length: number, ranges: ReadonlyArray<[number, number]> | undefined): Array<[number, number]> {
-  if (!ranges) return [[0, length]];
-  const sorted = ranges.map(([s, e]): [number, number] => [Math.max(0, Math.min(s, length)), Math.max(0, Math.min(e, length))]).filter(([s, e]) => s < e).sort((a, b) => a[0] - b[0]);
-  const merged: Array<[number, number]> = [];
-  for (const [start, end] of sorted) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
-}
-
 /**
  * Every finding of the recognizers, the user's patterns and deny-list in `text` (or only inside
  * its `ranges`), offsets into `text`, not yet free of overlaps. Built-in recognizers report
@@ -90,7 +78,8 @@ export function recognize(text: string, params: RecognizerParams, signal?: Abort
     },
   };
   const found: PiiFinding[] = [];
-  for (const [from, to] of mergedRanges(text.length, params.ranges)) {
+  // The ranges to analyse, sorted, merged and clamped to the text; the whole text when none are given.
+  for (const [from, to] of params.ranges ? disjointRanges(params.ranges, text.length) : [[0, text.length]]) {
     // A range is read with a margin around it, and only what lies wholly inside it is kept.
     const base = Math.max(0, from - MARGIN);
     const slice = base === 0 && to + MARGIN >= text.length ? text : text.slice(base, to + MARGIN);
