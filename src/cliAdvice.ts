@@ -30,7 +30,7 @@ function troubleMessage(trouble: ModelTrouble, models: CliModels): string {
     case 'incomplete':
       return (
         `The ${TASK_MODEL_NAMES[trouble.task]} model folder ${trouble.dir} lacks ${trouble.missing.join(', ')}. ` +
-        `Put them there, or give --models DIR: a folder with a ${trouble.task} subfolder holding ${MODEL_FILES}.`
+        `Put them there, or give --models DIR: a folder whose "${trouble.task}" subfolder holds ${MODEL_FILES}.`
       );
     case 'unavailable': {
       const partial = trouble.missing ? ` (the copy in ${trouble.dir} lacks ${trouble.missing.join(', ')})` : '';
@@ -41,8 +41,8 @@ function troubleMessage(trouble: ModelTrouble, models: CliModels): string {
         );
       }
       return (
-        `No ${TASK_MODEL_NAMES[trouble.task]} model is available: ${folder} has no ${trouble.task} subfolder, the download cache has none${partial}, and downloads are off. ` +
-        `Give --models DIR (a folder with a ${trouble.task} subfolder holding ${trouble.files.join(', ')}), ` +
+        `No ${TASK_MODEL_NAMES[trouble.task]} model is available: ${folder} has no "${trouble.task}" subfolder, the download cache has none${partial}, and downloads are off. ` +
+        `Give --models DIR (a folder whose "${trouble.task}" subfolder holds ${trouble.files.join(', ')}), ` +
         `or allow --download to fetch ${trouble.repo} from the Hugging Face Hub (kept where --cache-dir says).`
       );
     }

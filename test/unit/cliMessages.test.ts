@@ -173,7 +173,7 @@ test('model errors give the command line’s advice (--models DIR, --download), 
   finished(none, 1);
   const noneLine = oneInertLine(none.stderr, 'no model');
   noSettings(noneLine, 'no model');
-  assert.match(noneLine, /^No sentiment model is available: the --models folder .*empty has no sentiment subfolder.*Give --models DIR \(a folder with a sentiment subfolder holding config\.json, tokenizer\.json, onnx\/model_quantized\.onnx\), or allow --download to fetch \S+ from the Hugging Face Hub/);
+  assert.match(noneLine, /^No sentiment model is available: the --models folder .*empty has no "sentiment" subfolder.*Give --models DIR \(a folder whose "sentiment" subfolder holds config\.json, tokenizer\.json, onnx\/model_quantized\.onnx\), or allow --download to fetch \S+ from the Hugging Face Hub/);
   const info = run('info', '--models', empty, '--cache-dir', join(dir, 'cache'));
   finished(info, 0);
   noSettings(info.stdout, 'info');
