@@ -128,6 +128,8 @@ const messages = new Messages(process.stderr);
 
 async function main(argv: string[]): Promise<number> {
   let models: CliModels | undefined;
+  /** The subcommand, once known: a personal-data command's missing model has a way round it. */
+  let subcommand: string | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -185,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
     const verbose = values.verbose;
     if (positionals[0] === 'eval') return await evalCommand(positionals.slice(1), { ...values, limit: numbers.limit, verbose }, options);
     const [command, file, ...rest] = positionals;
+    subcommand = command;
     if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
     const piiValues: PiiCliValues = {
       minScore: numbers.minScore,
@@ -215,7 +218,8 @@ async function main(argv: string[]): Promise<number> {
       await engine.dispose();
     }
   } catch (error) {
-    return failed(error, models, argv.includes('--verbose'));
+    const missingModel = error instanceof EngineError && error.trouble !== undefined && (subcommand === 'redact' || subcommand === REGISTRY.pii.cli.command);
+    return failed(error, models, argv.includes('--verbose'), missingModel ? ' Or give --no-model to find personal data with the recognizers alone.' : '');
   }
 }
 
@@ -249,9 +253,9 @@ function* printableLines(lines: Iterable<string>): Generator<string> {
 /**
  * What went wrong, said in one line on stderr (and the usage after a usage error), and the exit
  * code: 2 for the command line, 1 for the input, a model or the output; nothing at all when the
- * output's reader has gone.
+ * output's reader has gone. `hint` follows a missing model's message (personal data: `--no-model`).
  */
-function failed(error: unknown, models: CliModels | undefined, verbose: boolean): number {
+function failed(error: unknown, models: CliModels | undefined, verbose: boolean, hint = ''): number {
   if (error instanceof OutputClosed) return CLOSED_PIPE_EXIT_CODE;
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     messages.say(error.message);
@@ -259,7 +263,7 @@ function failed(error: unknown, models: CliModels | undefined, verbose: boolean)
     return 2;
   }
   if (error instanceof EngineError) {
-    messages.say(models ? cliMessage(error, models) : error.message);
+    messages.say(`${models ? cliMessage(error, models) : error.message}${hint}`);
   } else if (error instanceof InputError || error instanceof DatasetError || error instanceof OutputFailed) {
     messages.say(error.message);
   } else {

@@ -76,6 +76,15 @@ test('pii --no-model loads no model (the models folder is not even looked at); -
   assert.match(table.stdout, /EMAIL_ADDRESS +\d+\.\d% +pattern +line 2 +ann@example\.com/);
 });
 
+test('pii and redact without the named-entity model say how to run without one', (t) => {
+  const { file } = written(t, TEXT);
+  for (const command of ['pii', 'redact']) {
+    const result = run(command, file, '--models', join(tempDir(t), 'nothing-here'));
+    finished(result, 1);
+    assert.match(result.stderr, /^text-analytics: No named-entity model is available: .* Or give --no-model to find personal data with the recognizers alone\.\n$/);
+  }
+});
+
 test('pii: a wrong option is one line and exit code 2', (t) => {
   const { file } = written(t, TEXT);
   for (const [args, message] of [
