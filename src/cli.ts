@@ -42,11 +42,11 @@ import { resolveModel } from './engine/models';
 import { CLI_TASKS, cliTask, JSON_SCHEMA_VERSION, parseLabels, type CliTask } from './cliTasks';
 import { cliMessage, modelLine, type CliModels } from './cliAdvice';
 import { InputError, readDocument, type TextDocument } from './cliInput';
-import { lineRange, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
+import { lineRange, modelSource, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
 import { CLOSED_PIPE_EXIT_CODE, Messages, Output, OutputClosed, OutputFailed } from './cliOutput';
 import { printable } from './printable';
 import { DatasetError } from './eval/datasets';
-import { EVAL_TASKS, evaluate, MAX_DATASET_BYTES, type EvalReport, type EvalTask } from './eval/evaluate';
+import { EVAL_MODEL_TASKS, EVAL_TASKS, evaluate, MAX_DATASET_BYTES, type EvalReport, type EvalTask } from './eval/evaluate';
 import { type DevicePreference, type EngineOptions, type Precision } from './protocol';
 import { DEFAULT_MODEL_TASKS, REGISTRY, TASKS, type DefaultModelTask, type Task } from './tasks/registry';
 import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
@@ -86,9 +86,11 @@ Options:
   --threads N         CPU threads, ${range('threads')} (default 0: onnxruntime's choice)
   --neutral-band B    within B of 0.5 a sentence is NEUTRAL, ${range('neutral-band')} (default 0.1; 0 never)
   --multi-label       topics, classify: score each label on its own instead of making them compete
-  --model M           classify: the classifier, a model folder or a Hub id (owner/name; with
-                      --download, fetched once and its files' hashes recorded); pii, redact: a
-                      dedicated personal-data model, run beside the named-entity model
+  --model M           the task's model instead of its default: a model folder or a Hub id
+                      (owner/name; with --download, fetched once and its files' hashes
+                      recorded); classify: the classifier (required); pii, redact: a dedicated
+                      personal-data model, run beside the named-entity model; eval: the model of
+                      the data set's task
   --types T,…         pii, redact: only these types (default all but DATE_TIME), e.g. EMAIL_ADDRESS,PHONE_NUMBER
   --no-model          pii, redact: the recognizers only (e-mail, phone, card numbers…); no model loads
   --phone-region CC   pii, redact: the country whose national-format phone numbers are read (default US)
@@ -206,6 +208,10 @@ async function main(argv: string[]): Promise<number> {
     if (command === undefined) {
       throw new UsageError(`Say what to do: ${TASKS.map((t) => REGISTRY[t].cli.synopsis).join(', ')}, redact FILE|-, eval TASK FILE, or info.`);
     }
+    // --model: the task's own model instead of its default (classify and pii read it themselves).
+    if (values.model !== undefined && task !== undefined && REGISTRY[task].models === 'default') {
+      options.modelSources = { ...options.modelSources, [task]: modelSource(values.model) };
+    }
     const engine = new Engine(options, { log: verbose ? messages.logger() : silentLogger });
     try {
       if (task === undefined) return await info(engine, options, models, values.json);
@@ -278,7 +284,7 @@ function failed(error: unknown, models: CliModels | undefined, verbose: boolean,
  * `eval TASK FILE`: runs the task over the data set and prints its standard metrics beside the
  * published ones. Progress goes to stderr, and only to a terminal, about every 5%.
  */
-async function evalCommand(args: string[], values: { json: boolean; limit?: number; labels?: string; template: string; verbose: boolean }, options: EngineOptions): Promise<number> {
+async function evalCommand(args: string[], values: { json: boolean; limit?: number; labels?: string; template: string; model?: string; verbose: boolean }, options: EngineOptions): Promise<number> {
   const [task, file, ...rest] = args;
   if (!(EVAL_TASKS as readonly string[]).includes(task)) {
     throw new UsageError(task ? `Unknown eval task: ${task} (use ${EVAL_TASKS.join(', ')}).` : `Say which task to evaluate: ${EVAL_TASKS.join(', ')}.`);
@@ -286,6 +292,8 @@ async function evalCommand(args: string[], values: { json: boolean; limit?: numb
   if (!file) throw new UsageError('Give the data set file to evaluate on.');
   if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
   const labels = values.labels === undefined ? undefined : parseLabels(values.labels);
+  // --model: evaluate that model instead of the task's default.
+  if (values.model !== undefined) options.modelSources = { ...options.modelSources, [EVAL_MODEL_TASKS[task as EvalTask]]: modelSource(values.model) };
   const engine = new Engine(options, { log: values.verbose ? messages.logger() : silentLogger });
   let shown = -1;
   const onProgress = (done: number, total: number) => {

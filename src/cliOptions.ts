@@ -2,6 +2,10 @@
  * The command line's options that take a value, checked before anything runs: a value out of its
  * range is a usage error naming the range (exit code 2), as VS Code refuses a setting out of range.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { HUB_ID } from './engine/manifest';
+import { printable } from './printable';
 import { MAX_TEXT_LENGTH } from './protocol';
 import { formatOfPath, type TextFormat } from './tasks/textFormat';
 
@@ -80,6 +84,19 @@ export function lineRange(value: string): [number, number] {
 }
 
 /** A value quoted in a message: long ones cut (a message is one line of readable length). */
-function clipped(value: string): string {
+/** A value quoted in a message, cut at 40 characters. */
+export function clipped(value: string): string {
   return value.length > 40 ? `${value.slice(0, 39)}…` : value;
+}
+
+/**
+ * `--model`: a model folder (relative or absolute, when it exists) as an absolute path, or a Hub id
+ * (owner/name). Every subcommand takes one: the task's model instead of its default (a classifier
+ * for classify, the PII model beside the named-entity model for pii and redact).
+ */
+export function modelSource(given: string): string {
+  const trimmed = given.trim();
+  const model = isAbsolute(trimmed) || existsSync(trimmed) ? resolve(trimmed) : trimmed;
+  if (!isAbsolute(model) && !HUB_ID.test(model)) throw new UsageError(`--model must be a model folder or a Hub id (owner/name), not ${printable(clipped(given))}: no such folder.`);
+  return model;
 }

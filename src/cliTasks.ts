@@ -6,15 +6,13 @@
  *
  * Every `--json` output carries {@link JSON_SCHEMA_VERSION}; the README lists what each version changed.
  */
-import { existsSync } from 'node:fs';
-import { basename, isAbsolute, resolve } from 'node:path';
-import { HUB_ID } from './engine/manifest';
+import { basename } from 'node:path';
 import type { LabelScore, SentimentScore, TopicScore } from './protocol';
 import { CLASSIFIER_LEVELS, type ClassifierLevel } from './tasks/classify';
 import type { Task, TaskMethods } from './tasks/registry';
 import { REGISTRY } from './tasks/registry';
 import type { TextDocument } from './cliInput';
-import { oneOf, textFormat, UsageError } from './cliOptions';
+import { modelSource, oneOf, textFormat, UsageError } from './cliOptions';
 import { printable, printableProse } from './printable';
 import { modelLine } from './cliAdvice';
 import { piiCliParams, type PiiCliValues } from './redaction/cliOptions';
@@ -147,11 +145,8 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
   },
   classify: {
     params: (values) => {
-      const given = values.model?.trim();
-      if (!given) throw new UsageError('Give the classifier with --model DIR (a model folder) or --model owner/name (a Hub id).');
-      // A folder that exists is a folder, relative or not; otherwise owner/name is a Hub id.
-      const model = isAbsolute(given) || existsSync(given) ? resolve(given) : given;
-      if (!isAbsolute(model) && !HUB_ID.test(model)) throw new UsageError(`--model must be a model folder or a Hub id (owner/name), not ${printable(given)}: no such folder.`);
+      if (!values.model?.trim()) throw new UsageError('Give the classifier with --model DIR (a model folder) or --model owner/name (a Hub id).');
+      const model = modelSource(values.model);
       const level: ClassifierLevel = values.level === undefined ? 'sentence' : oneOf(values.level, CLASSIFIER_LEVELS, 'level');
       return {
         classifier: {

@@ -7,12 +7,15 @@
 import type { Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { withTextFile, type ReadProblem } from '../readBytes';
-import type { DeviceInfo, ModelInfo } from '../protocol';
+import type { DefaultModelTask, DeviceInfo, ModelInfo } from '../protocol';
 import { DatasetError, readAgNews, readConll, readSquad, readSst2 } from './datasets';
 import { countEntities, entitySpans, percent, precisionRecallF1, squadScores, tokensCovered, type PrecisionRecallF1, type TokenSpan } from './metrics';
 
 export const EVAL_TASKS = ['sst2', 'squad', 'conll', 'agnews'] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
+
+/** The task whose model each data set evaluates (`--model` replaces that task's default). */
+export const EVAL_MODEL_TASKS: Record<EvalTask, DefaultModelTask> = { sst2: 'sentiment', squad: 'qa', conll: 'entities', agnews: 'topics' };
 
 /** What each task evaluates, and the numbers published for the default models. */
 export const EVAL_SETS: Record<EvalTask, { name: string; published?: Record<string, string> }> = {

@@ -4,12 +4,9 @@
  * anything runs. A wrong value is a usage error (exit code 2); a file that cannot be read or is
  * not what it should be is an input error (exit code 1), both one line that names the option.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { HUB_ID } from '../engine/manifest';
+import { readFileSync } from 'node:fs';
 import { InputError } from '../cliInput';
-import { UsageError } from '../cliOptions';
-import { printable } from '../printable';
+import { clipped, modelSource, UsageError } from '../cliOptions';
 import type { PiiParams } from '../protocol';
 import { DEFAULT_PII_TYPES, PII_TYPE_NAME, PII_TYPES, piiTask, type CustomPiiPattern } from '../tasks/pii';
 
@@ -67,13 +64,6 @@ export function typeList(list: string, ownTypes: readonly string[] = []): string
   return [...new Set(types)];
 }
 
-/** A model folder (relative or absolute, when it exists) as an absolute path, or a Hub id (owner/name). */
-export function modelSource(given: string): string {
-  const model = isAbsolute(given) || existsSync(given) ? resolve(given) : given;
-  if (!isAbsolute(model) && !HUB_ID.test(model)) throw new UsageError(`--model must be a model folder or a Hub id (owner/name), not ${printable(clipped(given))}: no such folder.`);
-  return model;
-}
-
 function patternsFile(file: string): CustomPiiPattern[] {
   const value = jsonFile(file, '--patterns');
   const problem = Array.isArray(value) ? piiTask.params.patterns(value) : 'is not a JSON array of patterns';
@@ -113,7 +103,3 @@ function textFile(file: string, option: string): string {
   }
 }
 
-/** A value quoted in a message: long ones cut. */
-function clipped(value: string): string {
-  return value.length > 40 ? `${value.slice(0, 39)}…` : value;
-}

@@ -329,3 +329,25 @@ test('--lines analyses those lines, with offsets and line numbers of the whole f
     assert.match(usage.stderr, /--lines must be FROM:TO/, JSON.stringify(bad));
   }
 });
+
+test('--model runs a subcommand on another model than its default: a folder, or a refusal naming what it is not', (t) => {
+  const file = join(tempDir(t), 'review.txt');
+  writeFileSync(file, 'What a wonderful day. The service was terrible.');
+  const noDefaults = join(tempDir(t), 'no-models');
+  // The three-label fixture instead of the (absent) default.
+  const three = run('sentiment', file, '--models', noDefaults, '--model', join(fixtureModels(), 'sentiment-3class'), '--json');
+  finished(three, 0);
+  const json = JSON.parse(three.stdout) as { sentences: Array<{ label: string }>; model: { id: string; source: string } };
+  assert.deepEqual(
+    json.sentences.map((s) => s.label),
+    ['POSITIVE', 'NEGATIVE'],
+  );
+  assert.deepEqual([json.model.id, json.model.source], ['sentiment-3class', 'setting']);
+  const entities = run('entities', file, '--models', noDefaults, '--model', join(fixtureModels(), 'entities'), '--json');
+  finished(entities, 0);
+  assert.equal((JSON.parse(entities.stdout) as { model: { id: string } }).model.id, 'entities');
+  // Neither a folder nor owner/name: a usage error before anything loads.
+  const wrong = run('sentiment', file, '--model', 'no-such-folder');
+  finished(wrong, 2);
+  assert.match(wrong.stderr, /^text-analytics: --model must be a model folder or a Hub id \(owner\/name\), not no-such-folder: no such folder\.\n/);
+});
