@@ -68,47 +68,82 @@ export function withTextFile<T>(file: string, options: ReadTextOptions, use: (te
 function* decodedPieces(fd: number, { fail, maxBytes = Infinity, sniff }: ReadTextOptions): Generator<string, void, undefined> {
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let total = 0;
-  let head: Buffer<ArrayBufferLike> | undefined = Buffer.alloc(0); // the first bytes, until the encoding is known
-  let encoding: TextEncoding = 'utf-8';
-  let decoder: TextDecoder | undefined;
-  const decode = (bytes: Buffer, stream: boolean): string => {
-    if (encoding === 'utf-8' && bytes.includes(0)) throw fail({ kind: 'binary', found: 'bytes' });
-    let text: string;
-    try {
-      text = (decoder as TextDecoder).decode(bytes, { stream });
-    } catch {
-      throw fail({ kind: 'invalid', encoding });
-    }
-    if (text.includes('\0')) throw fail({ kind: 'binary', found: 'characters' });
-    return text;
-  };
-  const start = (bytes: Buffer): void => {
-    sniff?.(bytes.subarray(0, 4));
-    encoding = bomEncoding(bytes);
-    // The decoder drops a byte-order mark, as VS Code does: offsets count from the character after it.
-    decoder = new TextDecoder(encoding, { fatal: true });
-  };
+  // Waits for what `sniff` looks at too, no more, so that a first line sent alone is read before the next.
+  const decoder = new ChunkDecoder(fail, { headBytes: sniff ? 4 : 1, onStart: (head) => sniff?.(head.subarray(0, 4)) });
   for (;;) {
     const n = readSome(fd, buffer, Math.min(CHUNK_BYTES, maxBytes + 1 - total), fail);
     if (n === 0) break;
     total += n;
     if (total > maxBytes) throw fail({ kind: 'too-large' });
-    let bytes: Buffer<ArrayBufferLike> = buffer.subarray(0, n);
-    if (head) {
-      // A pipe may deliver a byte at a time: wait for those that tell the encoding (and what
-      // `sniff` looks at), no more, so that a first line sent alone is read before the next.
-      head = Buffer.concat([head, bytes]);
-      if (head.length < headLength(head, sniff !== undefined)) continue;
-      start(head);
-      bytes = head;
-      head = undefined;
-    }
-    const text = decode(bytes, true);
+    const text = decoder.push(buffer.subarray(0, n));
     if (text) yield text;
   }
-  if (head) start(head);
-  const rest = decode(head ?? Buffer.alloc(0), false);
+  const rest = decoder.end();
   if (rest) yield rest;
+}
+
+/**
+ * Text decoded a chunk of bytes at a time, synchronous or not, whatever the source: the first
+ * bytes are held until they tell the encoding (a byte-order mark: UTF-16LE/BE or UTF-8; none:
+ * UTF-8), and what is not text — NUL bytes, NUL characters, invalid sequences — is thrown as
+ * `fail` makes it. The byte-order mark is not part of the text, as in VS Code, where offsets count
+ * from the character after it.
+ */
+export class ChunkDecoder {
+  /** The first bytes, until the encoding is known. */
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private decoder: TextDecoder | undefined;
+  /** What the first bytes said (UTF-8 until they have). */
+  private encoding: TextEncoding = 'utf-8';
+
+  constructor(
+    private readonly fail: (problem: ReadProblem) => Error,
+    private readonly options: {
+      /** Hold at least this many first bytes (or all of a shorter input) before decoding: those `onStart` looks at. */
+      headBytes?: number;
+      /** Sees the first bytes once the encoding is known, before anything is decoded; may throw. */
+      onStart?: (head: Buffer) => void;
+    } = {},
+  ) {}
+
+  /** The text of `bytes` that can be decoded now (a character split across chunks waits for the next). */
+  push(bytes: Uint8Array): string {
+    let chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.head) {
+      // A pipe may deliver a byte at a time: wait for those that tell the encoding.
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < Math.max(bomLength(this.head), this.options.headBytes ?? 1)) return '';
+      chunk = this.start();
+    }
+    return this.decode(chunk, true);
+  }
+
+  /** The rest of the text, once the bytes are over; throws when they end inside a character. */
+  end(): string {
+    return this.decode(this.head ? this.start() : Buffer.alloc(0), false);
+  }
+
+  private start(): Buffer {
+    const head = this.head as Buffer;
+    this.head = undefined;
+    this.options.onStart?.(head);
+    this.encoding = bomEncoding(head);
+    // The decoder drops a byte-order mark.
+    this.decoder = new TextDecoder(this.encoding, { fatal: true });
+    return head;
+  }
+
+  private decode(bytes: Buffer, stream: boolean): string {
+    if (this.encoding === 'utf-8' && bytes.includes(0)) throw this.fail({ kind: 'binary', found: 'bytes' });
+    let text: string;
+    try {
+      text = (this.decoder as TextDecoder).decode(bytes, { stream });
+    } catch {
+      throw this.fail({ kind: 'invalid', encoding: this.encoding });
+    }
+    if (text.includes('\0')) throw this.fail({ kind: 'binary', found: 'characters' });
+    return text;
+  }
 }
 
 /** Reads up to `length` bytes; waits and retries when a non-blocking descriptor has none yet. */
@@ -124,9 +159,8 @@ function readSome(fd: number, buffer: Buffer, length: number, fail: ReadTextOpti
 }
 
 /** How many first bytes tell the encoding: a byte-order mark's (two or three), or one that starts none. */
-function headLength(head: Buffer, sniffed: boolean): number {
-  const bom = head[0] === 0xef ? 3 : head[0] === 0xff || head[0] === 0xfe ? 2 : 1;
-  return sniffed ? Math.max(bom, 4) : bom;
+function bomLength(head: Buffer): number {
+  return head[0] === 0xef ? 3 : head[0] === 0xff || head[0] === 0xfe ? 2 : 1;
 }
 
 function bomEncoding(bytes: Buffer): TextEncoding {

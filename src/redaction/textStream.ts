@@ -5,8 +5,7 @@
  * Read asynchronously from any readable stream (a file, a pipe, standard input on every platform)
  * a piece at a time, never whole.
  */
-import { TextDecoder } from 'node:util';
-import type { ReadProblem } from '../readBytes';
+import { ChunkDecoder, type ReadProblem } from '../readBytes';
 
 /** How the input was encoded, byte-order mark included: how the output is encoded. */
 export type StreamEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be';
@@ -29,41 +28,13 @@ export async function* decodedText(
   onEncoding: (encoding: StreamEncoding) => void,
   fail: (problem: ReadProblem) => Error,
 ): AsyncGenerator<string, void, undefined> {
-  let head: Buffer | undefined = Buffer.alloc(0);
-  let encoding: StreamEncoding = 'utf-8';
-  let decoder: TextDecoder | undefined;
-  const start = (first: Buffer) => {
-    encoding = encodingOf(first);
-    onEncoding(encoding);
-    // The decoder drops the byte-order mark; the writer puts it back (see `encoded`).
-    decoder = new TextDecoder(encoding === 'utf-8-bom' ? 'utf-8' : encoding, { fatal: true });
-  };
-  const decode = (chunk: Buffer, stream: boolean): string => {
-    if (!encoding.startsWith('utf-16') && chunk.includes(0)) throw fail({ kind: 'binary', found: 'bytes' });
-    let text: string;
-    try {
-      text = (decoder as TextDecoder).decode(chunk, { stream });
-    } catch {
-      throw fail({ kind: 'invalid', encoding: encoding === 'utf-8-bom' ? 'utf-8' : encoding });
-    }
-    if (text.includes('\0')) throw fail({ kind: 'binary', found: 'characters' });
-    return text;
-  };
+  // The decoder drops the byte-order mark; the writer puts it back (see `encoded`).
+  const decoder = new ChunkDecoder(fail, { onStart: (head) => onEncoding(encodingOf(head)) });
   for await (const piece of bytes) {
-    let chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    if (head) {
-      // A pipe may deliver a byte at a time: wait for the three that tell the encoding.
-      head = Buffer.concat([head, chunk]);
-      if (head.length < 3) continue;
-      start(head);
-      chunk = head;
-      head = undefined;
-    }
-    const text = decode(chunk, true);
+    const text = decoder.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
     if (text) yield text;
   }
-  if (head) start(head);
-  const rest = decode(head ?? Buffer.alloc(0), false);
+  const rest = decoder.end();
   if (rest) yield rest;
 }
 
