@@ -62,11 +62,24 @@ function wantedTypes(types: readonly string[] | undefined): (type: string) => bo
 }
 
 /**
+ * V8 runs a regular expression's first search in its interpreter and compiles it to machine code
+ * for the next: the first request runs every recognizer once on this line, so that a user's first
+ * large document (or a stream's first window) is not read by interpreted patterns — several times
+ * slower over a megabyte. Only then, not when the module loads: other commands never pay for it.
+ */
+const WARM_UP_TEXT = 'Call +1 650 253 0000 or 650-253-0000, mail a@b.example, see https://example.com 10.0.0.1 ::1 4111 1111 1111 1111 on 2024-03-14';
+let warmedUp = false;
+
+/**
  * Every finding of the recognizers, the user's patterns and deny-list in `text` (or only inside
  * its `ranges`), offsets into `text`, not yet free of overlaps. Built-in recognizers report
  * source `pattern`; the user's patterns and deny-list `custom`.
  */
 export function recognize(text: string, params: RecognizerParams, signal?: AbortSignal): PiiFinding[] {
+  if (!warmedUp) {
+    warmedUp = true;
+    recognize(WARM_UP_TEXT, { types: [...PII_TYPES], phoneRegion: 'US', patterns: [], denyList: {} });
+  }
   const wants = wantedTypes(params.types);
   const recognizers = RECOGNIZERS.filter((recognizer) => recognizer.types.some(wants));
   let ticks = 0;
@@ -136,16 +149,3 @@ export function resolveOverlaps(findings: readonly PiiFinding[]): PiiFinding[] {
   settle();
   return kept;
 }
-
-/**
- * V8 runs a regular expression's first search in its interpreter and compiles it to machine code
- * for the next: run every recognizer once on a line, so that a user's first large document (or a
- * stream's first window) is not read by interpreted patterns — several times slower over a
- * megabyte.
- */
-recognize('Call +1 650 253 0000 or 650-253-0000, mail a@b.example, see https://example.com 10.0.0.1 ::1 4111 1111 1111 1111 on 2024-03-14', {
-  types: [...PII_TYPES],
-  phoneRegion: 'US',
-  patterns: [],
-  denyList: {},
-});
