@@ -4,6 +4,7 @@
  * merged into one list by start with overlaps resolved.
  */
 import type { PiiFinding, PiiParams, PiiResult } from '../protocol';
+import { knownEntityKind, type EntityKind } from '../entityTypes';
 import { MODEL_PII_TYPES, PII_TYPES, type PiiType } from '../tasks/pii';
 import type { BatchLimits } from './batching';
 import { entitySpans, type ParagraphEntity } from './entities';
@@ -32,17 +33,12 @@ export function piiProblem(params: PiiParams): string | undefined {
   return recognizerProblem(params);
 }
 
-/** The named-entity tags (and a PII model's labels) that name a type, by name. */
-const MODEL_TYPE_ALIASES: Record<string, PiiType> = {
-  PER: 'PERSON',
-  PERSON: 'PERSON',
+/** The personal-data type of each entity kind the editor knows (src/entityTypes.ts: PER, PERSON, PERS…); MISC is none. */
+const KIND_TYPES: Record<EntityKind, PiiType | undefined> = { PER: 'PERSON', LOC: 'LOCATION', ORG: 'ORGANIZATION', MISC: undefined };
+
+/** Other labels PII models give that name a type. */
+const PII_LABEL_ALIASES: Record<string, PiiType> = {
   NAME: 'PERSON',
-  LOC: 'LOCATION',
-  LOCATION: 'LOCATION',
-  GPE: 'LOCATION',
-  ORG: 'ORGANIZATION',
-  ORGANIZATION: 'ORGANIZATION',
-  ORGANISATION: 'ORGANIZATION',
   EMAIL: 'EMAIL_ADDRESS',
   PHONE: 'PHONE_NUMBER',
   PHONE_NUM: 'PHONE_NUMBER',
@@ -53,13 +49,15 @@ const MODEL_TYPE_ALIASES: Record<string, PiiType> = {
 };
 
 /**
- * The type a model's entity reports. The named-entity model's PER/LOC/ORG only (its MISC is not
- * personal data); a PII model's labels by name: an alias or a type's own name, else the label
- * itself upper-cased (a PII model's ID_NUM or STREET_ADDRESS is personal data too).
+ * The type a model's entity reports. The named-entity model's people, places and organisations
+ * only, by the names the editor's entity kinds know (its MISC is not personal data); a PII model's
+ * labels by name: those, an alias or a type's own name, else the label itself upper-cased (a PII
+ * model's ID_NUM or STREET_ADDRESS is personal data too).
  */
 export function modelType(label: string, dedicated: boolean): string | undefined {
   const name = label.toUpperCase().replace(/[^A-Z0-9_]+/g, '_');
-  const known = MODEL_TYPE_ALIASES[name] ?? (PII_TYPES as readonly string[]).find((type) => type === name);
+  const kind = knownEntityKind(label);
+  const known = (kind && KIND_TYPES[kind]) ?? PII_LABEL_ALIASES[name] ?? (PII_TYPES as readonly string[]).find((type) => type === name);
   if (!dedicated) return known && MODEL_PII_TYPES.includes(known as PiiType) ? known : undefined;
   return known ?? (/^[A-Z]/.test(name) ? name : undefined);
 }

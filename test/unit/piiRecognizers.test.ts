@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { recognize, recognizerProblem, resolveOverlaps } from '../../src/engine/pii/recognizers';
+import { modelType } from '../../src/engine/pii';
 import type { PiiFinding, PiiParams } from '../../src/protocol';
 
 // The recognizers alone, as `text-analytics redact --no-model` and the editor's live detection run
@@ -206,4 +207,26 @@ describe('PII recognizers: the user\'s patterns, deny-list and problems', () => 
       ['BLUEBIRD', 'PROJECT', 'custom', 1],
     ]);
   });
+});
+
+test("a model's labels become types: the named-entity model's people, places and organisations only; a PII model's by name", () => {
+  const cases: Array<[string, boolean, string | undefined]> = [
+    ['PER', false, 'PERSON'],
+    ['pers', false, 'PERSON'],
+    ['GPE', false, 'LOCATION'],
+    ['ORGANISATION', false, 'ORGANIZATION'],
+    ['MISC', false, undefined],
+    ['EMAIL', false, undefined],
+    ['NAME', false, 'PERSON'],
+    ['EMAIL', true, 'EMAIL_ADDRESS'],
+    ['phone-num', true, 'PHONE_NUMBER'],
+    ['IBAN_CODE', true, 'IBAN_CODE'],
+    ['STREET_ADDRESS', true, 'STREET_ADDRESS'],
+    ['MISC', true, 'MISC'],
+    ['123', true, undefined],
+  ];
+  assert.deepEqual(
+    cases.map(([label, dedicated]) => modelType(label, dedicated)),
+    cases.map(([, , type]) => type),
+  );
 });
