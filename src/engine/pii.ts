@@ -5,7 +5,7 @@
  */
 import type { PiiFinding, PiiParams, PiiResult } from '../protocol';
 import { knownEntityKind, type EntityKind } from '../entityTypes';
-import { MODEL_PII_TYPES, PII_TYPES, type PiiType } from '../tasks/pii';
+import { comparedCaselessly, MODEL_PII_TYPES, PII_TYPES, type PiiType } from '../tasks/pii';
 import type { BatchLimits } from './batching';
 import { entitySpans, type ParagraphEntity } from './entities';
 import { throwIfCancelled } from './errors';
@@ -97,12 +97,10 @@ function reportedType(types: readonly string[] | undefined): (type: string) => b
   return (type) => wanted.has(type);
 }
 
-/** Types whose values are compared ignoring case for the allow-list. */
-const CASELESS_TYPES = new Set(['EMAIL_ADDRESS', 'URL']);
 
 /** Whether the allow-list spares a finding: its exact text, or ignoring case for e-mail addresses and URLs. */
 function allowedValue(allowList: readonly string[]): (finding: PiiFinding) => boolean {
   const exact = new Set(allowList.map((value) => value.trim()));
   const caseless = new Set([...exact].map((value) => value.toLowerCase()));
-  return (finding) => exact.has(finding.text) || (CASELESS_TYPES.has(finding.type) && caseless.has(finding.text.toLowerCase()));
+  return (finding) => exact.has(finding.text) || (comparedCaselessly(finding.type) && caseless.has(finding.text.toLowerCase()));
 }

@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PiiFinding } from '../protocol';
+import { comparedCaselessly } from '../tasks/pii';
 
 export type RedactOperator = 'tag' | 'pseudonym' | 'mask' | 'hash';
 
@@ -33,9 +34,6 @@ export const HASH_HEX_DIGITS = 16;
 /** The types whose last digits `maskKeepLast` may leave readable ("card ending in 4242"). */
 export const MASK_KEEP_LAST_TYPES: readonly string[] = ['CREDIT_CARD', 'IBAN_CODE', 'PHONE_NUMBER', 'US_SSN'];
 
-/** The types whose values are compared ignoring case: `Ann@Example.com` and `ann@example.com` are one address. */
-const CASE_INSENSITIVE_TYPES: ReadonlySet<string> = new Set(['EMAIL_ADDRESS', 'URL']);
-
 /** Characters a mask keeps, so the masked value keeps its shape (`****-****-****-4242`). */
 const SEPARATOR = /[\s.-]/u;
 
@@ -51,7 +49,7 @@ export function redactOptionsProblem(options: RedactOptions): string | undefined
 /** The value a pseudonym or hash identifies: trimmed, and lower-cased where case does not matter. */
 export function normalizedValue(type: string, value: string): string {
   const trimmed = value.trim();
-  return CASE_INSENSITIVE_TYPES.has(type) ? trimmed.toLowerCase() : trimmed;
+  return comparedCaselessly(type) ? trimmed.toLowerCase() : trimmed;
 }
 
 /**

@@ -46,6 +46,14 @@ export const PII_TYPES = allOf<PiiType>({
   DATE_TIME: true,
 });
 
+/**
+ * Whether values of a type are the same whatever their case (e-mail addresses and URLs, as users
+ * write them): for the allow-list, pseudonyms, and the quick fixes' "all of this value".
+ */
+export function comparedCaselessly(type: string): boolean {
+  return type === 'EMAIL_ADDRESS' || type === 'URL';
+}
+
 /** The types a model finds (the others come from recognizers). */
 export const MODEL_PII_TYPES: readonly PiiType[] = ['PERSON', 'LOCATION', 'ORGANIZATION'];
 

@@ -7,7 +7,7 @@
 import type { PiiFinding } from '../protocol';
 import { hasOnlyKeys, isOffset, isRecord, isUriString } from '../validate';
 import { commandLink, escapeMarkdown, formatPercent, oneLine } from './entityHover';
-import { PII_TYPE_NAME } from '../tasks/pii';
+import { comparedCaselessly, PII_TYPE_NAME } from '../tasks/pii';
 
 /**
  * The colour groups of the decorations: few enough to tell apart at a glance, each a contributed
@@ -148,7 +148,7 @@ export function readPiiFindingArgs(value: unknown): PiiFindingArgs | undefined {
 
 /** The findings that are the same value as `like` (same type; e-mail addresses and URLs in any case), in order. */
 export function sameValue<T extends Pick<PiiFinding, 'type' | 'text'>>(findings: readonly T[], like: Pick<PiiFinding, 'type' | 'text'>): T[] {
-  const caseless = like.type === 'EMAIL_ADDRESS' || like.type === 'URL';
+  const caseless = comparedCaselessly(like.type);
   const key = caseless ? like.text.toLowerCase() : like.text;
   return findings.filter((finding) => finding.type === like.type && (caseless ? finding.text.toLowerCase() : finding.text) === key);
 }
