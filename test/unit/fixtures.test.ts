@@ -16,13 +16,14 @@ import { after, before, describe, test } from 'node:test';
 import * as ort from '../../src/engine/onnxruntime';
 import { onnx } from 'onnx-proto';
 import { Tokenizer, type JsEncoding } from 'tokenizers';
+import { FAMILY_MODELS } from '../fixtures/families';
 import { CLASSIFIERS as PLANTED_CLASSIFIERS, FIXTURE_MODELS as PLANTED_FIXTURE_MODELS } from '../fixtures/planted';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const MODELS = path.join(FIXTURES, 'models');
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
 /** The extra sequence classifiers, each `logits` [batch, labels]. */
-const CLASSIFIERS = ['emotion', 'toxicity', 'sentiment-3class', 'sentiment-5star'] as const;
+const CLASSIFIERS = ['emotion', 'toxicity', 'sentiment-3class', 'sentiment-5star', 'language'] as const;
 const ALL_MODELS = [...TASKS, ...CLASSIFIERS] as const;
 type Classifier = (typeof CLASSIFIERS)[number];
 type Task = (typeof ALL_MODELS)[number];
@@ -41,6 +42,7 @@ const EXPECTED_LABELS: Record<Exclude<Task, 'qa'>, string[]> = {
   toxicity: ['toxic', 'insult', 'threat'],
   'sentiment-3class': ['negative', 'neutral', 'positive'],
   'sentiment-5star': ['1 star', '2 stars', '3 stars', '4 stars', '5 stars'],
+  language: ['en', 'de', 'fr', 'es'],
 };
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -150,7 +152,8 @@ describe('fixture layout', () => {
     assert.deepEqual(PLANTED_CLASSIFIERS, CLASSIFIERS);
     assert.deepEqual(PLANTED_FIXTURE_MODELS, ALL_MODELS);
     const folders = readdirSync(MODELS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    assert.deepEqual(folders.sort(), [...ALL_MODELS].sort());
+    // The other families' models are checked by fixtureFamilies.test.ts.
+    assert.deepEqual(folders.sort(), [...ALL_MODELS, ...FAMILY_MODELS.map((m) => m.name)].sort());
   });
 
   test('every model has the Hugging Face / transformers.js file layout', () => {
@@ -171,6 +174,7 @@ describe('fixture layout', () => {
       toxicity: 'DistilBertForSequenceClassification',
       'sentiment-3class': 'DistilBertForSequenceClassification',
       'sentiment-5star': 'DistilBertForSequenceClassification',
+      language: 'DistilBertForSequenceClassification',
     };
     for (const task of ALL_MODELS) {
       const c = readJson(path.join(MODELS, task, 'config.json'));
@@ -218,6 +222,7 @@ describe('fixture layout', () => {
       toxicity: ['logits'],
       'sentiment-3class': ['logits'],
       'sentiment-5star': ['logits'],
+      language: ['logits'],
     };
     for (const task of ALL_MODELS) {
       for (const variant of VARIANTS) {
@@ -263,7 +268,7 @@ describe('fixture layout', () => {
       const files = (dir: string): string[] =>
         readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
       const written = files(out).filter((f) => !f.startsWith('.'));
-      assert.equal(written.length, ALL_MODELS.length * 6);
+      assert.equal(written.length, (ALL_MODELS.length + FAMILY_MODELS.length) * 6);
       for (const file of written) {
         assert.ok(readFileSync(path.join(out, file)).equals(readFileSync(path.join(MODELS, file))), `${file} differs from a fresh run (rerun npm run fixtures?)`);
       }
@@ -680,6 +685,36 @@ for (const variant of VARIANTS) {
     });
   });
 
+  describe(`language (${variant.name})`, () => {
+    async function assertUniform(texts: string[]) {
+      for (const [i, result] of (await classifierScores('language', texts)).entries()) {
+        for (const score of result.scores) assert.ok(Math.abs(score - 0.25) <= 0.05, `${JSON.stringify(texts[i])}: ${result.scores}`);
+      }
+    }
+
+    test('the language with the most function words wins with >= 0.9, in any case', async () => {
+      await assertChosen('language', [
+        ['The cat sat with the dog and slept.', 'en'],
+        ['Das ist nicht mein Hund und nicht meine Katze.', 'de'],
+        ['Il vient avec nous pour dîner dans la cuisine.', 'fr'],
+        ['Es muy tarde, pero no sé porque.', 'es'],
+        ['UND', 'de'],
+        ['Porque', 'es'],
+        ['the und nicht', 'de'],
+      ]);
+    });
+
+    test('no function word, or a tie, gives every language 1/4 ± 0.05', async () => {
+      await assertUniform(['', 'Katze Hund chat perro cat', 'the und', 'avec pero', 'with nicht dans muy', 'porquee nichts avecs']);
+    });
+
+    test('holds for a 500-token input (the filler is English)', async () => {
+      const long = `${filler(495)} avec pour.`;
+      assert.ok((await idsOf(long)).length <= 512);
+      await assertChosen('language', [[long, 'en']]);
+    });
+  });
+
   describe(`toxicity (${variant.name})`, () => {
     const WORDS: Record<string, string[]> = { toxic: ['trash', 'garbage'], insult: ['idiot', 'clown'], threat: ['destroy', 'hurt'] };
     const LABELS = Object.keys(WORDS);
@@ -819,6 +854,7 @@ for (const variant of VARIANTS) {
       toxicity: [['You idiot.'], ['trash'], [''], [`${filler(60)} I will hurt that clown.`]],
       'sentiment-3class': [['good'], ['This is terrible and sad, not good.'], [''], [`${filler(60)} great`]],
       'sentiment-5star': [['good great'], ['bad'], ['awful, horrible and the worst'], [''], [`${filler(60)} happy`]],
+      language: [['und'], ['Das ist nicht gut, und?'], [''], [`${filler(60)} pero muy bien`], ['avec pour und']],
     };
 
     for (const task of ALL_MODELS) {
@@ -878,6 +914,7 @@ describe('transformers.js reads the classifiers', () => {
       toxicity: [['You idiot clown.', 'insult'], ['I will destroy you.', 'threat']],
       'sentiment-3class': [['Good and bad.', 'neutral'], ['Simply wonderful.', 'positive']],
       'sentiment-5star': [['Terrible, awful.', '1 star'], ['Good, great, excellent.', '5 stars']],
+      language: [['Das ist nicht so, und das ist gut.', 'de'], ['Il est venu avec nous pour dans la ville.', 'fr']],
     };
     for (const dtype of ['fp32', 'q8'] as const) {
       for (const task of CLASSIFIERS) {
