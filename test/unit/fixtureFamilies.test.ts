@@ -48,6 +48,23 @@ const ENTITY_MODELS: Record<string, Expected> = {
 const OTHER_MODELS: Record<string, Expected> = {
   'qa-roberta': { modelType: 'roberta', architecture: 'RobertaForQuestionAnswering', tokenizerClass: 'RobertaTokenizer', ...ROBERTA, casedNames: true },
   'sentiment-xlmr': { modelType: 'xlm-roberta', architecture: 'XLMRobertaForSequenceClassification', tokenizerClass: 'XLMRobertaTokenizer', ...ROBERTA, casedNames: true },
+  'topics-xlmr': { modelType: 'xlm-roberta', architecture: 'XLMRobertaForSequenceClassification', tokenizerClass: 'XLMRobertaTokenizer', ...ROBERTA, casedNames: true },
+  'topics-deberta': { modelType: 'deberta-v2', architecture: 'DebertaV2ForSequenceClassification', tokenizerClass: 'DebertaV2Tokenizer', ...BERT, casedNames: true },
+  'qa-xlmr': { modelType: 'xlm-roberta', architecture: 'XLMRobertaForQuestionAnswering', tokenizerClass: 'XLMRobertaTokenizer', ...ROBERTA, casedNames: true },
+  'qa-deberta': { modelType: 'deberta-v2', architecture: 'DebertaV2ForQuestionAnswering', tokenizerClass: 'DebertaV2Tokenizer', ...BERT, casedNames: true },
+  'sentiment-roberta': { modelType: 'roberta', architecture: 'RobertaForSequenceClassification', tokenizerClass: 'RobertaTokenizer', ...ROBERTA, casedNames: true },
+  'sentiment-albert': { modelType: 'albert', architecture: 'AlbertForSequenceClassification', tokenizerClass: 'AlbertTokenizer', ...BERT, pad: '<pad>', casedNames: false },
+};
+/** id2label in id order, as the real models these stand for have it. */
+const CLASS_LABELS: Record<string, string[]> = {
+  'sentiment-xlmr': ['NEGATIVE', 'POSITIVE'],
+  // joeddav/xlm-roberta-large-xnli
+  'topics-xlmr': ['contradiction', 'neutral', 'entailment'],
+  // MoritzLaurer/mDeBERTa-v3-base-mnli-xnli
+  'topics-deberta': ['entailment', 'neutral', 'contradiction'],
+  // cardiffnlp/twitter-roberta-base-sentiment-latest
+  'sentiment-roberta': ['negative', 'neutral', 'positive'],
+  'sentiment-albert': ['NEGATIVE', 'POSITIVE'],
 };
 const ALL: Record<string, Expected> = { ...ENTITY_MODELS, ...OTHER_MODELS };
 const VARIANTS = ['model.onnx', 'model_quantized.onnx'] as const;
@@ -80,8 +97,11 @@ async function session(name: string, file: string): Promise<ort.InferenceSession
 const encode = (name: string, text: string, pair?: string): Promise<JsEncoding> => tokenizers.get(name)!.encode(text, pair ?? null);
 const padId = (name: string) => tokenizers.get(name)!.tokenToId(ALL[name].pad)!;
 
-/** Runs rows of ids as one batch, right-padded with the pad id (plus `extra`), each output cut back to its row. */
-async function run(name: string, file: string, rows: number[][], extra = 0): Promise<Record<string, number[][]>> {
+/**
+ * Runs rows of ids as one batch, right-padded with the pad id (plus `extra`), each output cut back
+ * to its row. token_type_ids, where the model takes them, are `types` (zeros where not given).
+ */
+async function run(name: string, file: string, rows: number[][], extra = 0, types?: number[][]): Promise<Record<string, number[][]>> {
   const length = Math.max(...rows.map((r) => r.length)) + extra;
   const ids = new BigInt64Array(rows.length * length).fill(BigInt(padId(name)));
   const mask = new BigInt64Array(rows.length * length);
@@ -91,13 +111,18 @@ async function run(name: string, file: string, rows: number[][], extra = 0): Pro
     input_ids: new ort.Tensor('int64', ids, [rows.length, length]),
     attention_mask: new ort.Tensor('int64', mask, [rows.length, length]),
   };
-  if (s.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(rows.length * length), [rows.length, length]);
+  if (s.inputNames.includes('token_type_ids')) {
+    const typeIds = new BigInt64Array(rows.length * length);
+    types?.forEach((row, r) => row.forEach((type, i) => (typeIds[r * length + i] = BigInt(type))));
+    feeds.token_type_ids = new ort.Tensor('int64', typeIds, [rows.length, length]);
+  }
   const result = await s.run(feeds);
   const out: Record<string, number[][]> = {};
   for (const [output, tensor] of Object.entries(result)) {
     const data = Array.from(tensor.data as Float32Array);
     const rowSize = data.length / rows.length;
-    const tokenLevel = tensor.dims.length >= 2 && tensor.dims[1] === length && !name.startsWith('sentiment');
+    // Sequence classifiers give `logits` [batch, labels]; the others one row (or more) per token.
+    const tokenLevel = tensor.dims.length === 3 || output !== 'logits';
     const perToken = tokenLevel ? rowSize / length : rowSize;
     out[output] = rows.map((row, r) => data.slice(r * rowSize, r * rowSize + (tokenLevel ? row.length * perToken : rowSize)));
   }
@@ -152,6 +177,14 @@ describe('family fixture layout', () => {
       assert.equal(tc.tokenizer_class, expected.tokenizerClass, name);
       assert.equal(tc.model_max_length, 512, name);
       assert.equal(readJson(path.join(MODELS, name, 'special_tokens_map.json')).pad_token, expected.pad, name);
+    }
+  });
+
+  test('the sequence classifiers list their labels in the order of the models they stand for', () => {
+    for (const [name, labels] of Object.entries(CLASS_LABELS)) {
+      const config = readJson(path.join(MODELS, name, 'config.json')) as { id2label: Record<string, string>; label2id: Record<string, number> };
+      assert.deepEqual(config.id2label, Object.fromEntries(labels.map((label, id) => [String(id), label])), name);
+      assert.deepEqual(config.label2id, Object.fromEntries(labels.map((label, id) => [label, id])), name);
     }
   });
 
@@ -276,21 +309,118 @@ describe('entities-multilingual', () => {
   });
 });
 
-describe('qa-roberta', () => {
-  async function answer(question: string, context: string) {
-    const encoding = await encode('qa-roberta', question, context);
-    const { start_logits: start, end_logits: end } = await run('qa-roberta', 'model_quantized.onnx', [encoding.getIds()]);
-    const s = argmax(start[0]);
-    const e = argmax(end[0]);
-    if (start[0][s] < 0) return undefined;
-    const offsets = encoding.getOffsets();
-    return [...context].slice(offsets[s][0], offsets[e][1]).join('');
-  }
+/**
+ * The QA model's best span, as the context's characters (trimmed: a `▁` piece's offsets take in the
+ * space before it). `zeroTypes` sends token_type_ids of 0 for the context too.
+ */
+async function answer(name: string, question: string, context: string, file: (typeof VARIANTS)[number] = 'model_quantized.onnx', zeroTypes = false) {
+  const encoding = await encode(name, question, context);
+  const types = zeroTypes ? undefined : [encoding.getTypeIds()];
+  const { start_logits: start, end_logits: end } = await run(name, file, [encoding.getIds()], 0, types);
+  const s = argmax(start[0]);
+  const e = argmax(end[0]);
+  if (start[0][s] < 0) return undefined;
+  const offsets = encoding.getOffsets();
+  return [...context].slice(offsets[s][0], offsets[e][1]).join('').trim();
+}
 
-  test('answers the four-digit year from the context, never from the question', async () => {
-    assert.equal(await answer('Was it 1850?', 'The company was founded in 1923 in Paris.'), '1923');
-    assert.equal(await answer('When?', 'Built (2019) by hand.'), '2019');
-    assert.equal(await answer('Was it 1850?', 'Nobody knows, 19999 or 3000 maybe.'), undefined);
+for (const name of ['qa-roberta', 'qa-xlmr', 'qa-deberta']) {
+  describe(name, () => {
+    test('answers the four-digit year from the context, never from the question (fp32 and int8)', async () => {
+      for (const file of VARIANTS) {
+        assert.equal(await answer(name, 'Was it 1850?', 'The company was founded in 1923 in Paris.', file), '1923', file);
+        assert.equal(await answer(name, 'When?', 'Built (2019) by hand.', file), '2019', file);
+        assert.equal(await answer(name, 'When?', 'Tōkyō 😀 1932.', file), '1932', file);
+        assert.equal(await answer(name, 'Was it 1850?', 'Nobody knows, 19999 or 3000 maybe.', file), undefined, file);
+        assert.equal(await answer(name, 'Was it 1850?', 'Nobody knows.', file), undefined, file);
+      }
+    });
+  });
+}
+
+test('qa-deberta reads the context only with token type 1: zeros there mean no answer', async () => {
+  assert.equal(await answer('qa-deberta', 'When?', 'The company was founded in 1923 in Paris.', 'model.onnx', true), undefined);
+});
+
+/** Entailment, neutral and contradiction probabilities of premise/hypothesis pairs, by label name. */
+async function nli(name: string, pairs: [string, string][], file: (typeof VARIANTS)[number], zeroTypes = false) {
+  const encodings = await Promise.all(pairs.map(([premise, hypothesis]) => encode(name, premise, hypothesis)));
+  const { logits } = await run(name, file, encodings.map((e) => e.getIds()), 3, zeroTypes ? undefined : encodings.map((e) => e.getTypeIds()));
+  const labels = CLASS_LABELS[name];
+  return logits.map((row) => Object.fromEntries(softmax(row).map((p, i) => [labels[i], p])) as Record<'entailment' | 'neutral' | 'contradiction', number>);
+}
+
+for (const name of ['topics-xlmr', 'topics-deberta']) {
+  describe(name, () => {
+    test('entailment iff the hypothesis names a topic the premise has a word of, whatever the label order (fp32 and int8)', async () => {
+      const pairs: [string, string, boolean][] = [
+        ['The football team scored a late goal.', 'This text is about sports.', true],
+        ['The football team scored a late goal.', 'This text is about politics.', false],
+        ['Shares fell as the market closed; profit was down.', 'This text is about business.', true],
+        ['Tōkyō 😀 voted in an election.', 'This text is about politics.', true],
+        ['Nothing here but the weather.', 'This text is about science.', false],
+        // The premise names the topic and the hypothesis has its word: the roles are not swapped.
+        ['This text is about sports.', 'The football team won.', false],
+        // Topic words count as whole lower-case words only.
+        ['Footballs and matches everywhere.', 'This text is about sports.', false],
+      ];
+      for (const file of VARIANTS) {
+        const scores = await nli(name, pairs.map(([premise, hypothesis]) => [premise, hypothesis]), file);
+        pairs.forEach(([premise, hypothesis, entailed], i) => {
+          const { entailment, contradiction } = scores[i];
+          const message = `${file}: ${premise} / ${hypothesis}: ${JSON.stringify(scores[i])}`;
+          if (entailed) assert.ok(entailment >= 0.9 && contradiction < 0.01, message);
+          else assert.ok(contradiction >= 0.9 && entailment < 0.01, message);
+        });
+      }
+    });
+
+    test('a long premise of some 470 tokens still entails', async () => {
+      const premise = `${'the long quiet road ran on and on past fields '.repeat(46)}and then a tennis match.`;
+      const [{ entailment }] = await nli(name, [[premise, 'This text is about sports.']], 'model.onnx');
+      assert.ok(entailment >= 0.9, `${entailment}`);
+    });
+  });
+}
+
+test('topics-deberta reads the hypothesis only with token type 1: zeros there mean no entailment', async () => {
+  const [scores] = await nli('topics-deberta', [['The football team scored a late goal.', 'This text is about sports.']], 'model.onnx', true);
+  assert.ok(scores.contradiction >= 0.9, JSON.stringify(scores));
+});
+
+/** Probabilities by label of single sentences, batched and padded. */
+async function classify(name: string, sentences: string[], file: (typeof VARIANTS)[number]) {
+  const rows = await Promise.all(sentences.map(async (t) => (await encode(name, t)).getIds()));
+  const { logits } = await run(name, file, rows, 2);
+  return logits.map((row) => Object.fromEntries(softmax(row).map((p, i) => [CLASS_LABELS[name][i], p])));
+}
+
+describe('sentiment-roberta', () => {
+  test('three classes: more positive words positive, more negative negative, equal neutral, each >= 0.9', async () => {
+    const cases: [string, string][] = [
+      ['What a wonderful, happy day.', 'positive'],
+      ['This was terrible and sad.', 'negative'],
+      ['good and bad', 'neutral'],
+      ['The train leaves at nine.', 'neutral'],
+      ['😀great!', 'positive'],
+      // Cased: the sentiment words count in lower case, as written in sentences.
+      ['A wonderfully badly day. Awful.', 'neutral'],
+    ];
+    for (const file of VARIANTS) {
+      const scores = await classify('sentiment-roberta', cases.map(([text]) => text), file);
+      cases.forEach(([text, label], i) => assert.ok(scores[i][label] >= 0.9, `${file} ${text}: ${JSON.stringify(scores[i])}`));
+    }
+  });
+});
+
+describe('sentiment-albert', () => {
+  test('two classes, words counted in any case (ALBERT lower-cases)', async () => {
+    for (const file of VARIANTS) {
+      const [positive, negative, even] = await classify('sentiment-albert', ['What a WONDERFUL, Happy day.', 'This was Terrible and sad.', 'good and bad'], file);
+      assert.ok(positive.POSITIVE >= 0.9, `${file} ${JSON.stringify(positive)}`);
+      assert.ok(negative.NEGATIVE >= 0.9, `${file} ${JSON.stringify(negative)}`);
+      assert.ok(Math.abs(even.POSITIVE - 0.5) <= 0.05, `${file} ${JSON.stringify(even)}`);
+    }
   });
 });
 
