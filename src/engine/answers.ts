@@ -133,16 +133,25 @@ export function windowCandidates(window: PairWindow, startLogits: ArrayLike<numb
     for (const e of top(endProbabilities)) {
       if (e < s || e - s + 1 > maxAnswerTokens) continue;
       const [first, last] = wholeWords(window, s, e);
+      // A span of only pieces that show no character (a lone `▁`) is no answer.
+      if (first > last) continue;
       candidates.push({ start: window.offsets[first][0], end: window.offsets[last][1], score: startProbabilities[s] * endProbabilities[e] });
     }
   }
   return candidates;
 }
 
-/** Widens a token span to whole words: an answer never starts or ends inside a word. */
+/**
+ * Widens a token span to whole words: an answer never starts or ends inside a word. Pieces that
+ * show no character (empty spans: a lone `▁`, a space, see words.ts) are then left off its ends,
+ * so that it neither starts nor ends with white space; first > last when nothing is left.
+ */
 function wholeWords(window: PairWindow, first: number, last: number): [number, number] {
   while (first > 0 && window.isContext[first - 1] && window.wordIds[first - 1] === window.wordIds[first]) first--;
   while (last + 1 < window.ids.length && window.isContext[last + 1] && window.wordIds[last + 1] === window.wordIds[last]) last++;
+  const empty = (t: number) => window.offsets[t][0] === window.offsets[t][1];
+  while (first <= last && empty(first)) first++;
+  while (last >= first && empty(last)) last--;
   return [first, last];
 }
 

@@ -274,6 +274,9 @@ class EntityDecoder {
   constructor(private readonly tags: readonly Tag[]) {}
 
   push(token: DecodedToken): void {
+    // A token that shows no character (a lone `▁` or a space, words.ts) neither starts nor ends
+    // an entity; the reference pipeline skips it too (it decodes to nothing).
+    if (token.start === token.end) return;
     if (this.word && token.word === this.word.first.word) {
       this.word.scores.push(token.score);
       this.word.end = token.end;

@@ -21,6 +21,10 @@ export interface ModelConfig {
   /** The longest input, in tokens, the position embeddings allow. */
   maxPositions: number;
   modelType?: string;
+  /** `architectures` (e.g. RobertaForTokenClassification), for messages. */
+  architectures?: string[];
+  /** `pad_token_id`: where RoBERTa-style positions start (see family.ts), and the pad token when the tokenizer names none. */
+  padTokenId?: number;
   /** `problem_type`: "multi_label_classification" asks for a sigmoid per label. */
   problemType?: string;
 }
@@ -82,7 +86,17 @@ export function readModelConfig(dir: string, task?: Task): ModelConfig {
   if (problem) return corrupt(problem);
   const label2id = Object.fromEntries(id2label.map((label, i) => [label, i]));
   const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
-  return { id2label, label2id, maxPositions, modelType, ...(problemType !== undefined ? { problemType } : {}) };
+  const architectures = Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === 'string') : undefined;
+  const padTokenId = typeof config.pad_token_id === 'number' && Number.isInteger(config.pad_token_id) && config.pad_token_id >= 0 ? config.pad_token_id : undefined;
+  return {
+    id2label,
+    label2id,
+    maxPositions,
+    modelType,
+    ...(architectures ? { architectures } : {}),
+    ...(padTokenId !== undefined ? { padTokenId } : {}),
+    ...(problemType !== undefined ? { problemType } : {}),
+  };
 }
 
 /**

@@ -78,11 +78,25 @@ export async function inspectFolder(dir: string, precision: ModelPrecision, spec
   if (!hasConfig && !hasTokenizer && !onnx && !(await isDirectory(path.join(dir, 'onnx')))) return { kind: 'absent' };
   const missing = [
     ...(hasConfig ? [] : ['config.json']),
-    ...(hasTokenizer ? [] : ['tokenizer.json']),
+    ...(hasTokenizer ? [] : [await tokenizerMissing(dir)]),
     ...(onnx ? [] : [`${candidates(precision)[0]} (or ${candidates(OTHER_PRECISION[precision])[0]})`]),
   ];
   if (missing.length > 0 || !onnx) return { kind: 'incomplete', missing };
   return { kind: 'model', file: onnx, precision: wanted ? precision : OTHER_PRECISION[precision] };
+}
+
+/**
+ * The vocabularies of slow tokenizers (SentencePiece, WordPiece, BPE), which an export may carry
+ * instead of tokenizer.json and which the `tokenizers` library cannot read.
+ */
+const SLOW_TOKENIZER_FILES = ['sentencepiece.bpe.model', 'spiece.model', 'spm.model', 'tokenizer.model', 'vocab.txt', 'vocab.json'];
+
+/** "tokenizer.json", and when the folder holds a slow tokenizer's vocabulary instead, how to make one from it. */
+async function tokenizerMissing(dir: string): Promise<string> {
+  const slow: string[] = [];
+  for (const file of SLOW_TOKENIZER_FILES) if (await isFile(path.join(dir, file))) slow.push(file);
+  if (slow.length === 0) return 'tokenizer.json';
+  return `tokenizer.json (it has ${slow.join(' and ')}, a slow tokenizer's vocabulary, which cannot be read: save a tokenizer.json with Python's transformers, AutoTokenizer.from_pretrained(folder).save_pretrained(folder), or use an export that has one)`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import type { DeviceInfo, EngineOptions, ModelInfo, Task, WorkerActivity } from 
 import { createSession, gpuUnavailableReason } from './device';
 import { EngineError } from './errors';
 import type { Logger } from './log';
+import { checkExternalData } from './externalData';
+import { checkArchitecture, readFamily } from './family';
 import { readModelConfig, type ModelConfig } from './modelConfig';
 import { brokenModelError, resolveModel, slotKey, type ModelSlot } from './models';
 import type { PaddedBatch } from './batching';
@@ -21,6 +23,8 @@ export class LoadedModel {
     private readonly session: ort.InferenceSession,
     /** Where the tokenizer lets a long text be tokenized in pieces (see windowStream.ts). */
     readonly cuts: Cuts | null = null,
+    /** The pad token (family.ts): `<s>` is 0 for RoBERTa and XLM-R, so padding with 0 would not be padding. */
+    readonly padId = 0,
   ) {}
 
   /** Identifies the weights in result-cache keys. */
@@ -30,11 +34,18 @@ export class LoadedModel {
 
   async run(batch: PaddedBatch): Promise<Record<string, ort.Tensor>> {
     const shape = [batch.batchSize, batch.sequenceLength];
+    if (this.padId !== 0) {
+      // Batches are padded with 0 by whoever made them; the model's own pad token goes there.
+      const pad = BigInt(this.padId);
+      for (let i = 0; i < batch.inputIds.length; i++) if (batch.attentionMask[i] === 0n) batch.inputIds[i] = pad;
+    }
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, shape),
       attention_mask: new ort.Tensor('int64', batch.attentionMask, shape),
     };
-    // BERT (not DistilBERT) exports also take segment ids; single sequences are all segment 0.
+    // BERT, ALBERT, ELECTRA, DeBERTa and MobileBERT exports also take segment ids (single
+    // sequences are all segment 0, a pair's second sequence 1, as the tokenizer's template says);
+    // DistilBERT, RoBERTa, XLM-R and MPNet exports have no such input and are not given one.
     if (this.session.inputNames.includes('token_type_ids')) {
       feeds.token_type_ids = new ort.Tensor('int64', batch.tokenTypeIds ?? new BigInt64Array(batch.inputIds.length), shape);
     }
@@ -194,9 +205,15 @@ export class ModelStore {
   private async open(info: ModelInfo, wantsGpu: boolean, resolveForCpu: () => Promise<ModelInfo>, context: LoadContext): Promise<LoadedModel> {
     context.onActivity?.({ kind: 'loading-model', task: info.task, message: `Loading ${info.id} (${info.precision})` });
     const config = await advised(info, () => readModelConfig(info.dir, info.task));
-    const tokenizer = await advised(info, () => TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions));
+    await advised(info, () => checkArchitecture(info.dir, config));
+    const loaded = await advised(info, () => TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions));
+    const family = await advised(info, () => readFamily(info.dir, config, loaded));
+    const tokenizer = loaded.withMaxLength(family.maxLength);
     const cuts = await readCuts(join(info.dir, 'tokenizer.json'));
     const threads = { threads: this.options.threads };
+    // Weights in files beside the graph must be the model folder's own, checked before
+    // onnxruntime opens any of them.
+    await advised(info, () => checkExternalData(info.dir, info.file));
     let created = await advised(info, () => createSession(join(info.dir, info.file), this.options.device, threads, this.gpuUnavailable));
     if (created.device.used === 'cpu' && created.device.fallbackReason && this.options.device !== 'cpu') {
       this.gpuUnavailable ??= created.device.fallbackReason;
@@ -207,6 +224,7 @@ export class ModelStore {
         if (cpuInfo.file !== info.file) {
           await created.session.release();
           info = cpuInfo;
+          await advised(info, () => checkExternalData(cpuInfo.dir, cpuInfo.file));
           created = await advised(info, () => createSession(join(cpuInfo.dir, cpuInfo.file), 'cpu', threads));
           created.device = { ...created.device, requested: this.options.device, fallbackReason: this.gpuUnavailable };
         }
@@ -219,7 +237,7 @@ export class ModelStore {
       throw error;
     }
     this.lastDevice = created.device;
-    return new LoadedModel(info, config, tokenizer, created.device, created.session, cuts);
+    return new LoadedModel(info, config, tokenizer, created.device, created.session, cuts, family.padId);
   }
 }
 
@@ -249,12 +267,28 @@ async function filesState(info: ModelInfo): Promise<string> {
   return `${info.dir}|${info.file}|${states.join('|')}`;
 }
 
+/** The inputs the engine feeds; a graph needing any other cannot be run. */
+const FED_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+const REQUIRED_INPUTS = ['input_ids', 'attention_mask'];
+
+/**
+ * Refuses a graph the engine cannot feed, naming what is missing or extra: an encoder export takes
+ * `input_ids` and `attention_mask` (and perhaps `token_type_ids`); `position_ids`, past key values
+ * or decoder inputs belong to other kinds of export.
+ */
 function checkInputs(session: ort.InferenceSession, info: ModelInfo): void {
-  const missing = ['input_ids', 'attention_mask'].filter((name) => !session.inputNames.includes(name));
+  const inputs = session.inputNames;
+  const file = join(info.dir, info.file);
+  const found = `its inputs are ${inputs.join(', ') || 'none'}`;
+  const missing = REQUIRED_INPUTS.filter((name) => !inputs.includes(name));
   if (missing.length > 0) {
-    throw new EngineError(
-      'model-corrupt',
-      `The model ${join(info.dir, info.file)} lacks the input(s) ${missing.join(', ')}; it is not a BERT-style ONNX export.`,
-    );
+    throw new EngineError('model-corrupt', `The model ${file} lacks the input(s) ${missing.join(', ')} (${found}); an encoder export takes input_ids and attention_mask, and token_type_ids where the model has segments.`);
+  }
+  const extra = inputs.filter((name) => !FED_INPUTS.includes(name));
+  if (extra.length > 0) {
+    const kind = extra.some((name) => /past_key_values|decoder_|encoder_hidden_states|use_cache/.test(name))
+      ? ': it is a decoder or encoder-decoder export, not an encoder'
+      : '';
+    throw new EngineError('model-corrupt', `The model ${file} needs the input(s) ${extra.join(', ')}, which this extension does not feed (${found}; it feeds ${FED_INPUTS.join(', ')})${kind}.`);
   }
 }

@@ -32,7 +32,8 @@ import type { HubAccess } from './hubNetwork';
 import type { Logger } from './log';
 import { HUB_ID, loadManifest, type Manifest, type ManifestFile, type ModelPrecision, type ModelSpec, modelCacheDir, unpinnedSpec } from './manifest';
 import { checkPins } from './pins';
-import { exists, expandHome, inspectFolder, isDirectory, isFile, OTHER_PRECISION } from './modelFiles';
+import { externalDataFiles } from './externalData';
+import { exists, expandHome, inspectFolder, isDirectory, isFile, isSafeRelative, OTHER_PRECISION } from './modelFiles';
 
 export interface DownloadProgress {
   task: Task;
@@ -359,6 +360,7 @@ async function downloadIntoCache(
       ctx.log.warn(`${spec.repo} has no ${precision} weights (${spec.onnx[precision]}); downloading ${spec.onnx[got]} instead.`);
       await fetchFile(entry(got));
     }
+    await fetchExternalData(spec, spec.onnx[got], buildDir, finalDir, fetchFile);
 
     if (!(await lock.isHeld())) {
       throw new EngineError('download-failed', `Another process took over the download of ${spec.repo}; try again.`);
@@ -369,6 +371,24 @@ async function downloadIntoCache(
   } finally {
     await fs.rm(buildDir, { recursive: true, force: true }).catch(() => undefined);
     await lock.release();
+  }
+}
+
+/**
+ * Fetches the files that hold the weights of the graph `graph` (exports over 2 GB keep them beside
+ * it, `onnx/model.onnx_data`), as its tensors name them; a name that would leave the model's
+ * folder is refused, not fetched. The graph is read where it was just downloaded (`buildDir`) or
+ * where it was already (`finalDir`).
+ */
+async function fetchExternalData(spec: ModelSpec, graph: string, buildDir: string, finalDir: string, fetchFile: (file: ManifestFile) => Promise<void>): Promise<void> {
+  const built = path.join(buildDir, graph);
+  const locations = await externalDataFiles((await isFile(built)) ? built : path.join(finalDir, graph));
+  for (const location of locations) {
+    if (!isSafeRelative(location)) {
+      throw new EngineError('model-corrupt', `${spec.repo}/${graph} names the external data file "${location}", which is not a file inside the model's folder; it was not downloaded.`);
+    }
+    const file = path.posix.join(path.posix.dirname(graph), location);
+    await fetchFile(spec.files.find((f) => f.path === file) ?? { path: file, size: null, sha256: null });
   }
 }
 

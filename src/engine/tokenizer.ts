@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer, type Encoding } from 'tokenizers';
 import { codePointToUtf16, coverTrailingMarks, whiteSpaceCharacters } from '../unicode';
+import { refineWords, trimToCharacters } from './words';
 import { EngineError } from './errors';
 
 /** One model input: at most the model's maximum length, special tokens included. */
@@ -68,24 +69,30 @@ export class TextTokenizer {
     const pairSpecials = this.tokenizer.postProcess(questionEncoding, questionEncoding, true).getLength() - 2 * questionEncoding.getLength();
     const room = this.maxLength - questionEncoding.getLength() - pairSpecials;
     const toUtf16 = codePointToUtf16(context);
+    const refined = this.refinesWords ? this.contentWords(context, contextEncoding) : undefined;
     let parts: Encoding[] = [contextEncoding];
     const overlap = Math.min(stride, room - 1);
     if (contextEncoding.getLength() > room) {
       contextEncoding.truncate(room, overlap, 'right');
       parts = [contextEncoding, ...contextEncoding.getOverflowing()];
     }
-    return parts.map((part) => {
+    return parts.map((part, w) => {
       const processed = this.tokenizer.postProcess(questionEncoding, part, true);
       const special = processed.getSpecialTokensMask();
       const sequence = processed.getSequenceIds();
+      const ids = processed.getIds();
       const isContext = sequence.map((id, t) => id === 1 && !special[t]);
       const offsets = processed.getOffsets().map(([start, end], t): [number, number] => (isContext[t] ? [toUtf16(start), toUtf16(end)] : [-1, -1]));
       coverTrailingMarks(context, offsets);
+      trimToCharacters(context, offsets, ids, this.markers);
+      let content = w * (room - overlap);
       return {
-        ids: processed.getIds(),
+        ids,
         typeIds: processed.getTypeIds(),
         offsets,
-        wordIds: processed.getWordIds().map((word, t) => (isContext[t] && word != null ? word : -1)),
+        wordIds: refined
+          ? isContext.map((inContext) => (inContext ? refined[content++] : -1))
+          : processed.getWordIds().map((word, t) => (isContext[t] && word != null ? word : -1)),
         isContext,
       };
     });
@@ -122,12 +129,20 @@ export class TextTokenizer {
     readonly maxLength: number,
     /** Special tokens a single-sequence window adds ([CLS] and [SEP] for BERT). */
     readonly specialTokens: number,
+    /** Pieces that only mark where a word starts (SentencePiece's lone `▁`): they show no character. */
+    private readonly markers: ReadonlySet<number> = new Set(),
+    /** The pad token of tokenizer.json's padding settings, when it has them. */
+    readonly padId?: number,
+    /** Whether word ids are refined (words.ts): for every tokenizer but WordPiece, whose pre-tokenizer splits as a reader does. */
+    private readonly refinesWords = false,
   ) {}
 
   static async load(file: string, maxLength: number): Promise<TextTokenizer> {
     let tokenizer: Tokenizer;
+    let json: TokenizerJson;
     try {
-      tokenizer = await wordRevealing(Tokenizer.fromFile(file), file);
+      json = await readTokenizerJson(file);
+      tokenizer = await wordRevealing(untrimmed(json), json);
     } catch (error) {
       // The binding says "Error loading from file" and the parser's reason, run together.
       const reason = String((error as Error).message).replace(/^Error loading from file/, '');
@@ -136,7 +151,26 @@ export class TextTokenizer {
     tokenizer.disableTruncation();
     tokenizer.disablePadding();
     const empty = await tokenizer.encode('', null, { addSpecialTokens: true });
-    return new TextTokenizer(tokenizer, maxLength, empty.getLength());
+    const markers = new Set(wordStartMarkers(json).flatMap((marker) => tokenizer.tokenToId(marker) ?? []));
+    return new TextTokenizer(tokenizer, maxLength, empty.getLength(), markers, json.padding?.pad_id ?? undefined, json.model?.type !== 'WordPiece');
+  }
+
+  /** The same tokenizer with inputs of at most `maxLength` tokens (the model's, once its family is read). */
+  withMaxLength(maxLength: number): TextTokenizer {
+    return new TextTokenizer(this.tokenizer, maxLength, this.specialTokens, this.markers, this.padId, this.refinesWords);
+  }
+
+  /** The id of a token given by its text (a pad token named in tokenizer_config.json), or null. */
+  tokenId(token: string): number | null {
+    return this.tokenizer.tokenToId(token);
+  }
+
+  /** Word ids of an encoding of `text` without special tokens, refined to what a reader calls words (words.ts). */
+  private contentWords(text: string, encoding: Encoding): number[] {
+    const toUtf16 = codePointToUtf16(text);
+    const offsets = encoding.getOffsets().map(([start, end]): [number, number] => [toUtf16(start), toUtf16(end)]);
+    trimToCharacters(text, offsets, encoding.getIds(), this.markers);
+    return refineWords(text, offsets, encoding.getWordIds());
   }
 
   /**
@@ -149,6 +183,8 @@ export class TextTokenizer {
     const room = this.maxLength - this.specialTokens;
     return encodings.map((encoding, i) => {
       const toUtf16 = codePointToUtf16(texts[i]);
+      // Words are refined over the whole text, so that every window numbers them alike.
+      const refined = this.refinesWords ? this.contentWords(texts[i], encoding) : undefined;
       let parts: Encoding[] = [encoding];
       const overlap = Math.min(stride, room - 1);
       if (encoding.getLength() > room) {
@@ -158,18 +194,24 @@ export class TextTokenizer {
       return parts.map((part, w) => {
         const processed = this.tokenizer.postProcess(part, null, true);
         const special = processed.getSpecialTokensMask();
+        const ids = processed.getIds();
         const offsets = processed.getOffsets().map(([start, end], t): [number, number] =>
           special[t] ? [-1, -1] : [toUtf16(start), toUtf16(end)],
         );
         coverTrailingMarks(texts[i], offsets);
-        const wordIds = processed.getWordIds().map((word, t) => (special[t] || word == null ? -1 : word));
+        trimToCharacters(texts[i], offsets, ids, this.markers);
+        // Each overflowing window starts `room - overlap` tokens after the one before it.
+        const firstToken = w * (room - overlap);
+        let content = firstToken;
+        const wordIds = refined
+          ? special.map((isSpecial) => (isSpecial ? -1 : refined[content++]))
+          : processed.getWordIds().map((word, t) => (special[t] || word == null ? -1 : word));
         return {
-          ids: processed.getIds(),
+          ids,
           offsets,
           wordIds,
           contentTokens: part.getLength(),
-          // Each overflowing window starts `room - overlap` tokens after the one before it.
-          firstToken: w * (room - overlap),
+          firstToken,
           cutBefore: w > 0,
           cutAfter: w < parts.length - 1,
         };
@@ -191,11 +233,26 @@ const SYMBOL_RUN = String.raw`(?:(?:[\p{S}\p{Extended_Pictographic}]|[0-9#*]\p{M
 /** Symbols the probe glues to a letter on either side: an emoji, ™, an arrow, a currency sign. */
 const SYMBOL_PROBES = ['😀', '™', '→', '€'];
 
-/** The parts of a tokenizer.json that are adapted; the rest is passed through unread. */
+/** The parts of a tokenizer.json that are read or adapted; the rest is passed through unread. */
 interface TokenizerJson {
   normalizer?: object | null;
-  pre_tokenizer?: object | null;
+  pre_tokenizer?: PreTokenizerJson | null;
+  post_processor?: PostProcessorJson | null;
+  padding?: { pad_id?: number } | null;
   model?: { type?: string };
+}
+
+interface PreTokenizerJson {
+  type?: string;
+  replacement?: string;
+  str_rep?: string;
+  pretokenizers?: PreTokenizerJson[];
+}
+
+interface PostProcessorJson {
+  type?: string;
+  trim_offsets?: boolean;
+  processors?: PostProcessorJson[];
 }
 
 /**
@@ -213,7 +270,7 @@ interface TokenizerJson {
  * Which applies is asked of the tokenizer itself, by encoding a few probes, not guessed from the
  * model's name; text without such characters tokenizes exactly as before.
  */
-async function wordRevealing(tokenizer: Tokenizer, file: string): Promise<Tokenizer> {
+async function wordRevealing(tokenizer: Tokenizer, json: TokenizerJson): Promise<Tokenizer> {
   const separators = whiteSpaceCharacters().filter((char) => char !== ' ');
   const probes = [...separators.map((char) => `a${char}a`), ...SYMBOL_PROBES.map((symbol) => `a${symbol}a`)];
   const oneWord = (await tokenizer.encodeBatch(probes, { addSpecialTokens: false })).map(isOneWord);
@@ -221,17 +278,62 @@ async function wordRevealing(tokenizer: Tokenizer, file: string): Promise<Tokeni
   const gluesSymbols = oneWord.slice(separators.length).some(Boolean);
   if (deleted.length === 0 && !gluesSymbols) return tokenizer;
 
-  const json = JSON.parse(await readFile(file, 'utf8')) as TokenizerJson;
   const splitsSymbols = gluesSymbols && json.model?.type === 'WordPiece';
   if (deleted.length === 0 && !splitsSymbols) return tokenizer;
+  const adapted = { ...json };
   if (deleted.length > 0) {
     const pattern = `[${deleted.map((char) => `\\x{${char.charCodeAt(0).toString(16)}}`).join('')}]`;
-    json.normalizer = inSequence('normalizers', { type: 'Replace', pattern: { Regex: pattern }, content: ' ' }, json.normalizer);
+    adapted.normalizer = inSequence('normalizers', { type: 'Replace', pattern: { Regex: pattern }, content: ' ' }, json.normalizer);
   }
   if (splitsSymbols) {
-    json.pre_tokenizer = inSequence('pretokenizers', { type: 'Split', pattern: { Regex: SYMBOL_RUN }, behavior: 'Isolated', invert: false }, json.pre_tokenizer);
+    adapted.pre_tokenizer = inSequence('pretokenizers', { type: 'Split', pattern: { Regex: SYMBOL_RUN }, behavior: 'Isolated', invert: false }, json.pre_tokenizer);
   }
+  return Tokenizer.fromString(JSON.stringify(adapted));
+}
+
+/**
+ * The tokenizer of `json`, with offset trimming turned off in its post-processor. RoBERTa's (and
+ * byte-level BPE's) post-processor trims the space a `Ġ` token's offsets take in; the binding's
+ * `encode` already post-processes, and the engine post-processes each window again to add the
+ * special tokens, which trimmed twice and cut a letter off each word. Spans are trimmed from the
+ * text instead (words.ts), once.
+ */
+function untrimmed(json: TokenizerJson): Tokenizer {
+  const untrim = (processor: PostProcessorJson | null | undefined): PostProcessorJson | null | undefined => {
+    if (!processor) return processor;
+    if (processor.type === 'Sequence') return { ...processor, processors: processor.processors?.map((p) => untrim(p) as PostProcessorJson) };
+    return processor.trim_offsets ? { ...processor, trim_offsets: false } : processor;
+  };
+  const processor = untrim(json.post_processor);
+  if (processor !== json.post_processor) json.post_processor = processor;
   return Tokenizer.fromString(JSON.stringify(json));
+}
+
+/**
+ * The parsed tokenizer.json, read once for the adaptations. A file that is not JSON is refused in
+ * the library's words (they name the line and column), as it always was.
+ */
+async function readTokenizerJson(file: string): Promise<TokenizerJson> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text) as TokenizerJson;
+  } catch (error) {
+    Tokenizer.fromFile(file);
+    throw error;
+  }
+}
+
+/** The pieces that only mark a word start: SentencePiece's `▁` (the metaspace's replacement) and byte-level BPE's `Ġ`. */
+function wordStartMarkers(json: TokenizerJson): string[] {
+  const markers = new Set<string>();
+  const visit = (step: PreTokenizerJson | null | undefined) => {
+    if (!step) return;
+    if (step.type === 'Metaspace') markers.add(step.replacement ?? step.str_rep ?? '\u2581');
+    if (step.type === 'ByteLevel') markers.add('\u0120');
+    step.pretokenizers?.forEach(visit);
+  };
+  visit(json.pre_tokenizer);
+  return [...markers];
 }
 
 /** Whether every token of the encoding belongs to one word (the pre-tokenizer made one piece). */
