@@ -185,7 +185,7 @@ async function fromCacheOrHub(
   const cacheInfo = { id: spec.repo, source: 'cache', dir } as const;
   // Files the manifest does not pin are pinned by their first download: a later change is refused.
   const pinned = async (info: ModelInfo) => {
-    await checkPins(options.cacheDir, spec, info, ctx.log);
+    await checkPins(options.cacheDir, await withExternalData(spec, info), info, ctx.log);
     return info;
   };
   if (cached.kind === 'model' && cached.precision === precision) return pinned(chosen(ctx.log, task, cacheInfo, cached, precision));
@@ -390,6 +390,22 @@ async function fetchExternalData(spec: ModelSpec, graph: string, buildDir: strin
     const file = path.posix.join(path.posix.dirname(graph), location);
     await fetchFile(spec.files.find((f) => f.path === file) ?? { path: file, size: null, sha256: null });
   }
+}
+
+/**
+ * `spec` with the external data files that `info`'s graph names, unpinned unless `spec` lists
+ * them: an export over 2 GB keeps nearly all its weights there, so first-download pinning must
+ * cover them as it covers the graph, or a swapped `.onnx_data` would go unnoticed. Names that
+ * leave the folder are left out (the load refuses them, naming them).
+ */
+async function withExternalData(spec: ModelSpec, info: ModelInfo): Promise<ModelSpec> {
+  const locations = await externalDataFiles(path.join(info.dir, info.file)).catch(() => [] as string[]);
+  const extra = locations
+    .filter(isSafeRelative)
+    .map((location) => path.posix.join(path.posix.dirname(info.file), location))
+    .filter((file) => !spec.files.some((f) => f.path === file));
+  if (extra.length === 0) return spec;
+  return { ...spec, files: [...spec.files, ...extra.map((file): ManifestFile => ({ path: file, size: null, sha256: null }))] };
 }
 
 async function placeInCache(buildDir: string, finalDir: string, fetched: string[], weights: string): Promise<void> {

@@ -151,7 +151,7 @@ export async function startLoopbackHub(repos: Record<string, HubRepoFiles>): Pro
     const commit = commitOf(repo);
     const etag = `"${createHash('sha256').update(data).digest('hex')}"`;
 
-    if (!cdn && file.endsWith('.onnx')) {
+    if (!cdn && /\.onnx(_data)?$/.test(file)) {
       const location = `${origins.cdn}/repos/${repo}/${commit}/${match[3]}?expires=${Date.now() + 3_600_000}`;
       res.writeHead(302, { location, 'x-repo-commit': commit, 'x-linked-etag': etag, 'x-linked-size': data.length });
       return void res.end();
