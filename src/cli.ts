@@ -39,7 +39,7 @@ import { silentLogger } from './engine/log';
 import { defaultEngineOptions } from './engine/options';
 import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
-import { CLI_TASKS, cliTask, JSON_SCHEMA_VERSION, parseLabels, type CliTask } from './cliTasks';
+import { CLI_TASKS, cliLanguageFields, cliTask, JSON_SCHEMA_VERSION, parseLabels, type CliTask } from './cliTasks';
 import { cliMessage, modelLine, type CliModels } from './cliAdvice';
 import { InputError, readDocument, type TextDocument } from './cliInput';
 import { lineRange, modelSource, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
@@ -105,6 +105,10 @@ Options:
   --output F, -o F    redact: write to F (whole, or not at all) instead of stdout
   --level L           classify: sentence, paragraph or document (default sentence)
   --template T        topics: the hypothesis, {} standing for the label (default "This text is about {}.")
+  --language TAG      the file's language (BCP-47: de, ja, pt-BR): sentences are split by its rules,
+                      and a task whose model does not read it says so instead of answering
+  --model-languages L the languages the task's model reads, comma-separated (de,fr) or * (any);
+                      unsaid, a model outside the manifest and the README's list reads English
   --format F          sentiment, topics: markdown (markup is not read; topics' sections at headings)
                       or text (default: by file extension, .md .markdown .mdx… are markdown)
   --min-score S       leave out entities and pii's names (default 0.5), answers (default 0.1) or classify's labels
@@ -152,6 +156,8 @@ async function main(argv: string[]): Promise<number> {
         model: { type: 'string' },
         level: { type: 'string' },
         format: { type: 'string' },
+        language: { type: 'string' },
+        'model-languages': { type: 'string' },
         lines: { type: 'string' },
         limit: { type: 'string' },
         'max-chars': { type: 'string', default: String(DEFAULT_MAX_CHARS) },
@@ -218,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
       const path = requireFile(file);
       const taskValues = { ...values, ...piiValues, path, neutralBand: numbers.neutralBand, top: numbers.top, multiLabel: values['multi-label'] };
       // The options are checked before the file is read.
-      const params = (CLI_TASKS[task] as CliTask<Task>).params(taskValues);
+      const params = { ...(CLI_TASKS[task] as CliTask<Task>).params(taskValues), ...cliLanguageFields(task, values.language, values['model-languages']) };
       return await runTask(engine, task, readDocument(path, reading), params, values.json);
     } finally {
       await engine.dispose();

@@ -10,7 +10,8 @@ import { basename } from 'node:path';
 import type { LabelScore, SentimentScore, TopicScore } from './protocol';
 import { CLASSIFIER_LEVELS, type ClassifierLevel } from './tasks/classify';
 import type { Task, TaskMethods } from './tasks/registry';
-import { REGISTRY } from './tasks/registry';
+import { REGISTRY, TASKS } from './tasks/registry';
+import { canonicalLanguage, languageName, readModelLanguages, type DocumentLanguageFields } from './tasks/languages';
 import type { TextDocument } from './cliInput';
 import { modelSource, oneOf, textFormat, UsageError } from './cliOptions';
 import { printable, printableProse } from './printable';
@@ -178,7 +179,52 @@ export const CLI_TASKS: { [T in Task]: CliTask<T> } = {
       }
     },
   },
+  language: {
+    params: (values) => {
+      if (!values.model?.trim()) throw new UsageError('Give the language-identification model with --model DIR (a model folder) or --model owner/name (a Hub id).');
+      return { model: modelSource(values.model), minScore: values.minScore ?? 0.6, format: textFormat(values.format, values.path) };
+    },
+    json: (result) => ({
+      document: result.document,
+      languages: result.languages,
+      paragraphs: mapped(result.paragraphs, ({ start, end, text, language, score, source }) => ({ start, end, text, language, score, source })),
+      model: result.model,
+      device: result.device,
+    }),
+    table: function* (result, document) {
+      const lineOf = lineNumbers(document);
+      const { language, share } = result.document;
+      yield `Document: ${printable(language)} (${languageName(language)}, ${(share * 100).toFixed(0)}% of its letters) — ${counted(result.paragraphs.length, 'paragraph')}, ${modelLine(result)}`;
+      for (const l of result.languages) yield `  ${printable(l.language).padEnd(8)} ${counted(l.paragraphs, 'paragraph').padEnd(16)} ${counted(l.characters, 'letter')}`;
+      yield '';
+      for (const p of result.paragraphs) {
+        const how = p.source === 'model' ? `${(p.score * 100).toFixed(1).padStart(5)}%` : p.source.padStart(6);
+        yield `${printable(p.language).padEnd(8)} ${how}  line ${String(lineOf(p.start)).padEnd(5)} ${printableProse(clipped(p.text, 80))}`;
+      }
+    },
+  },
 };
+
+/**
+ * `--language` and `--model-languages`: the file's language and the languages of the model that
+ * runs, as the editor sends them from its settings; the engine decides whether the model reads it.
+ */
+export function cliLanguageFields(task: Task, language: string | undefined, modelLanguages: string | undefined): DocumentLanguageFields {
+  const fields: DocumentLanguageFields = {};
+  if (task === 'language') return fields;
+  if (language !== undefined) {
+    const tag = canonicalLanguage(language);
+    if (!tag || tag === 'und') throw new UsageError(`--language "${printable(language)}" is not a language tag: give one such as de, ja or pt-BR.`);
+    Object.assign(fields, { language: tag, languageFrom: '--language' });
+  }
+  if (modelLanguages !== undefined) {
+    const languages = readModelLanguages(modelLanguages.split(',').map((item) => item.trim()).filter(Boolean));
+    if (!languages) throw new UsageError(`--model-languages "${printable(modelLanguages)}" is not a list of language tags: give one such as de,fr, or * for any language.`);
+    // Whichever model the task runs on (personal data: the named-entity model) reads these.
+    fields.modelLanguages = Object.fromEntries(TASKS.map((t) => [t, [...languages]]));
+  }
+  return fields;
+}
 
 /** A task's subcommand by its name on the command line. */
 export function cliTask(command: string | undefined): Task | undefined {

@@ -7,6 +7,8 @@ import { ANALYZE_ON, type AnalyzeOn } from './tasks/contract';
 import { hiddenEntityKinds, type EntityKind } from './entityTypes';
 import { DEFAULT_HYPOTHESIS_TEMPLATE } from './tasks/topics';
 import { DEFAULT_MODEL_TASKS, TASK_SETTINGS, type DefaultModelTask } from './tasks/registry';
+import { canonicalLanguage, readModelLanguages } from './tasks/languages';
+import { MODEL_PROFILES, MULTILINGUAL_DEFAULTS, type ModelProfile } from './tasks/modelProfiles';
 
 const SECTION = 'textAnalytics';
 
@@ -48,9 +50,47 @@ export class Config {
     return integer ? Math.round(value) : value;
   }
 
+  /**
+   * Where a task's model comes from: its own setting, else the multilingual profile's model for
+   * the task where `textAnalytics.models.profile` is "multilingual" and one is known
+   * (src/tasks/modelProfiles.ts), else undefined (the pinned default).
+   */
   modelSource(task: DefaultModelTask): string | undefined {
     const value = this.raw.get<string>(`models.${task}`, '').trim();
-    return value || undefined;
+    if (value) return value;
+    if (this.modelProfile === 'multilingual' && task in MULTILINGUAL_DEFAULTS) return MULTILINGUAL_DEFAULTS[task as keyof typeof MULTILINGUAL_DEFAULTS].repo;
+    return undefined;
+  }
+
+  /** `textAnalytics.models.profile`: the English defaults, or multilingual ones where known. */
+  get modelProfile(): ModelProfile {
+    return oneOf(this.raw.get('models.profile'), MODEL_PROFILES, 'english');
+  }
+
+  /** `textAnalytics.models.language`: the language-identification model (a folder or Hub id); empty: languages by script only. */
+  get languageModel(): string {
+    return this.task<string>('models.language').trim();
+  }
+
+  /** A paragraph whose best language scores below this is undetermined. */
+  get languageMinScore(): number {
+    return this.ranged('languageDetection.minScore');
+  }
+
+  /**
+   * `textAnalytics.language` for this scope (a document: its language mode's override counts):
+   * a BCP-47 tag, or undefined for "auto" (the per-file choice or detection decide).
+   */
+  get documentLanguage(): string | undefined {
+    const value = this.task<string>('language');
+    return typeof value === 'string' && value.trim() !== 'auto' ? canonicalLanguage(value) : undefined;
+  }
+
+  /** `textAnalytics.modelLanguages`: the languages of the user's own models. */
+  get modelLanguages(): Record<string, string | string[]> {
+    const value = this.task<unknown>('modelLanguages');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((entry): entry is [string, string | string[]] => readModelLanguages(entry[1]) !== undefined));
   }
 
   get modelCacheDir(): string {

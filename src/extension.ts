@@ -24,6 +24,8 @@ import { registerResultsPanelSerializer, ResultsPanel } from './ui/resultsPanel'
 import { StatusBar, currentWorkerInfo, showEngineActions } from './ui/statusBar';
 import { DEFAULT_MODEL_TASKS, type DefaultModelTask } from './tasks/registry';
 import type { PanelState } from './views/messages';
+import { DocumentLanguages } from './ui/documentLanguages';
+import { LanguageStatus } from './ui/languageStatus';
 
 /**
  * Wiring only: settings, the worker client (started on first use, never here), commands, the
@@ -48,14 +50,19 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     engineOptions: config().engineOptions(),
     log: (level, message) => log[level](message),
   });
+  // Every task's request carries its document's language, so that a model that does not read it refuses.
+  const documentLanguages = new DocumentLanguages(context.workspaceState, config, () => client);
+  const languageOf = (document: vscode.TextDocument) => documentLanguages.requestFields(document);
+  const languageStatus = new LanguageStatus(context.extensionUri, documentLanguages, config, log);
   const statusBar = new StatusBar(client.status);
-  const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log);
-  const topics = new ClassifyTopicsCommand(context.extensionUri, client, config, log);
-  const classifiers = new ClassifyWithCommand(context.extensionUri, client, config, log);
+  const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log, languageOf);
+  const topics = new ClassifyTopicsCommand(context.extensionUri, client, config, log, languageOf);
+  const classifiers = new ClassifyWithCommand(context.extensionUri, client, config, log, languageOf);
   const entities = new EntityHighlighter({
     client,
     config,
     log,
+    languageOf,
     // The one place entity results reach the results panel: after every pass of every refresh
     // (command, typing, scrolling, settings), with all entities of the document. The command opens
     // the panel; a refresh only updates the panel's tab of this document's entities, if it has one.
@@ -71,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     client,
     config,
     log,
+    languageOf,
     onResult: (document, result, { userInitiated }) => {
       const view = { uri: document.uri.toString(), version: document.version, fileName: document.fileName, result };
       if (userInitiated) ResultsPanel.createOrShow(context.extensionUri).showPersonalData(view);
@@ -82,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const sentimentResults = new DocumentSentiments();
   // Analysis on open or save, and the on/off switch that entity auto-highlighting also obeys.
   const automatic = new AutomaticAnalysis(context, config, log);
-  const asker = new QuestionAsker(client, config, log);
+  const asker = new QuestionAsker(client, config, log, languageOf);
   const hubToken = new HubToken(context.secrets);
   const models = new ModelCommands(client, config, log, () => hubToken.get());
   const taskArg = (value: unknown) => (DEFAULT_MODEL_TASKS.includes(value as DefaultModelTask) ? (value as DefaultModelTask) : undefined);
@@ -93,6 +101,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     hubToken,
     { dispose: () => client.dispose() },
     statusBar,
+    documentLanguages,
+    languageStatus,
+    vscode.commands.registerCommand('textAnalytics.detectLanguage', (uri?: unknown) => languageStatus.detectCommand(uri)),
+    vscode.commands.registerCommand('textAnalytics.setDocumentLanguage', (uri?: unknown) => languageStatus.chooseCommand(uri)),
     sentiment,
     topics,
     classifiers,

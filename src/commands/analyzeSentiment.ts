@@ -7,6 +7,7 @@ import type { SentimentView } from '../views/messages';
 import { isAutomaticRun } from '../ui/autoAnalysis';
 import { analysedPart, analysisTarget } from './common';
 import { PanelRun } from './panelRun';
+import type { LanguageOf } from '../ui/documentLanguages';
 
 /**
  * Text Analytics: Analyze Sentiment. Analyses the selection, or the whole document, in the
@@ -25,6 +26,7 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
     private readonly client: WorkerClient,
     private readonly config: () => Config,
     private readonly log: vscode.LogOutputChannel,
+    private readonly languageOf: LanguageOf,
   ) {
     this.panelRun = new PanelRun(extensionUri, log);
   }
@@ -45,7 +47,7 @@ export class AnalyzeSentimentCommand implements vscode.Disposable {
     const result = await this.panelRun.run(
       'Analyzing sentiment',
       document.fileName,
-      (options) => this.client.request('sentiment', { text, neutralBand: config.neutralBand, offset, format: formatOfLanguage(document.languageId) }, options),
+      (options) => this.client.request('sentiment', { text, neutralBand: config.neutralBand, offset, format: formatOfLanguage(document.languageId), ...this.languageOf(document) }, options),
       (panel, result) => {
         const view: SentimentView = {
           uri: document.uri.toString(),

@@ -7,6 +7,7 @@ import { selectionScope, type AskTarget, type QuestionAsking } from '../ui/askTa
 import type { AnswerView, QuestionRun } from '../views/questionsMessages';
 import { needsDownload, reportFailure } from '../ui/failures';
 import { checkText } from './common';
+import type { LanguageOf } from '../ui/documentLanguages';
 
 /** Where the view's own progress bar is drawn while a question runs. */
 const QUESTIONS_VIEW_ID = 'textAnalytics.questions';
@@ -24,6 +25,7 @@ export class QuestionAsker implements QuestionAsking, vscode.Disposable {
     private readonly client: WorkerClient,
     private readonly config: () => Config,
     private readonly log: vscode.LogOutputChannel,
+    private readonly languageOf: LanguageOf,
   ) {}
 
   /** Whether a question is running now. */
@@ -81,6 +83,7 @@ export class QuestionAsker implements QuestionAsking, vscode.Disposable {
             minScore: config.qaMinScore,
             maxAnswerTokens: config.qaMaxAnswerTokens,
             offset,
+            ...this.languageOf(document),
           },
           {
             signal: controller.signal,

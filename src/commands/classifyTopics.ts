@@ -6,6 +6,7 @@ import { formatOfLanguage } from '../tasks/textFormat';
 import { isAutomaticRun } from '../ui/autoAnalysis';
 import { analysedPart, analysisTarget, targetEditor } from './common';
 import { PanelRun } from './panelRun';
+import type { LanguageOf } from '../ui/documentLanguages';
 
 /**
  * Text Analytics: Classify Topics. Scores the selection, or the whole document and each of its
@@ -21,6 +22,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
     private readonly client: WorkerClient,
     private readonly config: (scope?: vscode.ConfigurationScope) => Config,
     private readonly log: vscode.LogOutputChannel,
+    private readonly languageOf: LanguageOf,
   ) {
     this.panelRun = new PanelRun(extensionUri, log);
   }
@@ -74,6 +76,7 @@ export class ClassifyTopicsCommand implements vscode.Disposable {
             hypothesisTemplate: config.topicsHypothesisTemplate,
             format: formatOfLanguage(document.languageId),
             offset,
+            ...this.languageOf(document),
           },
           options,
         ),

@@ -5,6 +5,7 @@ import type { ClassifierSpec, ClassifyResult } from '../protocol';
 import { inertMessageText } from '../ui/inertText';
 import { analysedPart, analysisTarget, targetEditor } from './common';
 import { PanelRun } from './panelRun';
+import type { LanguageOf } from '../ui/documentLanguages';
 
 const SETTING = 'textAnalytics.classifiers';
 
@@ -27,6 +28,7 @@ export class ClassifyWithCommand implements vscode.Disposable {
     private readonly client: WorkerClient,
     private readonly config: (scope?: vscode.ConfigurationScope) => Config,
     private readonly log: vscode.LogOutputChannel,
+    private readonly languageOf: LanguageOf,
   ) {
     this.panelRun = new PanelRun(extensionUri, log);
   }
@@ -50,7 +52,7 @@ export class ClassifyWithCommand implements vscode.Disposable {
     const result = await this.panelRun.run(
       `Classifying with ${classifier.title}`,
       document.fileName,
-      (options) => this.client.request('classify', { text, classifier, offset }, options),
+      (options) => this.client.request('classify', { text, classifier, offset, ...this.languageOf(document) }, options),
       (panel, result) =>
         panel.showClassification({ uri: document.uri.toString(), version, fileName: document.fileName, result, selection: analysedPart(document, target) }),
     );

@@ -48,7 +48,7 @@ export async function answerSpans(
   const { windows, streamed } = await questionWindows(model, question, text, stride, progress, context.signal);
   const { startName, endName } = outputNames(model);
   const best = new Map<string, Candidate>();
-  const sentenceOf = sentenceFinder(text);
+  const sentenceOf = sentenceFinder(text, params.language);
   const answersNow = () => chooseAnswers(best, text, params, sentenceOf);
 
   // In document order, so that the best answers so far cover the text read so far.
@@ -198,14 +198,14 @@ type SentenceFinder = (start: number, end: number) => Span;
  * are looked up after every batch, so the paragraphs are found once per request, by binary
  * search, and each paragraph is segmented once.
  */
-function sentenceFinder(text: string): SentenceFinder {
+function sentenceFinder(text: string, locale?: string): SentenceFinder {
   let paragraphs: Span[] | undefined;
   const sentencesOf = new Map<Span, Span[]>();
   return (start, end) => {
     paragraphs ??= paragraphSpans(text);
     const paragraph = paragraphAt(paragraphs, start) ?? { start, end, text: text.slice(start, end) };
     let inParagraph = sentencesOf.get(paragraph);
-    if (!inParagraph) sentencesOf.set(paragraph, (inParagraph = sentences(text, paragraph.start, paragraph.end)));
+    if (!inParagraph) sentencesOf.set(paragraph, (inParagraph = sentences(text, paragraph.start, paragraph.end, locale)));
     const first = inParagraph.find((s) => s.start <= start && start < s.end) ?? paragraph;
     const last = inParagraph.find((s) => s.start < end && end <= s.end) ?? first;
     const from = Math.min(first.start, start);

@@ -40,7 +40,7 @@ export async function classifyItems(
     }
     if (classifier.level === 'document') break;
     await segmenting();
-    for (const sentence of segmentSentences(text, paragraph.start, paragraph.end)) {
+    for (const sentence of segmentSentences(text, paragraph.start, paragraph.end, params.language)) {
       starts.push(sentence.start);
       ends.push(sentence.end);
     }

@@ -35,6 +35,8 @@ export interface ModelSpec {
   files: ManifestFile[];
   /** The weights file of each precision; only the wanted one is downloaded. */
   onnx: Record<ModelPrecision, string>;
+  /** The languages it reads (BCP-47 tags, `*` for any): a task refuses a document in another (src/tasks/languages.ts). */
+  languages?: string[];
 }
 
 export interface Manifest {
@@ -63,6 +65,8 @@ export function loadManifest(raw: unknown = manifestJson): Manifest {
       if (file.size !== null && !(Number.isSafeInteger(file.size) && file.size >= 0)) fail(`${task}: bad size of ${file.path}`);
       if (file.sha256 !== null && !/^[0-9a-f]{64}$/i.test(String(file.sha256))) fail(`${task}: bad sha256 of ${file.path}`);
     }
+    const languages = spec?.languages as unknown;
+    if (languages !== undefined && (!Array.isArray(languages) || languages.length === 0 || !languages.every((l) => typeof l === 'string'))) fail(`${task}: bad languages`);
     for (const precision of ['fp32', 'int8'] as const) {
       const onnx = spec?.onnx?.[precision];
       if (!spec?.files?.some((f) => f.path === onnx)) fail(`${task}: the ${precision} weights are not among its files`);

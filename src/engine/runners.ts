@@ -9,8 +9,11 @@ import { answerSpans } from './answers';
 import type { BatchLimits } from './batching';
 import { classifierProblem, classifyItems } from './classify';
 import { entitySpans, type ParagraphEntity } from './entities';
+import { paragraphLanguages } from './language';
+import { checkLanguageCoverage } from './languageCoverage';
 import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
+import type { DocumentLanguageFields } from '../tasks/languages';
 import type { ModelSlot } from './models';
 import { piiFindings, piiModelSlots, piiProblem } from './pii';
 import type { ResultCache } from './resultCache';
@@ -44,7 +47,7 @@ export interface Runner<T extends Task> {
   run(models: RunnerModels<T>, params: ParamsOf<T>, context: TaskContext, state: RunnerState): Promise<Omit<ResultOf<T>, 'model' | 'device' | 'elapsedMs'>>;
 }
 
-export const RUNNERS: { [T in Task]: Runner<T> } = {
+const TASK_RUNNERS: { [T in Task]: Runner<T> } = {
   sentiment: { run: (model, params, context, state) => sentenceSentiments(model, params, state.spanCache, context, state.limits) },
   topics: { run: (model, params, context, state) => classifyTopics(model, params, context, state.limits) },
   entities: { run: (model, params, context, state) => entitySpans(model, params, state.entityCache, context, state.limits) },
@@ -65,4 +68,31 @@ export const RUNNERS: { [T in Task]: Runner<T> } = {
     borrows: piiModelSlots,
     run: (models, params, context, state) => piiFindings(models, params, state.entityCache, context, state.limits),
   },
+  language: {
+    check: (params) => {
+      if (params.model.trim() === '') throw new EngineError('bad-input', 'No language-identification model is set: set textAnalytics.models.language (the CLI: --model) to a model folder or Hub id (README, "Languages").');
+    },
+    model: (params) => ({ source: params.model.trim(), setting: 'textAnalytics.models.language' }),
+    run: (model, params, context, state) => paragraphLanguages(model, params, state.spanCache, context, state.limits),
+  },
 };
+
+/**
+ * Every runner, each first asking whether its models read the document's language
+ * (languageCoverage.ts) — one check for every task, so none returns confident scores on a
+ * language its model never saw. The language task itself reads any language its labels name.
+ */
+export const RUNNERS = Object.fromEntries(
+  Object.entries(TASK_RUNNERS).map(([task, runner]: [string, Runner<Task>]) => [
+    task,
+    task === 'language'
+      ? runner
+      : {
+          ...runner,
+          run: (models: LoadedModel | LoadedModel[], params: unknown, context: TaskContext, state: RunnerState) => {
+            checkLanguageCoverage([models].flat().map((model) => model.info), params as DocumentLanguageFields);
+            return runner.run(models as never, params as never, context, state);
+          },
+        },
+  ]),
+) as typeof TASK_RUNNERS;

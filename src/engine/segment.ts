@@ -112,9 +112,21 @@ function* sentenceBounds(text: string, start: number, end: number, segmenter: In
 }
 
 const segmenters = new Map<string, Intl.Segmenter>();
+/**
+ * ICU's sentence rules for `locale`; a tag ICU cannot read (a request's `language` is the user's
+ * text: "x-klingon!") gets the root rules, English's, as a document of unknown language does.
+ */
 function sentenceSegmenter(locale: string): Intl.Segmenter {
   let segmenter = segmenters.get(locale);
-  if (!segmenter) segmenters.set(locale, (segmenter = new Intl.Segmenter(locale, { granularity: 'sentence' })));
+  if (!segmenter) {
+    let readable = 'en';
+    try {
+      readable = Intl.getCanonicalLocales(locale)[0] ?? 'en';
+    } catch {
+      // Not a well-formed BCP-47 tag.
+    }
+    segmenters.set(locale, (segmenter = new Intl.Segmenter(readable, { granularity: 'sentence' })));
+  }
   return segmenter;
 }
 

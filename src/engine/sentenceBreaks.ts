@@ -13,6 +13,11 @@
  * abbreviations always go on. Other languages follow CLDR's lists as ICU does: no break after them.
  * Decimals ("3.5") and an ellipsis before a lower-case word never break in UAX #29 already.
  * Measured on SQuAD's Wikipedia text by bench/sentenceBreaks.ts.
+ *
+ * Two breaks UAX #29 makes in any language are also undone: after a quotation's own terminator
+ * and closing quote when the sentence goes on at once, without a space (「行きます！」と答えた。),
+ * and, in the languages that write ordinals with a full stop (German, the Nordic and most Slavic
+ * languages…), after a day before a month ("am 3. Mai"), the month names being ICU's own.
  */
 import de from 'cldr-segments-full/segments/de/suppressions.json';
 import en from 'cldr-segments-full/segments/en/suppressions.json';
@@ -70,6 +75,36 @@ const OPENERS = /^[\p{Ps}\p{Pi}"'«]+/u;
 const CLOSERS = /[\p{Pe}\p{Pf}"'»]+$/u;
 const LINE_BREAK = /[\n\r\u0085\u2028\u2029\v\f]/;
 
+/** A sentence terminator (any script's: `.!?。！？` and the like) and the closing quotes or brackets after it. */
+const QUOTED_END = /\p{Sentence_Terminal}[\p{Pe}\p{Pf}"'»」』]+$/u;
+
+/** Languages that write an ordinal number with a full stop ("3. Mai", "3. maj", "3. toukokuuta"). */
+const ORDINAL_DOT = new Set(['de', 'da', 'nb', 'nn', 'no', 'fi', 'cs', 'sk', 'sl', 'hr', 'sr', 'bs', 'hu', 'et', 'lv', 'is', 'fo', 'tr']);
+const monthsByLanguage = new Map<string, ReadonlySet<string> | undefined>();
+/**
+ * The month names of an ordinal-dot language, lower case, in the forms ICU writes after a day
+ * ("3. Mai", "3. května"), from the runtime's own CLDR data: no list kept here.
+ */
+function monthsOf(locale: string): ReadonlySet<string> | undefined {
+  const language = locale.split(/[-_]/)[0].toLowerCase();
+  if (!monthsByLanguage.has(language)) {
+    let months: Set<string> | undefined;
+    if (ORDINAL_DOT.has(language)) {
+      months = new Set();
+      for (let month = 0; month < 12; month++) {
+        const date = new Date(Date.UTC(2020, month, 3));
+        for (const options of [{ month: 'long' }, { month: 'long', day: 'numeric' }, { month: 'short' }] as const) {
+          for (const part of new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' }).formatToParts(date)) {
+            if (part.type === 'month') months.add(part.value.replace(/\.$/, '').toLocaleLowerCase(locale));
+          }
+        }
+      }
+    }
+    monthsByLanguage.set(language, months);
+  }
+  return monthsByLanguage.get(language);
+}
+
 interface Rules {
   always: ReadonlySet<string>;
   maybe: ReadonlySet<string>;
@@ -102,6 +137,9 @@ export function keepsSentenceGoing(text: string, from: number, at: number, end: 
   let last = at;
   while (last > from && /\s/.test(text[last - 1])) last--;
   if (LINE_BREAK.test(text.slice(last, at))) return false;
+  // 「行きます！」と答えた。: a quotation's own full stop, its closing quote, and the sentence goes
+  // on at once, without a space (UAX #29 breaks after any terminator and its closing quotes).
+  if (last === at && QUOTED_END.test(text.slice(Math.max(from, at - 8), at)) && /^\p{L}/u.test(text.slice(at, at + 2))) return true;
   const nextWord = /^\S+/.exec(text.slice(at, Math.min(end, at + 64)))?.[0].replace(OPENERS, '').replace(CLOSERS, '');
   if (!nextWord) return false;
   const before = text.slice(Math.max(from, last - 64), last);
@@ -112,6 +150,8 @@ export function keepsSentenceGoing(text: string, from: number, at: number, end: 
   if (ELLIPSIS.test(lastToken)) return lastToken === '...' || lastToken === '…';
   const rules = rulesFor(locale);
   if (rules.always.has(lastToken)) return true;
+  // "am 3. Mai": an ordinal before a month, in the languages that write ordinals with a full stop.
+  if (/^\d{1,2}\.$/.test(lastToken) && monthsOf(locale)?.has(nextWord.replace(/[^\p{L}]+$/u, '').toLocaleLowerCase(locale))) return true;
   if (!INITIALS.test(lastToken) && !rules.maybe.has(lastToken)) return false;
   // "…moved to the U.S. It was": a word that starts sentences after one that may end a sentence ends it.
   const bare = nextWord.replace(/[^\p{L}\p{N}]+$/u, '');

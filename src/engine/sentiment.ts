@@ -53,7 +53,7 @@ export async function sentenceSentiments(
     paragraphStarts.push(block.start);
     paragraphEnds.push(block.end);
     firstSentence.push(starts.length);
-    for (const spans of paragraphSentences(prose.text, proseBlock.start, proseBlock.end)) {
+    for (const spans of paragraphSentences(prose.text, proseBlock.start, proseBlock.end, params.language)) {
       await segmenting();
       for (const [i, proseSpan] of spans.entries()) {
         const span = documentSpan(text, prose, proseSpan, Math.max(block.start, ends.at(-1) ?? 0), spans[i + 1]?.start ?? block.end);
@@ -102,18 +102,19 @@ const LINE_BREAK = /\r\n|\r|\n/g;
  * The sentences of the paragraph [start, end), segmented a part at a time so that a cancellation
  * can come in between: each part ends at a line break, where a sentence always ends (UAX #29) and
  * none is merged into the one before, so the sentences are those of the paragraph segmented whole.
+ * `locale`: the document's language (its sentence rules); English's when unknown.
  */
-function* paragraphSentences(text: string, start: number, end: number): Generator<Span[]> {
+function* paragraphSentences(text: string, start: number, end: number, locale?: string): Generator<Span[]> {
   let from = start;
   while (end - from > SEGMENT_CHARS) {
     LINE_BREAK.lastIndex = from + SEGMENT_CHARS;
     const lineBreak = LINE_BREAK.exec(text);
     const cut = lineBreak ? lineBreak.index + lineBreak[0].length : end;
     if (cut >= end) break;
-    yield segmentSentences(text, from, cut);
+    yield segmentSentences(text, from, cut, locale);
     from = cut;
   }
-  yield segmentSentences(text, from, end);
+  yield segmentSentences(text, from, end, locale);
 }
 
 function sentimentSchemeOf(model: LoadedModel): SentimentScheme {

@@ -6,7 +6,8 @@
  */
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { allOf, labelScore, must, span } from './checks';
-import { defineTask } from './contract';
+import type { DocumentLanguageFields } from './languages';
+import { defineTask, LANGUAGE_FIELDS } from './contract';
 import type { LabelScore } from './sentiment';
 
 /** What a classifier scores: each sentence, each paragraph, or the document as one. */
@@ -33,7 +34,7 @@ export interface ClassifiedItem extends Span {
   labels: LabelScore[];
 }
 
-export interface ClassifyParams {
+export interface ClassifyParams extends DocumentLanguageFields {
   text: string;
   classifier: ClassifierSpec;
   /** Added to every reported offset: where `text` starts in the document. */
@@ -85,7 +86,8 @@ export const classifyTask = defineTask<ClassifyParams, ClassifyResult>()({
   settings: {
     classifiers: { default: [] },
   },
-  params: { text: must.string, classifier: classifierSpec, offset: must.optional(must.offset) },
+  params: {
+    ...LANGUAGE_FIELDS, text: must.string, classifier: classifierSpec, offset: must.optional(must.offset) },
   result: {
     classifier: must.record({ id: must.string, title: must.string }),
     level: must.oneOf(CLASSIFIER_LEVELS),

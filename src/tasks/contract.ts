@@ -7,7 +7,7 @@
  * CLI's subcommands and usage, the settings' defaults, the panel's views — is derived from that
  * list. Pure: no `vscode`, no DOM, no Node, no onnxruntime; every side imports it.
  */
-import type { Fields } from './checks';
+import { must, type Fields } from './checks';
 
 /** A setting under `textAnalytics.`: package.json contributes the same default and range (a test compares them). */
 export interface SettingContract<T = unknown> {
@@ -91,3 +91,13 @@ export function defineTask<Params, Result>() {
     contract: TaskContract<Id, Method, Models>,
   ): TypedContract<Id, Method, Params, Result, Models> => contract;
 }
+
+/**
+ * The language fields every task's request may carry (see `DocumentLanguageFields` in
+ * ./languages.ts): spread into each contract's `params`, so the protocol reads them for all.
+ */
+export const LANGUAGE_FIELDS: Fields = {
+  language: must.optional(must.string),
+  languageFrom: must.optional(must.string),
+  modelLanguages: must.optional(must.record()),
+};

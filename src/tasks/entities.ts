@@ -2,7 +2,8 @@
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { isOffset } from '../validate';
 import { must, span } from './checks';
-import { defineTask } from './contract';
+import type { DocumentLanguageFields } from './languages';
+import { defineTask, LANGUAGE_FIELDS } from './contract';
 
 /** A named entity: a person, organisation, location or other (the model's own type names). */
 export interface Entity extends Span {
@@ -12,7 +13,7 @@ export interface Entity extends Span {
   score: number;
 }
 
-export interface EntitiesParams {
+export interface EntitiesParams extends DocumentLanguageFields {
   text: string;
   /** Entities scoring below this are left out. */
   minScore: number;
@@ -52,6 +53,7 @@ export const entitiesTask = defineTask<EntitiesParams, EntitiesResult>()({
     'entities.codeScope': { default: 'commentsAndStrings' },
   },
   params: {
+    ...LANGUAGE_FIELDS,
     text: must.string,
     minScore: must.number,
     offset: must.optional(must.offset),

@@ -10,7 +10,8 @@
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { isRecord } from '../validate';
 import { allOf, must, span, type Check } from './checks';
-import { defineTask } from './contract';
+import type { DocumentLanguageFields } from './languages';
+import { defineTask, LANGUAGE_FIELDS } from './contract';
 
 /** The types the recognizers and the models report; users' patterns may add their own. */
 export type PiiType =
@@ -86,7 +87,7 @@ export interface CustomPiiPattern {
   score?: number;
 }
 
-export interface PiiParams {
+export interface PiiParams extends DocumentLanguageFields {
   text: string;
   /** Added to every reported offset: where `text` starts in the document. */
   offset?: number;
@@ -173,6 +174,7 @@ export const piiTask = defineTask<PiiParams, PiiResult>()({
     'pii.redact.destination': { default: 'ask', enum: ['ask', 'copy', 'document'] },
   },
   params: {
+    ...LANGUAGE_FIELDS,
     text: must.string,
     offset: must.optional(must.offset),
     ranges: must.optional(must.array((range) => (Array.isArray(range) && range.length === 2 && range.every((n) => Number.isInteger(n) && n >= 0) ? undefined : 'is not a [start, end] pair'))),

@@ -1,7 +1,8 @@
 /** Question answering: answers to the user's questions, each a span of the document. */
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { must, span } from './checks';
-import { defineTask } from './contract';
+import type { DocumentLanguageFields } from './languages';
+import { defineTask, LANGUAGE_FIELDS } from './contract';
 
 /** An answer to a question: a span of the document. */
 export interface Answer extends Span {
@@ -11,7 +12,7 @@ export interface Answer extends Span {
   sentence: Span;
 }
 
-export interface AskParams {
+export interface AskParams extends DocumentLanguageFields {
   /** The document (or selection) to search. */
   text: string;
   question: string;
@@ -51,6 +52,7 @@ export const qaTask = defineTask<AskParams, AskResult>()({
     'qa.maxAnswerTokens': { default: 30, minimum: 1, maximum: 512, integer: true },
   },
   params: {
+    ...LANGUAGE_FIELDS,
     text: must.string,
     question: must.string,
     top: must.offset,

@@ -7,6 +7,7 @@
  */
 import { classifyTask } from './classify';
 import { entitiesTask } from './entities';
+import { languageTask } from './language';
 import { piiTask } from './pii';
 import { qaTask } from './qa';
 import { sentimentTask } from './sentiment';
@@ -19,6 +20,7 @@ export const REGISTRY = {
   qa: qaTask,
   classify: classifyTask,
   pii: piiTask,
+  language: languageTask,
 } as const;
 
 type Registry = typeof REGISTRY;

@@ -5,7 +5,8 @@
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { allOf, labelScore, must, span } from './checks';
 import { TEXT_FORMATS, type TextFormat } from './textFormat';
-import { analyzeOnSetting, defineTask, type ModelLabels } from './contract';
+import type { DocumentLanguageFields } from './languages';
+import { analyzeOnSetting, defineTask, LANGUAGE_FIELDS, type ModelLabels } from './contract';
 
 /** The polarity every sentiment model's answer is read as: what the panel colours by. */
 export type SentimentLabel = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
@@ -38,7 +39,7 @@ export interface SentenceSentiment extends Span, SentimentScore {
 
 export interface ParagraphSentiment extends Span, SentimentScore {}
 
-export interface SentimentParams {
+export interface SentimentParams extends DocumentLanguageFields {
   text: string;
   /**
    * Two-label models: a prediction whose positive probability lies within `neutralBand` of 0.5 is
@@ -118,7 +119,8 @@ export const sentimentTask = defineTask<SentimentParams, SentimentResult>()({
     'sentiment.neutralBand': { default: 0.1, minimum: 0, maximum: 0.5 },
     'sentiment.analyzeOn': analyzeOnSetting,
   },
-  params: { text: must.string, neutralBand: must.number, offset: must.optional(must.offset), format: must.optional(must.oneOf(TEXT_FORMATS)) },
+  params: {
+    ...LANGUAGE_FIELDS, text: must.string, neutralBand: must.number, offset: must.optional(must.offset), format: must.optional(must.oneOf(TEXT_FORMATS)) },
   result: {
     document: must.record(scoreFields),
     paragraphs: must.array(span(scoreFields)),

@@ -2,7 +2,8 @@
 import type { DeviceInfo, ModelInfo, Span } from '../protocol';
 import { labelScore, must, span } from './checks';
 import { TEXT_FORMATS, type TextFormat } from './textFormat';
-import { analyzeOnSetting, defineTask } from './contract';
+import type { DocumentLanguageFields } from './languages';
+import { analyzeOnSetting, defineTask, LANGUAGE_FIELDS } from './contract';
 
 export interface TopicScore {
   label: string;
@@ -17,7 +18,7 @@ export interface TopicSection extends Span {
   labels: TopicScore[];
 }
 
-export interface TopicsParams {
+export interface TopicsParams extends DocumentLanguageFields {
   text: string;
   /** The user's topic labels, in any language, spaces and commas allowed. */
   labels: string[];
@@ -72,6 +73,7 @@ export const topicsTask = defineTask<TopicsParams, TopicsResult>()({
     'topics.analyzeOn': analyzeOnSetting,
   },
   params: {
+    ...LANGUAGE_FIELDS,
     text: must.string,
     labels: must.array(must.string),
     multiLabel: must.boolean,

@@ -20,6 +20,7 @@ import {
   type OffsetRange,
   type RequestSlice,
 } from './offsetRanges';
+import type { LanguageOf } from './documentLanguages';
 
 export type { EntityScope } from './entityState';
 
@@ -83,6 +84,8 @@ export interface EntityHighlighterOptions {
   client: Pick<WorkerClient, 'request'>;
   config: (scope?: vscode.ConfigurationScope) => Config;
   log: vscode.LogOutputChannel;
+  /** The document's language for each request, so that a model that does not read it refuses (DocumentLanguages). */
+  languageOf: LanguageOf;
   /**
    * The single call site through which analysis results leave the editor: the extension feeds
    * the results panel's Entities view from here. Called after each analysis pass (the visible
@@ -453,7 +456,13 @@ export class EntityHighlighter implements vscode.Disposable {
       }
       const result = await this.options.client.request(
         'entities',
-        { text, minScore: config.entityMinScore, offset: slice.start, ranges: ranges.map(([start, end]): OffsetRange => [start - slice.start, end - slice.start]) },
+        {
+          text,
+          minScore: config.entityMinScore,
+          offset: slice.start,
+          ranges: ranges.map(([start, end]): OffsetRange => [start - slice.start, end - slice.start]),
+          ...this.options.languageOf(document),
+        },
         { signal, onProgress: ({ done, total }) => work.within(sliceLength, total > 0 ? done / total : 0) },
       );
       // An edit aborts the request, but its answer may already be on its way.

@@ -18,6 +18,7 @@ import {
   type PiiFindingArgs,
 } from './piiPresentation';
 import { moveSpans } from './textEdits';
+import type { LanguageOf } from './documentLanguages';
 
 /** Pause in typing after which the findings are brought up to date. */
 const TYPING_DELAY_MS = 400;
@@ -52,6 +53,8 @@ export interface PiiDetectorOptions {
   client: Pick<WorkerClient, 'request'>;
   config: (scope?: vscode.ConfigurationScope) => Config;
   log: vscode.LogOutputChannel;
+  /** The document's language for each request, so that a model that does not read it refuses (DocumentLanguages). */
+  languageOf: LanguageOf;
   /** Where results leave the editor (the results panel), after every completed detection. */
   onResult?(document: vscode.TextDocument, result: PiiResult, context: { userInitiated: boolean }): void;
 }
@@ -151,7 +154,7 @@ export class PiiDetector implements vscode.Disposable {
     if (isBlank(text)) return { version, result: { entities: [], models: [], model: null, device: null, elapsedMs: 0 } };
     const result = await this.options.client.request(
       'pii',
-      { ...params, text },
+      { ...params, text, ...this.options.languageOf(document) },
       { signal: options.signal, onProgress: ({ done, total }) => options.onProgress?.(total > 0 ? done / total : 0) },
     );
     return { version, result };

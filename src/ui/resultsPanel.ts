@@ -29,6 +29,7 @@ import {
   type PanelNotice,
   type PanelState,
   type PiiView,
+  type LanguageView,
   type SentimentView,
   type ExportDestination,
   type ExportFormat,
@@ -52,6 +53,7 @@ const VIEW_SPANS: { [V in PanelView]: (view: ViewOf<V>) => readonly Span[] } = {
   topics: (view) => view.result.sections,
   classify: (view) => view.result.items,
   pii: (view) => view.result.entities,
+  language: (view) => view.result.paragraphs,
 };
 
 /** The view's own part of the panel's content: what every view has (the document, its version, its name). */
@@ -203,6 +205,11 @@ export class ResultsPanel implements vscode.Disposable {
    */
   showPersonalData(view: PiiView): void {
     this.showContent({ view: 'pii', pii: withFindingLines(view) });
+  }
+
+  /** Shows the languages of a document's paragraphs in its tab, keeping the other tabs; clears any notice. */
+  showLanguages(view: LanguageView): void {
+    this.showContent({ view: 'language', language: view });
   }
 
   /**

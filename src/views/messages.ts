@@ -12,6 +12,7 @@
 
 import { ENTITY_KINDS, type EntityKind } from '../entityTypes';
 import { resultProblem, type ClassifyResult, type EntitiesResult, type Method, type PiiResult, type SentimentResult, type TopicsResult } from '../protocol';
+import type { LanguageResult } from '../tasks/language';
 import {
   hasOnlyKeys,
   isArrayOf,
@@ -79,6 +80,18 @@ export interface PiiView {
   lines?: number[];
 }
 
+/** The languages of a document's paragraphs, as the extension hands them to the panel. */
+export interface LanguageView {
+  /** `document.uri.toString()` of the analysed document. */
+  uri: string;
+  /** `document.version` when the text was sent: a different version means the offsets may be stale. */
+  version: number;
+  /** What the header shows: usually the workspace-relative path. */
+  fileName: string;
+  /** Offsets are document offsets. */
+  result: LanguageResult;
+}
+
 /** One topic classification, as the extension hands it to the panel. */
 export interface TopicsView {
   /** `document.uri.toString()` of the analysed document. */
@@ -123,6 +136,7 @@ export interface PanelViews {
   topics: TopicsView;
   classify: ClassifyView;
   pii: PiiView;
+  language: LanguageView;
 }
 export type PanelView = keyof PanelViews;
 
@@ -170,6 +184,7 @@ const VIEW_TITLES: { [V in PanelView]: (view: PanelViews[V]) => string } = {
   topics: () => 'Topics',
   classify: (view) => view.result.classifier.title,
   pii: () => 'Personal Data',
+  language: () => 'Language',
 };
 
 /** What a tab is called: "Sentiment", "Entities", or a classifier's title. */
@@ -552,6 +567,7 @@ const VIEW_CHECKS: { [V in PanelView]: (view: unknown) => view is PanelViews[V] 
   topics: isTopicsView,
   classify: isClassifyView,
   pii: isPiiView,
+  language: (view): view is LanguageView => isViewOf(view, 'language'),
 };
 
 function readContent(content: Record<string, unknown>): PanelContent | undefined {

@@ -31,6 +31,7 @@ import {
   type WebviewToHost,
 } from '../views/messages';
 import { renderPiiView } from './piiView';
+import { renderLanguageView } from './languageView';
 import { renderSentimentView } from './sentimentView';
 import { renderTopicsView } from './topicsView';
 import { describeValue } from '../validate';
@@ -104,6 +105,7 @@ const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, e
     }),
   classify: (view, reveal) => renderClassifyView(view, persisted.controls.classify, { onControlsChange: (classify) => saveControls({ classify }), reveal }),
   pii: (view, reveal) => renderPiiView(view, persisted.controls.pii, { onControlsChange: (pii) => saveControls({ pii }), reveal }),
+  language: (view, reveal) => renderLanguageView(view, { reveal }),
 };
 
 /** The content the slot was built from, so that a `show` that leaves it as it was rebuilds nothing. */

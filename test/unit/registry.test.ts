@@ -53,6 +53,11 @@ const SAMPLES: { [T in Task]: { params: TaskMethods[(typeof REGISTRY)[T]['method
     args: ['--model', join(fixtureModels(), 'emotion')],
     shows: (r: Methods['classify']['result']) => assert.equal(r.items[0].labels[0].label, 'joy'),
   },
+  language: {
+    params: { text, model: join(fixtureModels(), 'language'), minScore: 0.6 },
+    args: ['--model', join(fixtureModels(), 'language')],
+    shows: (r: Methods['language']['result']) => assert.equal(r.document.language, 'en'),
+  },
 };
 
 test('every task has a protocol method the real worker serves, and a view that reads its result', { timeout: 120_000 }, async (t) => {
