@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { test } from 'node:test';
-import { onnx } from 'onnx-proto';
 import { EngineError } from '../../src/engine/errors';
 import { externalDataFiles } from '../../src/engine/externalData';
 import { disposedAfterwards, fixtureModels, fixtureOptions, tempDir } from '../helpers';
+import { externalized } from '../support/externalData';
 
 // Exports over 2 GB keep their weights in files beside the graph, named by each tensor's
 // external_data location. Such a model must load, and a location that leaves the model's folder
@@ -24,27 +24,9 @@ function externalModel(t: { after(fn: () => void): void }, locate: (tensor: numb
   const dir = join(tempDir(t), 'entities');
   cpSync(join(fixtureModels(), 'entities'), dir, { recursive: true });
   const graphFile = join(dir, 'onnx', 'model.onnx');
-  const model = onnx.ModelProto.decode(readFileSync(graphFile));
-  const files = new Map<string, Buffer[]>();
-  const sizes = new Map<string, number>();
-  // As onnx.save_model does: small tensors (shapes, constants, which onnxruntime reads while
-  // inferring shapes) stay in the graph, the weights go out.
-  (model.graph?.initializer ?? []).filter((tensor) => (tensor.rawData?.length ?? 0) >= 1024).forEach((tensor, i) => {
-    const location = locate(i);
-    const data = Buffer.from(tensor.rawData as Uint8Array);
-    const offset = sizes.get(location) ?? 0;
-    files.set(location, [...(files.get(location) ?? []), data]);
-    sizes.set(location, offset + data.length);
-    tensor.rawData = new Uint8Array(0);
-    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    tensor.externalData = [
-      { key: 'location', value: location },
-      { key: 'offset', value: String(offset) },
-      { key: 'length', value: String(data.length) },
-    ];
-  });
-  if (write) for (const [location, parts] of files) writeFileSync(isAbsolute(location) ? location : join(dir, 'onnx', location), Buffer.concat(parts));
-  writeFileSync(graphFile, onnx.ModelProto.encode(model).finish());
+  const { graph, files } = externalized(readFileSync(graphFile), locate);
+  if (write) for (const [location, data] of files) writeFileSync(isAbsolute(location) ? location : join(dir, 'onnx', location), data);
+  writeFileSync(graphFile, graph);
   return dir;
 }
 

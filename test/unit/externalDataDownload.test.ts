@@ -12,11 +12,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { test } from 'node:test';
-import { onnx } from 'onnx-proto';
 import { EngineError } from '../../src/engine/errors';
 import { modelCacheDir } from '../../src/engine/manifest';
 import type { EngineOptions, SentimentResult } from '../../src/protocol';
 import { disposedAfterwards, fixtureModels, fixtureOptions, tempDir } from '../helpers';
+import { externalized } from '../support/externalData';
 import { folderFiles, type HubRepoFiles, type LoopbackHub, startTestHub } from '../support/hubServer';
 
 const newEngine = disposedAfterwards();
@@ -33,28 +33,11 @@ const TEXT = 'I love this place. The coffee was excellent.\n\nThe music was awfu
  */
 function externalRepo(locate: (tensor: number) => string, serve = true): { files: HubRepoFiles; locations: string[] } {
   const files = folderFiles(join(fixtureModels(), 'sentiment'));
-  const model = onnx.ModelProto.decode(files[GRAPH]);
-  const parts = new Map<string, Buffer[]>();
-  // As onnx.save_model does: small tensors (shapes, constants, which onnxruntime reads while
-  // inferring shapes) stay in the graph, the weights go out.
-  (model.graph?.initializer ?? []).filter((tensor) => (tensor.rawData?.length ?? 0) >= 1024).forEach((tensor, i) => {
-    const location = locate(i);
-    const data = Buffer.from(tensor.rawData as Uint8Array);
-    const before = parts.get(location) ?? [];
-    const offset = before.reduce((sum, part) => sum + part.length, 0);
-    parts.set(location, [...before, data]);
-    tensor.rawData = new Uint8Array(0);
-    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    tensor.externalData = [
-      { key: 'location', value: location },
-      { key: 'offset', value: String(offset) },
-      { key: 'length', value: String(data.length) },
-    ];
-  });
-  assert.ok(parts.size > 0, 'the fixture has weights to move out');
-  files[GRAPH] = Buffer.from(onnx.ModelProto.encode(model).finish());
-  if (serve) for (const [location, data] of parts) files[`onnx/${location}`] = Buffer.concat(data);
-  return { files, locations: [...parts.keys()] };
+  const moved = externalized(files[GRAPH], locate);
+  assert.ok(moved.files.size > 0, 'the fixture has weights to move out');
+  files[GRAPH] = moved.graph;
+  if (serve) for (const [location, data] of moved.files) files[`onnx/${location}`] = data;
+  return { files, locations: [...moved.files.keys()] };
 }
 
 /** Engine options that run the sentiment task on REPO from the loopback Hub, caching in `cacheDir`. */
