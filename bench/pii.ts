@@ -26,7 +26,7 @@ import { seededRandom } from '../test/seededRandom';
 import { piiCorpus, scoreFindings, VALIDATED_TYPES } from '../test/support/piiCorpus';
 import { generateDocument } from './documents';
 import { engineOptions } from './inProcess';
-import { benchModelDir, defaultBenchModelsRoot, ensureBenchModels } from './models/make-bench-models';
+import { BENCH_MODEL_NAMES, benchModelDir, defaultBenchModelsRoot, ensureBenchModels, FAMILY_MODEL_NAMES } from './models/make-bench-models';
 import { machine, round, table, writeResults, type Case } from './results';
 
 const REPO = join(__dirname, '..');
@@ -168,7 +168,7 @@ async function speed(sizes: number[], rounds: number, log: (line: string) => voi
 
 async function withModel(rounds: number, log: (line: string) => void): Promise<Case[]> {
   const existing = defaultBenchModelsRoot();
-  const root = existsSync(join(benchModelDir(existing, 'entities'), 'onnx', 'model_quantized.onnx')) ? existing : await ensureBenchModels({ log });
+  const root = existsSync(join(benchModelDir(existing, 'entities'), 'onnx', 'model_quantized.onnx')) ? existing : await ensureBenchModels({ names: BENCH_MODEL_NAMES.filter((name) => !FAMILY_MODEL_NAMES.includes(name)), log });
   const engine = new Engine(engineOptions(root, 'int8'));
   try {
     const doc = generateDocument(5000);

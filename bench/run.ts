@@ -2,10 +2,12 @@
  * The performance benchmark: `npm run bench`. Generates the full-size fixture models if needed
  * (bench/models), then measures the engine against the peer and the limit (for every task, and for
  * classifiers single- and multi-label), cold start, memory,
- * interactive latency, zero-shot batching, DistilBERT vs BERT-base, int8 vs fp32 and the host's
- * event-loop delay, all in one run. Prints a table and writes bench/results/latest.json.
+ * interactive latency, zero-shot batching, DistilBERT vs BERT-base, int8 vs fp32, the host's
+ * event-loop delay, and the other tokenizer families (RoBERTa-base, XLM-R-base: throughput and
+ * the worker's memory with an XLM-R model beside the four defaults), all in one run. Prints a
+ * table and writes bench/results/latest.json.
  *
- *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker]
+ *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker,families]
  *
  * --only takes sections, or single tasks of the throughput section (sentiment, entities, qa):
  * `npm run bench -- --only sentiment,classify` compares sentiment and the classifiers alone.
@@ -16,12 +18,12 @@ import * as ort from '../src/engine/onnxruntime';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDocument } from './documents';
-import { bertVersusDistilbert, int8VersusFp32, throughput, type Settings } from './inProcess';
-import { ensureBenchModels } from './models/make-bench-models';
+import { bertVersusDistilbert, familyThroughput, int8VersusFp32, throughput, type Settings } from './inProcess';
+import { BENCH_MODEL_NAMES, ensureBenchModels, FAMILY_MODEL_NAMES } from './models/make-bench-models';
 import { machine, table, writeResults, type Case } from './results';
-import { coldStart, hostResponsiveness, interactive, memory } from './worker';
+import { coldStart, familyMemory, hostResponsiveness, interactive, memory } from './worker';
 
-const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker'] as const;
+const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker', 'families'] as const;
 /** The throughput section's tasks, which --only may also name one by one. */
 const THROUGHPUT_TASKS = ['sentiment', 'entities', 'qa'] as const;
 
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
   const throughputTasks = THROUGHPUT_TASKS.filter((task) => only.has('throughput') || only.has(task));
   const runs = (name: (typeof SECTIONS)[number]) => (name === 'throughput' ? throughputTasks.length > 0 : only.has(name));
   const started = performance.now();
-  const root = await ensureBenchModels({ log: (line) => console.log(line) });
+  // The families' models (4 GB, XLM-R's fp32 file alone 1.1 GB) are written only for a run that measures them.
+  const names = only.has('families') ? BENCH_MODEL_NAMES : BENCH_MODEL_NAMES.filter((name) => !FAMILY_MODEL_NAMES.includes(name));
+  const root = await ensureBenchModels({ names, log: (line) => console.log(line) });
   const settings: Settings = { root, rounds: values.quick ? 1 : Number(values.rounds), log: (line) => console.log(line) };
   const [small, medium, large] = (values.quick ? [1000, 2000, 5000] : [1000, 5000, 20000]).map((words) => generateDocument(words));
   console.log(`Documents: ${[small, medium, large].map((d) => `${d.name} (${d.words} words)`).join(', ')}; ${settings.rounds} round(s), best of each.`);
@@ -76,6 +80,12 @@ async function main(): Promise<void> {
     ...(await interactive(settings, large)),
     ...(await memory(settings, medium)),
     ...(await hostResponsiveness(settings, large)),
+  ]);
+  // At 5,000 words, where the targets are (the --quick run's largest document).
+  const fiveThousand = [small, medium, large].find((doc) => doc.words >= 4000 && doc.words <= 6000) ?? medium;
+  await section('families', 'Other families, full size: RoBERTa-base and XLM-R-base, entities and QA, int8 and fp32; worker memory with XLM-R', async () => [
+    ...(await familyThroughput(settings, fiveThousand)),
+    ...(await familyMemory(settings, fiveThousand)),
   ]);
 
   const results = {

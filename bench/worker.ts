@@ -12,6 +12,7 @@ import { WorkerClient } from '../src/client/workerClient';
 import { paragraphSpans } from '../src/engine/segment';
 import { editOneWord, generateDocument, type BenchDocument } from './documents';
 import { engineOptions, HYPOTHESIS, TOPIC_LABELS, type Precision, type Settings } from './inProcess';
+import { benchModelDir } from './models/make-bench-models';
 import { compared, round, type Case } from './results';
 
 const WORKER = join(__dirname, '..', 'dist', 'worker.js');
@@ -91,7 +92,7 @@ export async function memory(settings: Settings, doc: BenchDocument): Promise<Ca
   }
 
   const idleUnloadSeconds = 2;
-  const client = startWorker(engineOptions(settings.root, 'int8', 'entities', { idleUnloadSeconds }));
+  const client = startWorker(engineOptions(settings.root, 'int8', {}, { idleUnloadSeconds }));
   try {
     const { pid } = await client.request('info', {});
     const idle = memoryOf(pid);
@@ -218,6 +219,60 @@ export async function hostResponsiveness(settings: Settings, doc: BenchDocument)
         target: '< 50 ms',
         met: ms(busy.percentile(99)) < 50,
         note: 'perf_hooks.monitorEventLoopDelay (10 ms resolution) in the process running WorkerClient',
+      }),
+    ];
+  } finally {
+    client.dispose();
+  }
+}
+
+/** The issue's bound for the worker with the four defaults and one XLM-R-base model, int8. */
+const FAMILY_MEMORY_LIMIT_MIB = 1024;
+
+/**
+ * The worker's peak memory with the four default tasks' full-size int8 models loaded and used,
+ * then an XLM-R-base int8 model beside them: its 250,002 × 768 embedding table (192 MB in int8,
+ * 768 MB in fp32) is the largest thing a multilingual model adds. The XLM-R model runs as the PII
+ * task's own model (`piiModel`, the named-entity model off), the way a user adds a multilingual
+ * token classifier beside the defaults.
+ */
+export async function familyMemory(settings: Settings, doc: BenchDocument): Promise<Case[]> {
+  const tasks: DefaultModelTask[] = ['sentiment', 'topics', 'qa', 'entities'];
+  const client = startWorker(engineOptions(settings.root, 'int8'));
+  try {
+    const { pid } = await client.request('info', {});
+    const idle = memoryOf(pid);
+    for (const task of tasks) await requests[task](client, doc.text);
+    const four = memoryOf(pid);
+    await client.request('pii', {
+      text: doc.text,
+      useModel: true,
+      piiModel: benchModelDir(settings.root, 'entities-xlmr'),
+      entitiesModel: false,
+      minScore: 0.5,
+      phoneRegion: 'US',
+      patterns: [],
+      denyList: {},
+      allowList: [],
+    });
+    const info = await client.request('info', {});
+    const all = memoryOf(pid);
+    settings.log(
+      `  memory with XLM-R: idle ${idle.rss.toFixed(0)}, four defaults peak ${four.peak.toFixed(0)}, ` +
+        `with XLM-R-base entities peak ${all.peak.toFixed(0)} MiB, now ${all.rss.toFixed(0)} MiB (${info.loaded.map((m) => m.id.split('/').pop()).join(', ')} loaded)`,
+    );
+    return [
+      compared({
+        name: 'worker peak memory, four defaults + XLM-R-base (int8)',
+        task: 'all',
+        value: round(all.peak),
+        unit: 'MiB',
+        better: 'lower',
+        baseline: 'the four defaults alone, same worker',
+        baselineValue: round(four.peak),
+        target: `< ${FAMILY_MEMORY_LIMIT_MIB} MiB`,
+        met: all.peak < FAMILY_MEMORY_LIMIT_MIB && info.loaded.length === tasks.length + 1,
+        note: `${info.loaded.length} models loaded; XLM-R-base entities (int8, 250,002-piece table) run as the PII model on ${doc.name}; idle worker ${round(idle.rss)} MiB`,
       }),
     ];
   } finally {

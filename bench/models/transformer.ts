@@ -1,5 +1,5 @@
 /**
- * DistilBERT- and BERT-shaped encoder graphs with random weights, laid out node for node as
+ * DistilBERT-, BERT- and RoBERTa-shaped (RoBERTa, XLM-R) encoder graphs with random weights, laid out node for node as
  * torch.onnx (opset 14) exports the Hugging Face models: embedding Gathers, decomposed LayerNorm,
  * per-head attention with an additive padding mask, Erf GELU and the task heads. ONNX Runtime's
  * graph optimizer therefore sees the patterns it sees in the real exports, and the compute is the
@@ -12,16 +12,24 @@
 import { GraphBuilder, type Graph } from '../../test/fixtures/onnx-builder';
 
 export interface EncoderShape {
-  family: 'distilbert' | 'bert';
+  family: 'distilbert' | 'bert' | 'roberta';
   vocabSize: number;
   hidden: number;
   layers: number;
   heads: number;
   intermediate: number;
   maxPositions: number;
-  /** BERT's token type (segment) vocabulary; DistilBERT has no token_type_ids input. */
+  /**
+   * BERT's token type (segment) vocabulary; DistilBERT has no token_type_ids input, and RoBERTa's
+   * one type (a constant row added to every token) is not an input either.
+   */
   typeVocabSize: number;
   layerNormEps: number;
+  /**
+   * RoBERTa's padding index: its position ids count real tokens from `padId + 1` (so 514 positions
+   * hold 512 tokens), and pads sit at position `padId`. Absent: positions 0, 1, 2… (BERT).
+   */
+  padId?: number;
 }
 
 export const DISTILBERT_BASE: EncoderShape = {
@@ -38,6 +46,23 @@ export const DISTILBERT_BASE: EncoderShape = {
 
 export const BERT_BASE: EncoderShape = { ...DISTILBERT_BASE, family: 'bert', layers: 12, typeVocabSize: 2 };
 
+/** roberta-base: BERT-base's encoder, a 50,265-piece byte-level BPE table and 514 positions with padding index 1. */
+export const ROBERTA_BASE: EncoderShape = {
+  family: 'roberta',
+  vocabSize: 50265,
+  hidden: 768,
+  layers: 12,
+  heads: 12,
+  intermediate: 3072,
+  maxPositions: 514,
+  typeVocabSize: 1,
+  layerNormEps: 1e-5,
+  padId: 1,
+};
+
+/** xlm-roberta-base: RoBERTa-base with a 250,002-piece SentencePiece table (768 MB of the fp32 file). */
+export const XLMR_BASE: EncoderShape = { ...ROBERTA_BASE, vocabSize: 250002 };
+
 export type TaskHead =
   | { type: 'sequence-classification'; labels: number }
   | { type: 'token-classification'; labels: number }
@@ -48,6 +73,8 @@ const SEQUENCE = 'sequence_length';
 const INIT_STD = 0.02;
 const FLOAT32_MIN = -3.4028234663852886e38;
 const ONNX_FLOAT = 1;
+const ONNX_INT32 = 6;
+const ONNX_INT64 = 7;
 
 /**
  * Normal(0, std) by Box–Muller over mulberry32, seeded with FNV-1a of `seed/tensor`. A normal (not
@@ -151,7 +178,7 @@ function layerNames(family: EncoderShape['family'], layer: number): LayerNames {
       outputNorm: `${p}.output_layer_norm`,
     };
   }
-  const p = `bert.encoder.layer.${layer}`;
+  const p = `${family}.encoder.layer.${layer}`;
   return {
     q: `${p}.attention.self.query`,
     k: `${p}.attention.self.key`,
@@ -162,6 +189,18 @@ function layerNames(family: EncoderShape['family'], layer: number): LayerNames {
     ffnOut: `${p}.output.dense`,
     outputNorm: `${p}.output.LayerNorm`,
   };
+}
+
+/**
+ * RoBERTa's position ids, as HF's create_position_ids_from_input_ids exports:
+ * `cumsum(input_ids != pad) * (input_ids != pad) + pad`, so real tokens count from pad + 1 and
+ * pads stay at the padding index, wherever they are.
+ */
+function positionIdsFromInputIds(e: EncoderBuilder, inputIds: string, padId: number): string {
+  const { b } = e;
+  const mask = b.op('Cast', [b.op('Not', [b.op('Equal', [inputIds, e.ints([padId], [])])])], { to: ONNX_INT32 });
+  const incremental = b.op('Mul', [b.op('Cast', [b.op('CumSum', [mask, e.ints([1], [])])], { to: ONNX_INT32 }), mask]);
+  return b.op('Add', [b.op('Cast', [incremental], { to: ONNX_INT64 }), e.ints([padId], [])]);
 }
 
 /**
@@ -179,20 +218,27 @@ export function buildEncoderGraph(name: string, shape: EncoderShape, head: TaskH
   const attentionMask = b.input('attention_mask', 'int64', [BATCH, SEQUENCE]);
   const tokenTypeIds = family === 'bert' ? b.input('token_type_ids', 'int64', [BATCH, SEQUENCE]) : undefined;
 
-  const positionIdsBuffer = b.ints(
-    `${family}.embeddings.position_ids`,
-    Array.from({ length: shape.maxPositions }, (_, i) => i),
-    [1, shape.maxPositions],
-  );
   const sequenceLength = b.op('Unsqueeze', [b.op('Gather', [b.op('Shape', [inputIds]), e.ints([1], [])], { axis: 0 }), e.ints([0])]);
-  const positionIds = b.op('Slice', [positionIdsBuffer, e.ints([0]), sequenceLength, e.ints([1]), e.ints([1])]);
+  /** The first `sequence_length` columns of a [1, maxPositions] buffer, as the exports slice theirs. */
+  const slicedBuffer = (name: string, values: (i: number) => number) =>
+    b.op('Slice', [
+      b.ints(name, Array.from({ length: shape.maxPositions }, (_, i) => values(i)), [1, shape.maxPositions]),
+      e.ints([0]),
+      sequenceLength,
+      e.ints([1]),
+      e.ints([1]),
+    ]);
+  const positionIds =
+    shape.padId === undefined ? slicedBuffer(`${family}.embeddings.position_ids`, (i) => i) : positionIdsFromInputIds(e, inputIds, shape.padId);
 
   const wordTable = e.random(`${family}.embeddings.word_embeddings.weight`, [shape.vocabSize, hidden]);
   const positionTable = e.random(`${family}.embeddings.position_embeddings.weight`, [shape.maxPositions, hidden]);
   let embeddings = b.op('Gather', [wordTable, inputIds], { axis: 0 });
-  if (tokenTypeIds) {
+  if (shape.typeVocabSize > 0) {
+    // RoBERTa's forward without token_type_ids: a buffer of zeros, sliced and expanded to the input's shape.
+    const typeIds = tokenTypeIds ?? b.op('Expand', [slicedBuffer(`${family}.embeddings.token_type_ids`, () => 0), b.op('Shape', [inputIds])]);
     const typeTable = e.random(`${family}.embeddings.token_type_embeddings.weight`, [shape.typeVocabSize, hidden]);
-    embeddings = b.op('Add', [embeddings, b.op('Gather', [typeTable, tokenTypeIds], { axis: 0 })]);
+    embeddings = b.op('Add', [embeddings, b.op('Gather', [typeTable, typeIds], { axis: 0 })]);
   }
   embeddings = b.op('Add', [embeddings, b.op('Gather', [positionTable, positionIds], { axis: 0 })]);
   let hiddenState = e.layerNorm(embeddings, `${family}.embeddings.LayerNorm`, hidden, shape.layerNormEps);
@@ -222,6 +268,12 @@ export function buildEncoderGraph(name: string, shape: EncoderShape, head: TaskH
   switch (head.type) {
     case 'sequence-classification': {
       const cls = b.op('Gather', [hiddenState, e.ints([0], [])], { axis: 1 });
+      if (family === 'roberta') {
+        // RobertaClassificationHead: dense, tanh, out_proj on <s>, without BERT's pooler.
+        const dense = b.op('Tanh', [e.linear(cls, 'classifier.dense', hidden, hidden)]);
+        b.output(e.linear(dense, 'classifier.out_proj', hidden, head.labels, 'logits'), 'float32', [BATCH, head.labels]);
+        break;
+      }
       const pooled =
         family === 'distilbert'
           ? b.op('Relu', [e.linear(cls, 'pre_classifier', hidden, hidden)])
