@@ -92,6 +92,10 @@ export function sessionOptions(settings: SessionSettings): ort.InferenceSession.
     graphOptimizationLevel: 'all',
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // No arena: each session's arena kept the largest batch's activations for good (a 12-layer
+    // encoder after batches of 16 × 512 tokens: +1 GB, and the worker holds up to five sessions);
+    // without it a run's activations are freed when it ends.
+    enableCpuMemArena: false,
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
     // Idle pool threads sleep instead of spinning: the worker holds up to four sessions (a pool
     // each) on a laptop's few cores, and a spinning pool takes a core from the one that works.

@@ -6,12 +6,13 @@ import { createSession, gpuUnavailableReason } from './device';
 import { EngineError } from './errors';
 import type { Logger } from './log';
 import { checkExternalData } from './externalData';
-import { checkArchitecture, readFamily } from './family';
+import { checkArchitecture, readFamily, type ModelFamily } from './family';
 import { readModelConfig, type ModelConfig } from './modelConfig';
+import { returnLoadLeftovers } from './nativeMemory';
 import { brokenModelError, resolveModel, slotKey, type ModelSlot } from './models';
 import type { PaddedBatch } from './batching';
 import { TextTokenizer } from './tokenizer';
-import { readCuts, type Cuts } from './windowStream';
+import type { Cuts } from './windowStream';
 
 /** A model ready to run: its session, tokenizer and config. */
 export class LoadedModel {
@@ -199,17 +200,14 @@ export class ModelStore {
   }
 
   /**
-   * Reads the model's config and tokenizer, then its weights: the cheap checks first, so a broken
-   * config fails before hundreds of MB are read. Every failure names the file and what to do.
+   * Reads the model's config, then its weights, then its tokenizer: a broken config fails before
+   * hundreds of MB are read, and the weights' and the tokenizer's loading peaks do not add up
+   * (freed memory is given back after each). Every failure names the file and what to do.
    */
   private async open(info: ModelInfo, wantsGpu: boolean, resolveForCpu: () => Promise<ModelInfo>, context: LoadContext): Promise<LoadedModel> {
     context.onActivity?.({ kind: 'loading-model', task: info.task, message: `Loading ${info.id} (${info.precision})` });
     const config = await advised(info, () => readModelConfig(info.dir, info.task));
     await advised(info, () => checkArchitecture(info.dir, config));
-    const loaded = await advised(info, () => TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions));
-    const family = await advised(info, () => readFamily(info.dir, config, loaded));
-    const tokenizer = loaded.withMaxLength(family.maxLength);
-    const cuts = await readCuts(join(info.dir, 'tokenizer.json'));
     const threads = { threads: this.options.threads };
     // Weights in files beside the graph must be the model folder's own, checked before
     // onnxruntime opens any of them.
@@ -236,8 +234,23 @@ export class ModelStore {
       await created.session.release();
       throw error;
     }
+    returnLoadLeftovers();
+    // The tokenizer after the weights: the peak of loading is then the larger of onnxruntime's
+    // copy of the graph file and the tokenizer's parse, not the two at once (XLM-R: ~470 MB and
+    // ~350 MB on top of what is already loaded).
+    let tokenizer: TextTokenizer;
+    let family: ModelFamily;
+    try {
+      const loaded = await advised(info, () => TextTokenizer.load(join(info.dir, 'tokenizer.json'), config.maxPositions));
+      family = await advised(info, () => readFamily(info.dir, config, loaded));
+      tokenizer = loaded.withMaxLength(family.maxLength);
+    } catch (error) {
+      await created.session.release();
+      throw error;
+    }
+    returnLoadLeftovers();
     this.lastDevice = created.device;
-    return new LoadedModel(info, config, tokenizer, created.device, created.session, cuts, family.padId);
+    return new LoadedModel(info, config, tokenizer, created.device, created.session, tokenizer.cuts, family.padId);
   }
 }
 

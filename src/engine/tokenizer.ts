@@ -3,6 +3,7 @@ import { Tokenizer, type Encoding } from 'tokenizers';
 import { codePointToUtf16, coverTrailingMarks, whiteSpaceCharacters } from '../unicode';
 import { refineWords, trimToCharacters } from './words';
 import { EngineError } from './errors';
+import { cutsOf, type Cuts, type TokenizerJson as WindowTokenizerJson } from './windowStream';
 
 /** One model input: at most the model's maximum length, special tokens included. */
 export interface TokenWindow {
@@ -135,14 +136,22 @@ export class TextTokenizer {
     readonly padId?: number,
     /** Whether word ids are refined (words.ts): for every tokenizer but WordPiece, whose pre-tokenizer splits as a reader does. */
     private readonly refinesWords = false,
+    /** Where a long text may be cut and tokenized in pieces (windowStream.ts), or null: tokenized whole. */
+    readonly cuts: Cuts | null = null,
   ) {}
 
+  /**
+   * Reads tokenizer.json once, adapts it (see {@link untrimmed}, {@link wordRevealing}) and makes
+   * ONE native tokenizer of it: a tokenizer holds its whole vocabulary natively (XLM-R's 250,000
+   * pieces take about 300 MB), and a second one, even for a moment, would be that again until V8
+   * collects its wrapper — which nothing prompts, as V8 does not see native memory.
+   */
   static async load(file: string, maxLength: number): Promise<TextTokenizer> {
     let tokenizer: Tokenizer;
     let json: TokenizerJson;
     try {
       json = await readTokenizerJson(file);
-      tokenizer = await wordRevealing(untrimmed(json), json);
+      tokenizer = Tokenizer.fromString(JSON.stringify(await wordRevealing(untrimmed(json))));
     } catch (error) {
       // The binding says "Error loading from file" and the parser's reason, run together.
       const reason = String((error as Error).message).replace(/^Error loading from file/, '');
@@ -152,12 +161,13 @@ export class TextTokenizer {
     tokenizer.disablePadding();
     const empty = await tokenizer.encode('', null, { addSpecialTokens: true });
     const markers = new Set(wordStartMarkers(json).flatMap((marker) => tokenizer.tokenToId(marker) ?? []));
-    return new TextTokenizer(tokenizer, maxLength, empty.getLength(), markers, json.padding?.pad_id ?? undefined, json.model?.type !== 'WordPiece');
+    const cuts = cutsOf(json as WindowTokenizerJson);
+    return new TextTokenizer(tokenizer, maxLength, empty.getLength(), markers, json.padding?.pad_id ?? undefined, json.model?.type !== 'WordPiece', cuts);
   }
 
   /** The same tokenizer with inputs of at most `maxLength` tokens (the model's, once its family is read). */
   withMaxLength(maxLength: number): TextTokenizer {
-    return new TextTokenizer(this.tokenizer, maxLength, this.specialTokens, this.markers, this.padId, this.refinesWords);
+    return new TextTokenizer(this.tokenizer, maxLength, this.specialTokens, this.markers, this.padId, this.refinesWords, this.cuts);
   }
 
   /** The id of a token given by its text (a pad token named in tokenizer_config.json), or null. */
@@ -256,7 +266,7 @@ interface PostProcessorJson {
 }
 
 /**
- * The model's tokenizer, adapted (from its own tokenizer.json, through the library, so that every
+ * The model's tokenizer.json, adapted (its own JSON, read by the library, so that every
  * offset is still the library's) where it would hide words:
  * - White space that its normaliser deletes instead of reading as a space — BERT's deletes the
  *   control characters form feed, vertical tab and NEL, so `Paris\fGoogle` was one unknown word —
@@ -267,19 +277,17 @@ interface PostProcessorJson {
  *   leaves symbols glued to words (BERT's splits only punctuation), runs of symbols are split off
  *   first, as that pre-tokenizer splits punctuation. Tokenizers that keep the word apart already
  *   (byte-level BPE, SentencePiece) are left alone.
- * Which applies is asked of the tokenizer itself, by encoding a few probes, not guessed from the
+ * Which applies is asked of the tokenizer's own normaliser and pre-tokenizer, by encoding a few probes (wordProbe), not guessed from the
  * model's name; text without such characters tokenizes exactly as before.
  */
-async function wordRevealing(tokenizer: Tokenizer, json: TokenizerJson): Promise<Tokenizer> {
+async function wordRevealing(json: TokenizerJson): Promise<TokenizerJson> {
   const separators = whiteSpaceCharacters().filter((char) => char !== ' ');
   const probes = [...separators.map((char) => `a${char}a`), ...SYMBOL_PROBES.map((symbol) => `a${symbol}a`)];
-  const oneWord = (await tokenizer.encodeBatch(probes, { addSpecialTokens: false })).map(isOneWord);
+  const oneWord = (await wordProbe(json).encodeBatch(probes, { addSpecialTokens: false })).map(isOneWord);
   const deleted = separators.filter((_, i) => oneWord[i]);
   const gluesSymbols = oneWord.slice(separators.length).some(Boolean);
-  if (deleted.length === 0 && !gluesSymbols) return tokenizer;
-
   const splitsSymbols = gluesSymbols && json.model?.type === 'WordPiece';
-  if (deleted.length === 0 && !splitsSymbols) return tokenizer;
+  if (deleted.length === 0 && !splitsSymbols) return json;
   const adapted = { ...json };
   if (deleted.length > 0) {
     const pattern = `[${deleted.map((char) => `\\x{${char.charCodeAt(0).toString(16)}}`).join('')}]`;
@@ -288,25 +296,35 @@ async function wordRevealing(tokenizer: Tokenizer, json: TokenizerJson): Promise
   if (splitsSymbols) {
     adapted.pre_tokenizer = inSequence('pretokenizers', { type: 'Split', pattern: { Regex: SYMBOL_RUN }, behavior: 'Isolated', invert: false }, json.pre_tokenizer);
   }
-  return Tokenizer.fromString(JSON.stringify(adapted));
+  return adapted;
 }
 
 /**
- * The tokenizer of `json`, with offset trimming turned off in its post-processor. RoBERTa's (and
+ * A tokenizer with `json`'s normaliser and pre-tokenizer and a one-token vocabulary: what makes a
+ * word is theirs alone, so the probes of {@link wordRevealing} read the same words from it as from
+ * the model's tokenizer, without building the model's vocabulary a second time.
+ */
+function wordProbe(json: TokenizerJson): Tokenizer {
+  const { normalizer, pre_tokenizer } = json;
+  const model = { type: 'WordLevel', vocab: { '[UNK]': 0 }, unk_token: '[UNK]' };
+  return Tokenizer.fromString(JSON.stringify({ version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer, pre_tokenizer, post_processor: null, decoder: null, model }));
+}
+
+/**
+ * `json` with offset trimming turned off in its post-processor. RoBERTa's (and
  * byte-level BPE's) post-processor trims the space a `Ġ` token's offsets take in; the binding's
  * `encode` already post-processes, and the engine post-processes each window again to add the
  * special tokens, which trimmed twice and cut a letter off each word. Spans are trimmed from the
  * text instead (words.ts), once.
  */
-function untrimmed(json: TokenizerJson): Tokenizer {
+function untrimmed(json: TokenizerJson): TokenizerJson {
   const untrim = (processor: PostProcessorJson | null | undefined): PostProcessorJson | null | undefined => {
     if (!processor) return processor;
     if (processor.type === 'Sequence') return { ...processor, processors: processor.processors?.map((p) => untrim(p) as PostProcessorJson) };
     return processor.trim_offsets ? { ...processor, trim_offsets: false } : processor;
   };
   const processor = untrim(json.post_processor);
-  if (processor !== json.post_processor) json.post_processor = processor;
-  return Tokenizer.fromString(JSON.stringify(json));
+  return processor === json.post_processor ? json : { ...json, post_processor: processor };
 }
 
 /**

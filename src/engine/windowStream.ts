@@ -43,7 +43,7 @@ export interface Cuts {
   unknown?: string;
 }
 
-interface TokenizerJson {
+export interface TokenizerJson {
   added_tokens?: Array<{ content: string; lstrip?: boolean; rstrip?: boolean; single_word?: boolean }>;
   normalizer?: { type?: string; handle_chinese_chars?: boolean } | null;
   pre_tokenizer?: { type?: string; pretokenizers?: Array<{ type?: string }> } | null;
@@ -59,6 +59,14 @@ export async function readCuts(file: string): Promise<Cuts | null> {
     // Read by the tokenizer already, which says what is wrong with it; here it only means no cuts.
     return null;
   }
+  return cutsOf(json);
+}
+
+/**
+ * Where the tokenizer of a parsed tokenizer.json may be cut (see {@link Cuts}): TextTokenizer.load
+ * reads it from the parse it makes anyway (a 250,000-piece vocabulary is not parsed twice).
+ */
+export function cutsOf(json: TokenizerJson): Cuts | null {
   const pre = json.pre_tokenizer;
   // A sequence only adds splits around BERT's.
   const bertSplits = pre?.type === 'BertPreTokenizer' || (pre?.type === 'Sequence' && (pre.pretokenizers ?? []).some((p) => p.type === 'BertPreTokenizer'));
