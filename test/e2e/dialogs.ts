@@ -37,10 +37,14 @@ export async function chooseFolderInFileDialog(vscode: VSCode, folder: string, o
   const input = widget.locator('.quick-input-box input');
   const rows = widget.locator('.quick-input-list .monaco-list-row');
   const typed = `${folder}/`;
-  const subfolders = readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-  const listing = JSON.stringify(['..', ...subfolders].sort());
-  const showsFolder = async () =>
-    (await input.inputValue()) === typed && JSON.stringify((await rows.allInnerTexts()).map((row) => row.trim()).sort()) === listing;
+  const entries = ['..', ...readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)];
+  // The list renders only the rows in view (a folder of two dozen models overflows it): every row
+  // shown must be one of the folder's, and as many as fit.
+  const showsFolder = async () => {
+    if ((await input.inputValue()) !== typed) return false;
+    const shown = (await rows.allInnerTexts()).map((row) => row.trim());
+    return shown.length >= Math.min(entries.length, 8) && shown.every((row) => entries.includes(row));
+  };
   await input.waitFor({ state: 'visible' });
   for (let attempt = 1; ; attempt++) {
     await input.fill(typed);
