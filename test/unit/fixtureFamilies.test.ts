@@ -2,7 +2,7 @@
  * Checks the planted models of the other encoder families from the outside: ids from the
  * `tokenizers` package, the ONNX files run directly by onnxruntime-node, the tokenizer files read by
  * @huggingface/transformers. Expectations are written out here from the spec
- * (../shared/notes/fixture-models.md, "More planted models"), not taken from the generator.
+ * (the team's fixture-model notes, "More planted models"; test/fixtures/families.ts says the same), not taken from the generator.
  *
  * Run `npm run fixtures` first.
  */

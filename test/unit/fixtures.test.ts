@@ -2,7 +2,7 @@
  * Checks the generated fixture models from the outside, the way the engine will use them: ids from
  * the `tokenizers` package, the ONNX files run directly by onnxruntime-node, and the layout read
  * by @huggingface/transformers. Every planted behaviour is checked on the fp32 and the int8 model.
- * The expectations are written out here, from the spec (../shared/notes/fixture-models.md), not
+ * The expectations are written out here, from the fixture-model spec (its summary is test/fixtures/planted.ts), not
  * taken from planted.ts; only the exported list of model folders is checked against it.
  *
  * Run `npm run fixtures` first.
