@@ -2,6 +2,7 @@ import * as ort from './onnxruntime';
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { DeviceInfo, DevicePreference, ExecutionDevice } from '../protocol';
+import { mappedGraph, type MappedGraph } from './mappedTables';
 import { EngineError } from './errors';
 
 /**
@@ -84,6 +85,8 @@ export interface SessionSettings {
 export interface CreatedSession {
   session: ort.InferenceSession;
   device: DeviceInfo;
+  /** The embedding tables read from the model file in place (mappedTables.ts) rather than copied. */
+  mapped?: MappedGraph['tables'];
 }
 
 /** The options of every session the engine creates, before its execution providers. */
@@ -114,15 +117,15 @@ export async function createSession(
   settings: SessionSettings,
   gpuUnavailable?: string,
 ): Promise<CreatedSession> {
-  const options = sessionOptions(settings);
+  const { create, mapped } = await sessionSource(file, sessionOptions(settings));
   let fallbackReason: string | undefined;
   if (preference !== 'cpu') {
     const provider = gpuProviderFor();
     fallbackReason = gpuUnavailable ?? gpuUnavailableReason();
     if (provider && !fallbackReason) {
       try {
-        const session = await ort.InferenceSession.create(file, { ...options, executionProviders: [provider, 'cpu'] });
-        return { session, device: { requested: preference, used: provider } };
+        const session = await create([provider, 'cpu']);
+        return { session, device: { requested: preference, used: provider }, mapped: mapped() };
       } catch (error) {
         if (isCorruptModel(error)) throw corruptModelError(file, error);
         fallbackReason = `the ${provider.toUpperCase()} execution provider could not start: ${firstLine(error)}`;
@@ -130,11 +133,44 @@ export async function createSession(
     }
   }
   try {
-    const session = await ort.InferenceSession.create(file, { ...options, executionProviders: ['cpu'] });
-    return { session, device: { requested: preference, used: 'cpu', fallbackReason } };
+    const session = await create(['cpu']);
+    return { session, device: { requested: preference, used: 'cpu', fallbackReason }, mapped: mapped() };
   } catch (error) {
     throw isCorruptModel(error) ? corruptModelError(file, error) : new EngineError('internal', `The model file ${file} could not be loaded: ${firstLine(error)}`, { cause: error });
   }
+}
+
+type ExecutionProviders = NonNullable<ort.InferenceSession.SessionOptions['executionProviders']>;
+
+interface SessionSource {
+  create(providers: ExecutionProviders): Promise<ort.InferenceSession>;
+  /** The tables the session that `create` made last reads in place, if any. */
+  mapped(): MappedGraph['tables'] | undefined;
+}
+
+/**
+ * How to create the model's sessions: from the graph whose large embedding tables are mapped from
+ * the file (mappedTables.ts), or from the file as it is when it has none. Should onnxruntime refuse
+ * the mapped graph, the file is loaded as it is: mapping only saves memory. Not on Windows, where a
+ * mapped file cannot be replaced or deleted while it is loaded, and which no test here runs on.
+ */
+async function sessionSource(file: string, options: ort.InferenceSession.SessionOptions): Promise<SessionSource> {
+  const fromFile = (providers: ExecutionProviders) => ort.InferenceSession.create(file, { ...options, executionProviders: providers });
+  const graph = process.platform === 'win32' ? undefined : await mappedGraph(file);
+  if (graph === undefined) return { create: fromFile, mapped: () => undefined };
+  const extra = options.extra as { session?: object };
+  const folder = { ...extra, session: { ...extra.session, model_external_initializers_file_folder_path: graph.folder } };
+  let used = false;
+  // The graph (86 MB for XLM-R int8) lives as long as this source, until the model's session exists.
+  return {
+    create: async (providers) => {
+      used = false;
+      const session = await ort.InferenceSession.create(graph.graph, { ...options, extra: folder, executionProviders: providers }).catch(() => undefined);
+      used = session !== undefined;
+      return session ?? fromFile(providers);
+    },
+    mapped: () => (used ? graph.tables : undefined),
+  };
 }
 
 function isCorruptModel(error: unknown): boolean {

@@ -11,9 +11,10 @@
  * await checkExternalData('/models/xlmr', 'onnx/model.onnx'); // throws model-corrupt naming the file
  * const names = await externalDataFiles('/models/xlmr/onnx/model.onnx'); // ['model.onnx_data']
  */
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EngineError } from './errors';
+import { LENGTH, MALFORMED, ProtoReader, VARINT } from './protoReader';
 
 /**
  * Refuses, naming the file, a graph (`file`, relative to `dir`) whose tensors name an external
@@ -88,13 +89,6 @@ const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 const EXTERNAL = 1;
 
-/** How the walker's errors start: the file is not a well-formed protobuf message. */
-const MALFORMED = 'malformed ONNX: ';
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH = 2;
-const FIXED32 = 5;
-
 async function walkGraph(reader: ProtoReader, from: number, to: number, found: Set<string>): Promise<void> {
   await reader.message(from, to, async (field, wire, start, end) => {
     if (wire !== LENGTH) return;
@@ -145,74 +139,4 @@ async function walkTensor(reader: ProtoReader, from: number, to: number, found: 
     if (key === 'location') location = text;
   });
   if (external && location !== undefined) found.add(location);
-}
-
-/** Reads protobuf fields from a file at given positions, a block at a time: length-delimited fields are skipped unread. */
-class ProtoReader {
-  private block = Buffer.alloc(0);
-  private blockStart = 0;
-
-  constructor(
-    private readonly handle: FileHandle,
-    readonly size: number,
-  ) {}
-
-  /**
-   * Calls `onField` for each field of the message in [from, to): its number, wire type, and for a
-   * length-delimited field its content's [start, end); for a varint, its value.
-   */
-  async message(from: number, to: number, onField: (field: number, wire: number, start: number, end: number, value: number) => Promise<void>): Promise<void> {
-    let at = from;
-    while (at < to) {
-      const [tag, afterTag] = await this.varint(at);
-      const field = Math.floor(tag / 8);
-      const wire = tag % 8;
-      if (field === 0) throw new Error(`${MALFORMED}a field number 0 at byte ${at}`);
-      if (wire === VARINT) {
-        const [value, next] = await this.varint(afterTag);
-        await onField(field, wire, afterTag, next, value);
-        at = next;
-      } else if (wire === LENGTH) {
-        const [length, start] = await this.varint(afterTag);
-        const end = start + length;
-        if (end > to) throw new Error(`${MALFORMED}a field of ${length} bytes at byte ${at} runs past its message`);
-        await onField(field, wire, start, end, length);
-        at = end;
-      } else if (wire === FIXED64) at = afterTag + 8;
-      else if (wire === FIXED32) at = afterTag + 4;
-      else throw new Error(`${MALFORMED}wire type ${wire} at byte ${at}`);
-    }
-    if (at !== to) throw new Error(`${MALFORMED}a field runs past its message at byte ${to}`);
-  }
-
-  async text(start: number, end: number): Promise<string> {
-    if (end - start > 4096) throw new Error(`${MALFORMED}a name of ${end - start} bytes`);
-    return (await this.bytes(start, end)).toString('utf8');
-  }
-
-  /** A varint at `at`: its value (exact up to 2^53) and the position after it. */
-  private async varint(at: number): Promise<[number, number]> {
-    const bytes = await this.bytes(at, Math.min(this.size, at + 10));
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < bytes.length; i++) {
-      value += (bytes[i] & 0x7f) * scale;
-      if ((bytes[i] & 0x80) === 0) return [value, at + i + 1];
-      scale *= 128;
-    }
-    throw new Error(`${MALFORMED}a truncated number at byte ${at}`);
-  }
-
-  private async bytes(start: number, end: number): Promise<Buffer> {
-    if (end > this.size) throw new Error(`${MALFORMED}the file ends at byte ${this.size}`);
-    if (start < this.blockStart || end > this.blockStart + this.block.length) {
-      const length = Math.min(this.size - start, Math.max(65_536, end - start));
-      const block = Buffer.alloc(length);
-      const { bytesRead } = await this.handle.read(block, 0, length, start);
-      this.block = block.subarray(0, bytesRead);
-      this.blockStart = start;
-      if (end > start + bytesRead) throw new Error(`${MALFORMED}the file ends at byte ${start + bytesRead}`);
-    }
-    return this.block.subarray(start - this.blockStart, end - this.blockStart);
-  }
 }

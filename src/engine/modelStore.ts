@@ -228,6 +228,10 @@ export class ModelStore {
         }
       }
     }
+    if (created.mapped) {
+      const tables = created.mapped.map((table) => `${table.name} (${Math.round(table.bytes / 1e6)} MB)`).join(', ');
+      this.log.info(`${info.id}: reads ${tables} from ${info.file} in place instead of copying it.`);
+    }
     try {
       await advised(info, () => checkInputs(created.session, info));
     } catch (error) {
