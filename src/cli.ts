@@ -41,6 +41,8 @@ import { EXTENSION_VERSION } from './engine/version';
 import { resolveModel } from './engine/models';
 import { CLI_TASKS, cliLanguageFields, cliTask, JSON_SCHEMA_VERSION, parseLabels, type CliTask } from './cliTasks';
 import { cliMessage, modelLine, type CliModels } from './cliAdvice';
+import { batchCommand, reportCommand } from './cliBatch';
+import { BatchError } from './batch/run';
 import { InputError, readDocument, type TextDocument } from './cliInput';
 import { lineRange, modelSource, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
 import { CLOSED_PIPE_EXIT_CODE, Messages, Output, OutputClosed, OutputFailed } from './cliOutput';
@@ -75,6 +77,13 @@ ${taskUsage}
                                             a data set file may have up to ${MAX_DATASET_BYTES / 2 ** 20} MiB
   text-analytics redact FILE|- [options]    FILE (or standard input: -) with every finding of pii
                                             replaced, every other byte unchanged, to stdout or --output
+  text-analytics batch INPUT… --task TASK --out FILE
+                                            one task over files, folders, CSV/TSV and JSON Lines
+                                            (- : JSON Lines on stdin) on every core: a JSON line a
+                                            document in --out, in the inputs' order; --resume
+                                            continues a run that was stopped or killed
+  text-analytics report RESULTS… --html FILE
+                                            a self-contained page with charts of batch results
   text-analytics info [options]             versions, device and where each model comes from
   text-analytics --version
 
@@ -119,6 +128,23 @@ Options:
   --max-chars N       refuse a file (or --lines part) longer than N characters: ${range('max-chars')}
                       (default 2,000,000, as the extension's textAnalytics.maxDocumentSize)
   --limit N           eval: evaluate only the first N examples, ${range('limit')}
+  --task T            batch: the task (${TASKS.map((t) => REGISTRY[t].cli.command).join(', ')}), with its options as above
+  --out F             batch: the results, one JSON line a document ({"id","source","task","result"} or
+                      {…,"error"}); its state is kept beside it in F.batch.json
+  --resume            batch: continue the run in --out where it stopped (same command)
+  --overwrite         batch: start again over an --out that has results
+  --processes N       batch: worker processes, ${range('processes')} (default: one a core, with
+                      --threads / processes threads each)
+  --include G, --exclude G
+                      batch: in folders, only the files matching the glob G / not those (repeatable;
+                      .gitignore files are respected)
+  --text-field F, --id-field F, --date-field F
+                      batch: JSON Lines fields of the text (default text), the id and a date
+  --column C, --id-column C, --date-column C
+                      batch: CSV/TSV columns (a header row names them) of the text (default text),
+                      the id and a date
+  --quiet             batch: no progress and no summary
+  --html F            report: the page to write
   --download          allow downloading missing default models from the Hugging Face Hub
   --cache-dir DIR     where downloaded models are kept
   --verbose           log what the engine does to stderr
@@ -173,6 +199,21 @@ async function main(argv: string[]): Promise<number> {
         'keep-last': { type: 'string' },
         output: { type: 'string', short: 'o' },
         verbose: { type: 'boolean', default: false },
+        task: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean', default: false },
+        overwrite: { type: 'boolean', default: false },
+        processes: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'text-field': { type: 'string' },
+        'id-field': { type: 'string' },
+        'date-field': { type: 'string' },
+        column: { type: 'string' },
+        'id-column': { type: 'string' },
+        'date-column': { type: 'string' },
+        html: { type: 'string' },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -193,10 +234,8 @@ async function main(argv: string[]): Promise<number> {
       return await print([`text-analytics ${EXTENSION_VERSION} (onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}, device: ${deviceSummary(options.device)})`]);
     }
     const verbose = values.verbose;
+    if (positionals[0] === 'report') return await reportCommand(positionals.slice(1), values.html, messages);
     if (positionals[0] === 'eval') return await evalCommand(positionals.slice(1), { ...values, limit: numbers.limit, verbose }, options);
-    const [command, file, ...rest] = positionals;
-    subcommand = command;
-    if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
     const piiValues: PiiCliValues = {
       minScore: numbers.minScore,
       types: values.types,
@@ -207,6 +246,13 @@ async function main(argv: string[]): Promise<number> {
       allow: values.allow,
       deny: values.deny,
     };
+    subcommand = positionals[0];
+    if (positionals[0] === 'batch') {
+      const batchValues = { ...values, ...piiValues, neutralBand: numbers.neutralBand, top: numbers.top, multiLabel: values['multi-label'], maxChars: numbers.maxChars };
+      return await batchCommand(positionals.slice(1), batchValues, options, messages, argv);
+    }
+    const [command, file, ...rest] = positionals;
+    if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
     if (command === 'redact') return await redactCommand(file, { ...values, piiValues, keepLast: numbers.keepLast }, options);
     const reading = { maxChars: numbers.maxChars, lines: values.lines === undefined ? undefined : lineRange(values.lines) };
     const task = cliTask(command);
@@ -276,7 +322,7 @@ function failed(error: unknown, models: CliModels | undefined, verbose: boolean,
   }
   if (error instanceof EngineError) {
     messages.say(`${models ? cliMessage(error, models) : error.message}${hint}`);
-  } else if (error instanceof InputError || error instanceof DatasetError || error instanceof OutputFailed) {
+  } else if (error instanceof InputError || error instanceof DatasetError || error instanceof OutputFailed || error instanceof BatchError) {
     messages.say(error.message);
   } else {
     // A bug: still one line, and where it happened only when asked for.

@@ -31,6 +31,7 @@ export interface NumberRange {
  */
 export const NUMBER_OPTIONS = {
   threads: { whole: true, min: 0, max: 64, settings: ['textAnalytics.threads'] },
+  processes: { whole: true, min: 1, max: 64, settings: [] },
   'neutral-band': { whole: false, min: 0, max: 0.5, settings: ['textAnalytics.sentiment.neutralBand'] },
   'min-score': { whole: false, min: 0, max: 1, settings: ['textAnalytics.entities.minScore', 'textAnalytics.qa.minScore', 'textAnalytics.pii.minScore'] },
   top: { whole: true, min: 1, max: 20, settings: ['textAnalytics.qa.topAnswers'] },

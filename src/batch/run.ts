@@ -1,0 +1,394 @@
+/**
+ * `text-analytics batch`: one task over many documents, on every core, resumable.
+ *
+ * Documents come from {@link readInputs} in a fixed order and go to a pool of inference worker
+ * processes (dist/worker.js through {@link WorkerClient}, as in the extension); each result is one
+ * JSON line, and the lines are written in the documents' order whichever worker finishes first. So
+ * the output after N lines holds exactly the first N documents, and `--resume` continues a killed
+ * run (SIGKILL at any moment) by skipping as many documents as there are whole lines — checking
+ * that each skipped document is the one its line names — after cutting off a line left half
+ * written. What was written stays and nothing written is redone; the documents that were in flight
+ * are analysed again. The run's own description lives beside the output (`OUT.batch.json`), so a
+ * resume with other inputs, another task or other options is refused instead of mixing results.
+ *
+ * @example
+ * const summary = await runBatch({ task: 'sentiment', inputs: ['reviews.csv'], out: 'out.jsonl', … });
+ * // out.jsonl: {"id":"reviews.csv:2","source":"reviews.csv:2","task":"sentiment","result":{…}}
+ */
+import { createReadStream, existsSync, openSync, closeSync, ftruncateSync, fstatSync, readSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { EngineOptions, Methods } from '../protocol';
+import { WorkerClient, WorkerRequestError } from '../client/workerClient';
+import { REGISTRY, type Task } from '../tasks/registry';
+import { readInputs, type BatchDocument, type InputOptions } from './inputs';
+
+/** One line of the output. */
+export interface BatchLine {
+  id: string;
+  source: string;
+  task: Task;
+  date?: string;
+  result?: unknown;
+  error?: string;
+}
+
+export interface BatchOptions {
+  task: Task;
+  inputs: string[];
+  /** The output file (JSON Lines); its state file is `${out}.batch.json`. */
+  out: string;
+  resume: boolean;
+  /** Start again over an existing output instead of refusing. */
+  overwrite: boolean;
+  processes: number;
+  /** The request for a document, without its text. */
+  params(document: BatchDocument): object;
+  /** What a result line holds: what `text-analytics TASK --json` prints for the result. */
+  json(result: unknown): object;
+  /** What must be the same for a resumed run to continue this one (the task's options, models…). */
+  job: Record<string, unknown>;
+  engineOptions: EngineOptions;
+  workerPath: string;
+  /** Node options for the worker processes (tests load TypeScript). */
+  execArgv?: string[];
+  input: Omit<InputOptions, 'skip'>;
+  progress?: BatchProgress;
+  /** Ctrl-C: stop taking documents, write what is done in order, keep the state for --resume. */
+  signal?: AbortSignal;
+}
+
+export interface BatchProgress {
+  /** The number of documents, once counted (a separate pass, not for standard input). */
+  total(count: number): void;
+  /** `done` documents written so far (`resumed` of them by an earlier run). */
+  update(done: number, resumed: number): void;
+  stop(): void;
+}
+
+export interface BatchSummary {
+  /** Lines written by this run. */
+  written: number;
+  /** Lines an earlier run had written (--resume). */
+  resumed: number;
+  results: number;
+  errors: number;
+  /** Stopped by the signal before the end. */
+  stopped: boolean;
+  seconds: number;
+}
+
+/** The run could not go on (a model missing, the inputs changed under --resume…): one line, exit code 1. */
+export class BatchError extends Error {}
+
+const STATE_VERSION = 1;
+
+interface State {
+  version: number;
+  job: Record<string, unknown>;
+  finished: boolean;
+}
+
+export function statePath(out: string): string {
+  return `${out}.batch.json`;
+}
+
+/** Errors after which no document can be analysed: the run stops and says why. */
+const RUN_ERRORS = new Set(['model-missing', 'model-corrupt', 'download-failed', 'download-needed', 'worker-unavailable']);
+
+/** Requests each worker has at once: one running, one waiting, so a worker never idles between documents. */
+const DEPTH = 2;
+
+export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
+  const started = performance.now();
+  const statefile = statePath(options.out);
+  const resumed = prepareOutput(options, statefile);
+  writeState(statefile, { version: STATE_VERSION, job: options.job, finished: false });
+
+  const input: InputOptions = { ...options.input, skip: [options.out, statefile] };
+  const counting = new AbortController();
+  if (options.progress && !options.inputs.includes('-')) void countDocuments(options.inputs, input, counting.signal).then((n) => n !== undefined && options.progress?.total(n));
+
+  const fd = openSync(options.out, 'a');
+  const clients = Array.from(
+    { length: options.processes },
+    () => new WorkerClient({ workerPath: options.workerPath, engineOptions: options.engineOptions, execArgv: options.execArgv, handshakeTimeoutMs: 60_000 }),
+  );
+  const summary: BatchSummary = { written: 0, resumed: resumed.count, results: 0, errors: 0, stopped: false, seconds: 0 };
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  let failure: unknown;
+  try {
+    const documents = skipDone(readInputs(options.inputs, input), options.out, resumed.count);
+    const ordered = new OrderedWriter((line) => {
+      writeSync(fd, `${line}\n`);
+      summary.written++;
+      options.progress?.update(summary.resumed + summary.written, summary.resumed);
+    });
+    const queue = new DocumentQueue(documents, options.processes * DEPTH * 4, stop.signal);
+    const method = REGISTRY[options.task].method as keyof Methods;
+    const lane = async (client: WorkerClient) => {
+      for (;;) {
+        if (stop.signal.aborted) return;
+        const next = await queue.take();
+        if (next === undefined) return;
+        const line = await analyse(client, method, options, next.document, stop.signal);
+        if (line === undefined) return; // stopped mid-document: not written, done again on resume
+        if (line.error === undefined) summary.results++;
+        else summary.errors++;
+        ordered.put(next.seq, JSON.stringify(line, listsAsArrays));
+        queue.release(ordered.next);
+      }
+    };
+    await Promise.all(
+      clients.flatMap((client) =>
+        Array.from({ length: DEPTH }, () =>
+          lane(client).catch((error: unknown) => {
+            failure ??= error;
+            stop.abort();
+          }),
+        ),
+      ),
+    );
+    await queue.close();
+    if (failure) throw failure;
+    summary.stopped = options.signal?.aborted === true || !queue.finished;
+    if (!summary.stopped) writeState(statefile, { version: STATE_VERSION, job: options.job, finished: true });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    counting.abort();
+    closeSync(fd);
+    for (const client of clients) client.dispose();
+    options.progress?.stop();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/**
+ * Makes the output ready: a new run starts an empty file (refusing to overwrite one unless told);
+ * a resumed run keeps the whole lines of the earlier one and cuts a half-written last line.
+ * Returns how many documents are done.
+ */
+function prepareOutput(options: BatchOptions, statefile: string): { count: number } {
+  const written = existsSync(options.out) && fstatSize(options.out) > 0;
+  if (!options.resume) {
+    if (written && !options.overwrite) {
+      throw new BatchError(`${options.out} already has results: give --resume to continue that run, or --overwrite to start again.`);
+    }
+    // An earlier run's state goes first: killed before the new one is written, a resume finds
+    // no state rather than the old run's.
+    rmSync(statefile, { force: true });
+    writeFileSync(options.out, '');
+    return { count: 0 };
+  }
+  if (!existsSync(statefile)) {
+    if (written) {
+      throw new BatchError(`There is no run to resume: ${statefile} is missing (it is written beside the output when a batch run starts). Start again with --overwrite.`);
+    }
+    // Killed before it wrote anything: nothing is done, so resuming it is starting it.
+    writeFileSync(options.out, '');
+    return { count: 0 };
+  }
+  const state = readState(statefile);
+  const differs = Object.keys({ ...state.job, ...options.job }).filter((key) => JSON.stringify(state.job[key]) !== JSON.stringify(options.job[key]));
+  if (differs.length > 0) {
+    throw new BatchError(`The run in ${options.out} was started with other ${differs.join(', ')}: resume it with the same command, or start again with --overwrite.`);
+  }
+  if (!existsSync(options.out)) writeFileSync(options.out, '');
+  return { count: wholeLines(options.out) };
+}
+
+function fstatSize(file: string): number {
+  const fd = openSync(file, 'r');
+  try {
+    return fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Counts the file's whole lines, cutting off a last line a killed run left without its line break. */
+function wholeLines(file: string): number {
+  const fd = openSync(file, 'r+');
+  try {
+    const block = Buffer.alloc(1 << 20);
+    let lines = 0;
+    let lastBreak = -1;
+    let at = 0;
+    for (let read; (read = readSync(fd, block, 0, block.length, at)) > 0; at += read) {
+      for (let i = block.indexOf(10, 0); i !== -1 && i < read; i = block.indexOf(10, i + 1)) {
+        lines++;
+        lastBreak = at + i;
+      }
+    }
+    if (lastBreak + 1 < at) ftruncateSync(fd, lastBreak + 1);
+    return lines;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readState(file: string): State {
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as State;
+    if (state.version !== STATE_VERSION || typeof state.job !== 'object' || state.job === null) throw new Error('not a state this version writes');
+    return state;
+  } catch (error) {
+    throw new BatchError(`${file} cannot be read (${error instanceof Error ? error.message : String(error)}): start again with --overwrite.`);
+  }
+}
+
+/** Written whole or not at all: a run killed while writing it leaves the earlier one. */
+function writeState(file: string, state: State): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+/**
+ * The documents after the first `done`, each of those checked against the output's lines: the
+ * same source in the same place, else the inputs changed since the run stopped.
+ */
+async function* skipDone(documents: AsyncGenerator<BatchDocument>, out: string, done: number): AsyncGenerator<BatchDocument> {
+  if (done > 0) {
+    const lines = createInterface({ input: createReadStream(out, 'utf8'), crlfDelay: Infinity })[Symbol.asyncIterator]();
+    for (let i = 0; i < done; i++) {
+      const [line, document] = await Promise.all([lines.next(), documents.next()]);
+      if (document.done || line.done) {
+        throw new BatchError(`The inputs now hold fewer documents than the ${done} already written to ${out}: start again with --overwrite.`);
+      }
+      const written = sourceOf(line.value);
+      if (written !== document.value.source) {
+        throw new BatchError(`The inputs changed since the run stopped: line ${i + 1} of ${out} is ${JSON.stringify(written)}, now ${JSON.stringify(document.value.source)} comes there. Start again with --overwrite.`);
+      }
+    }
+    await lines.return?.();
+  }
+  yield* documents;
+}
+
+function sourceOf(line: string): string | undefined {
+  try {
+    return (JSON.parse(line) as { source?: string }).source;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One document through a worker: its line, or undefined when the run was stopped meanwhile. */
+async function analyse(client: WorkerClient, method: keyof Methods, options: BatchOptions, document: BatchDocument, signal: AbortSignal): Promise<BatchLine | undefined> {
+  const line: BatchLine = { id: document.id, source: document.source, task: options.task, ...(document.date !== undefined ? { date: document.date } : {}) };
+  if (document.text === undefined) return { ...line, error: document.error ?? 'no text' };
+  const params = { ...options.params(document), text: document.text } as never;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await client.request(method, params, { signal });
+      return { ...line, result: options.json(result) };
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      if (!(error instanceof WorkerRequestError)) throw error;
+      if (RUN_ERRORS.has(error.code)) throw new BatchError(error.message);
+      // A crash may be the machine's, not the document's: once more, on the restarted worker.
+      if (error.code === 'worker-crashed' && attempt === 1) continue;
+      return { ...line, error: oneLine(error.message) };
+    }
+  }
+}
+
+const oneLine = (message: string) => message.replace(/\s*\n\s*/g, ' ').trim();
+
+/** JSON.stringify's replacer: a list the CLI's printers give as an iterable is written as an array. */
+function listsAsArrays(_key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+    return [...(value as Iterable<unknown>)];
+  }
+  return value;
+}
+
+/** Lines put in any order, written in the order of their sequence numbers. */
+class OrderedWriter {
+  private readonly waiting = new Map<number, string>();
+  /** The sequence number of the next line to write. */
+  next = 0;
+
+  constructor(private readonly write: (line: string) => void) {}
+
+  put(seq: number, line: string): void {
+    this.waiting.set(seq, line);
+    for (let ready = this.waiting.get(this.next); ready !== undefined; ready = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next);
+      this.write(ready);
+      this.next++;
+    }
+  }
+}
+
+/**
+ * Hands out the documents with their sequence numbers, one taker at a time, never more than
+ * `window` ahead of the next line to write: a slow document holds back the reading, not memory.
+ */
+class DocumentQueue {
+  private seq = 0;
+  private written = 0;
+  private reading: Promise<unknown> = Promise.resolve();
+  private wake?: () => void;
+  /** Every document was handed out. */
+  finished = false;
+
+  constructor(
+    private readonly documents: AsyncGenerator<BatchDocument>,
+    private readonly window: number,
+    private readonly signal: AbortSignal,
+  ) {
+    signal.addEventListener('abort', () => this.wake?.(), { once: true });
+  }
+
+  take(): Promise<{ seq: number; document: BatchDocument } | undefined> {
+    const turn = this.reading.then(async () => {
+      while (this.seq - this.written >= this.window && !this.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+      if (this.signal.aborted || this.finished) return undefined;
+      const next = await this.documents.next();
+      if (next.done) {
+        this.finished = true;
+        return undefined;
+      }
+      return { seq: this.seq++, document: next.value };
+    });
+    this.reading = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** `written` lines are out: the reading may go on. */
+  release(written: number): void {
+    this.written = written;
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.documents.return(undefined);
+  }
+}
+
+/** Counts the documents in a pass of its own (for the progress bar's total and time left). */
+async function countDocuments(inputs: string[], options: InputOptions, signal: AbortSignal): Promise<number | undefined> {
+  let count = 0;
+  try {
+    const documents = readInputs(inputs, options);
+    while (!(await documents.next()).done) {
+      if (signal.aborted) {
+        await documents.return(undefined);
+        return undefined;
+      }
+      count++;
+    }
+    return count;
+  } catch {
+    return undefined;
+  }
+}
