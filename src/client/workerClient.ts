@@ -68,13 +68,15 @@ interface Pending {
 }
 
 /**
- * glibc keeps the memory of an unloaded model (hundreds of MB, freed in blocks from several
- * threads) in its heaps, so the worker's resident size would not fall after the idle unload. With
- * these settings blocks of 64 KiB and more come from mmap and go back to the system when freed,
- * and two heaps serve all threads (measured: all four models' peak 477 → 381 MiB, and 253 → 117 MiB
- * after the unload, against 427 → 427 without). Other C libraries ignore the variables.
+ * Two glibc heaps serve all of the worker's threads (onnxruntime's pool, the tokenizer's), so
+ * memory freed by one thread is reused by the others instead of each keeping its own. glibc's
+ * mmap threshold is left to adapt: forcing blocks of 64 KiB and more onto mmap (as the worker once
+ * did, to give an unloaded model's memory back) made every forward pass map, fault in and unmap
+ * its activations afresh — sentiment and entities on a 600-word report 5–8× slower in the worker
+ * than in one process, once onnxruntime's own arena was off. An unloaded model's memory is given
+ * back by `malloc_trim` instead (src/engine/nativeMemory.ts). Other C libraries ignore the variable.
  */
-const RETURN_FREED_MEMORY = { MALLOC_MMAP_THRESHOLD_: String(64 * 1024), MALLOC_TRIM_THRESHOLD_: String(128 * 1024), MALLOC_ARENA_MAX: '2' };
+const TWO_HEAPS = { MALLOC_ARENA_MAX: '2' };
 
 /**
  * Spawns and supervises the inference worker: ready handshake with a timeout, requests with ids,
@@ -223,7 +225,7 @@ export class WorkerClient {
     clearTimeout(this.restartTimer);
     this.setStatus({ state: 'starting' });
     const child = fork(this.options.workerPath, [], {
-      env: { ...process.env, ...RETURN_FREED_MEMORY, ...ONNXRUNTIME_TELEMETRY_OFF, [WORKER_OPTIONS_ENV]: JSON.stringify(this.options.engineOptions) },
+      env: { ...process.env, ...TWO_HEAPS, ...ONNXRUNTIME_TELEMETRY_OFF, [WORKER_OPTIONS_ENV]: JSON.stringify(this.options.engineOptions) },
       execArgv: ['--expose-gc', ...(this.options.execArgv ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -155,9 +155,9 @@ export class ModelStore {
     const loaded = await model.catch(() => undefined);
     if (loaded) {
       await loaded.release();
-      // The tokenizer's native memory goes when its JS wrapper is collected; collect now where
-      // the process allows it (the worker runs with --expose-gc).
-      (globalThis as { gc?: () => void }).gc?.();
+      // The tokenizer's native memory goes when its JS wrapper is collected: collect now where the
+      // process allows it (the worker runs with --expose-gc), then give the freed pages back.
+      returnLoadLeftovers();
       this.log.info(`Unloaded the ${key} model after ${this.options.idleUnloadSeconds} s unused.`);
     }
   }

@@ -9,8 +9,8 @@
  * there; giving it back each second, 0.78 GiB). `malloc_trim(0)` returns those free pages.
  *
  * It is called through koffi where koffi is installed (the npm package; the VSIXs carry it only
- * for Windows). Where it is not, or the C library is not glibc, nothing is done: the worker also
- * starts with glibc's own environment settings for giving memory back (src/client/workerClient.ts).
+ * for Windows). Where it is not, or the C library is not glibc, nothing is done. It is also what
+ * gives an unloaded model's memory back (src/engine/modelStore.ts).
  */
 import type * as Koffi from 'koffi';
 
