@@ -10,6 +10,8 @@
  *   text-analytics redact FILE|- [--operator tag|pseudonym|mask|hash] [--keep-last N] [--types T,…] [--no-model] [--output F]
  *   text-analytics eval sst2|squad|conll|agnews FILE [--limit N] [--models DIR] [--json]
  *   text-analytics info [--models DIR]
+ *   text-analytics batch INPUT… --task TASK --out FILE | --queue redis://HOST:PORT/NAME
+ *   text-analytics worker --queue URL · text-analytics collect --queue URL --out FILE
  *   text-analytics --version
  *
  * A file is read as UTF-8 (or UTF-16 with a byte-order mark), and refused with a message when it
@@ -43,6 +45,8 @@ import { CLI_TASKS, cliLanguageFields, cliTask, JSON_SCHEMA_VERSION, parseLabels
 import { cliMessage, modelLine, type CliModels } from './cliAdvice';
 import { batchCommand, reportCommand } from './cliBatch';
 import { BatchError } from './batch/run';
+import { QueueError } from './batch/queue';
+import { collectCommand, MISSING_EXIT_CODE, workerCommand } from './cliQueue';
 import { InputError, readDocument, type TextDocument } from './cliInput';
 import { lineRange, modelSource, numberOption, NUMBER_OPTIONS, oneOf, rangeText, UsageError } from './cliOptions';
 import { CLOSED_PIPE_EXIT_CODE, Messages, Output, OutputClosed, OutputFailed } from './cliOutput';
@@ -82,6 +86,14 @@ ${taskUsage}
                                             (- : JSON Lines on stdin) on every core: a JSON line a
                                             document in --out, in the inputs' order; --resume
                                             continues a run that was stopped or killed
+  text-analytics batch INPUT… --task TASK --queue redis://HOST:PORT/NAME
+                                            puts the documents on a BullMQ queue named NAME on
+                                            Redis, for workers on any number of machines
+  text-analytics worker --queue URL         takes the queue's documents and runs them here until
+                                            Ctrl-C (which gives back the documents in hand)
+  text-analytics collect --queue URL --out FILE
+                                            waits until every document of the job is done, then
+                                            writes their lines in the inputs' order, as batch --out
   text-analytics report RESULTS… --html FILE
                                             a self-contained page with charts of batch results
   text-analytics info [options]             versions, device and where each model comes from
@@ -133,7 +145,7 @@ Options:
                       {…,"error"}); its state is kept beside it in F.batch.json
   --resume            batch: continue the run in --out where it stopped (same command)
   --overwrite         batch: start again over an --out that has results
-  --processes N       batch: worker processes, ${range('processes')} (default: one a core, with
+  --processes N       batch, worker: engine processes, ${range('processes')} (default: one a core, with
                       --threads / processes threads each)
   --include G, --exclude G
                       batch: in folders, only the files matching the glob G / not those (repeatable;
@@ -143,14 +155,19 @@ Options:
   --column C, --id-column C, --date-column C
                       batch: CSV/TSV columns (a header row names them) of the text (default text),
                       the id and a date
-  --quiet             batch: no progress and no summary
+  --quiet             batch, worker, collect: no progress and no summary
+  --queue URL         batch, worker, collect: redis://[user:password@]HOST:PORT/NAME, the Redis
+                      server and the job's name (letters, digits, . _ -; not a database number)
+  --no-wait           collect: write the lines of the documents done now; exit code 3 when some
+                      are still missing
   --html F            report: the page to write
   --download          allow downloading missing default models from the Hugging Face Hub
   --cache-dir DIR     where downloaded models are kept
   --verbose           log what the engine does to stderr
 
-Exit codes: 0 done, 1 the input, a model or the output failed (the message says why), 2 a wrong
-command line, 141 the output pipe was closed (as by \`| head\`).`;
+Exit codes: 0 done, 1 the input, a model, the output or Redis failed (the message says why), 2 a
+wrong command line, ${MISSING_EXIT_CODE} collect --no-wait: documents still missing (run it again later), 130
+stopped by Ctrl-C, 141 the output pipe was closed (as by \`| head\`).`;
 
 /** The default of --max-chars: the extension's `textAnalytics.maxDocumentSize`. */
 const DEFAULT_MAX_CHARS = 2_000_000;
@@ -214,6 +231,8 @@ async function main(argv: string[]): Promise<number> {
         'id-column': { type: 'string' },
         'date-column': { type: 'string' },
         html: { type: 'string' },
+        queue: { type: 'string' },
+        'no-wait': { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -251,6 +270,8 @@ async function main(argv: string[]): Promise<number> {
       const batchValues = { ...values, ...piiValues, neutralBand: numbers.neutralBand, top: numbers.top, multiLabel: values['multi-label'], maxChars: numbers.maxChars };
       return await batchCommand(positionals.slice(1), batchValues, options, messages, argv);
     }
+    if (positionals[0] === 'worker') return await workerCommand(positionals.slice(1), values, options, messages);
+    if (positionals[0] === 'collect') return await collectCommand(positionals.slice(1), values, messages);
     const [command, file, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`Unexpected arguments: ${rest.join(' ')}`);
     if (command === 'redact') return await redactCommand(file, { ...values, piiValues, keepLast: numbers.keepLast }, options);
@@ -322,7 +343,7 @@ function failed(error: unknown, models: CliModels | undefined, verbose: boolean,
   }
   if (error instanceof EngineError) {
     messages.say(`${models ? cliMessage(error, models) : error.message}${hint}`);
-  } else if (error instanceof InputError || error instanceof DatasetError || error instanceof OutputFailed || error instanceof BatchError) {
+  } else if (error instanceof InputError || error instanceof DatasetError || error instanceof OutputFailed || error instanceof BatchError || error instanceof QueueError) {
     messages.say(error.message);
   } else {
     // A bug: still one line, and where it happened only when asked for.

@@ -3,7 +3,8 @@
  * run (src/batch/run.ts does the run). The task's options are the subcommand's own, read by its
  * entry in src/cliTasks.ts, so `batch --task sentiment` and `sentiment FILE --json` make the same
  * request and print the same result. Progress and the summary go to stderr; Ctrl-C (or SIGTERM)
- * stops after writing what is done, in order, and says how to resume.
+ * stops after writing what is done, in order, and says how to resume. With --queue the documents
+ * and their requests go to a queue for workers on other machines instead (src/cliQueue.ts).
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,10 +13,11 @@ import { modelSource, numberOption, UsageError } from './cliOptions';
 import type { Messages } from './cliOutput';
 import type { EngineOptions } from './protocol';
 import { REGISTRY, TASKS, type Task } from './tasks/registry';
-import { checkInputs } from './batch/inputs';
+import { checkInputs, readInputs, type BatchDocument } from './batch/inputs';
 import { batchProgress, duration } from './batch/progress';
 import { reportLine, writeReport } from './batch/report';
 import { runBatch, statePath } from './batch/run';
+import { enqueueCommand, queueTarget } from './cliQueue';
 
 export interface BatchValues extends Omit<CliValues, 'path'> {
   task?: string;
@@ -39,6 +41,8 @@ export interface BatchValues extends Omit<CliValues, 'path'> {
   json: boolean;
   lines?: string;
   precision?: string;
+  /** Many machines: the documents go to this queue (src/cliQueue.ts) instead of running here. */
+  queue?: string;
 }
 
 /** Exit code of a run stopped by Ctrl-C, as a shell reports a process ended by SIGINT. */
@@ -47,7 +51,8 @@ const INTERRUPTED_EXIT_CODE = 130;
 export async function batchCommand(inputs: string[], values: BatchValues, options: EngineOptions, messages: Messages, argv: string[]): Promise<number> {
   const task = batchTask(values.task);
   if (inputs.length === 0) throw new UsageError('Give the files, folders, CSV or JSON Lines files to analyse (- reads JSON Lines from standard input).');
-  if (!values.out) throw new UsageError('Give the output file with --out results.jsonl.');
+  if (values.queue !== undefined) queueOptionsCheck(values);
+  else if (!values.out) throw new UsageError('Give the output file with --out results.jsonl.');
   if (values.lines !== undefined) throw new UsageError('--lines does not apply to batch: every document is analysed whole.');
   if (values.json) throw new UsageError('--json does not apply to batch: every line of --out is the JSON that TASK --json prints.');
   if (values.resume && values.overwrite) throw new UsageError('--resume continues the run in --out and --overwrite starts it again: give one.');
@@ -63,7 +68,6 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
   // A document's format (markdown or text) follows its file's extension, as for TASK FILE.
   const paramsFor = (path: string) => ({ ...printer.params({ ...values, path }), ...language });
   const checked = paramsFor('document.txt'); // a missing or wrong option is said before anything runs
-  const out = resolve(values.out);
   const input = {
     include: values.include ?? [],
     exclude: values.exclude ?? [],
@@ -75,7 +79,23 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
     dateColumn: values['date-column'],
     maxChars: values.maxChars,
   };
+  const job = {
+    task,
+    inputs: inputs.map((i) => (i === '-' ? i : resolve(i))),
+    input,
+    options: checked,
+    models: options.modelSources ?? {},
+    precision: options.precision,
+  };
+  // Many machines: the target is checked before the inputs are read.
+  const target = values.queue === undefined ? undefined : queueTarget(values.queue, 'batch');
   await checkInputs(inputs);
+  if (target !== undefined) {
+    const request = (document: BatchDocument) => paramsFor(documentFile(document.source));
+    const documents = readInputs(inputs, { ...input, skip: [], stdin: process.stdin });
+    return await enqueueCommand(target, { task, description: job, engine: { models: job.models, precision: job.precision }, documents, request }, messages, values.quiet);
+  }
+  const out = resolve(values.out as string);
 
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -91,14 +111,7 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
       processes,
       params: (document) => paramsFor(documentFile(document.source)),
       json: (result) => ({ schemaVersion: JSON_SCHEMA_VERSION, ...printer.json(result as never) }),
-      job: {
-        task,
-        inputs: inputs.map((i) => (i === '-' ? i : resolve(i))),
-        input,
-        options: checked,
-        models: options.modelSources ?? {},
-        precision: options.precision,
-      },
+      job,
       engineOptions: { ...options, threads },
       workerPath: join(__dirname, 'worker.js'),
       input: { ...input, stdin: process.stdin },
@@ -114,7 +127,7 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
       return INTERRUPTED_EXIT_CODE;
     }
     if (!values.quiet) {
-      messages.say(`Done: ${summary.written} documents in ${duration(summary.seconds)}${speed}: ${counts}${earlier}; ${total} lines in ${values.out} (state: ${statePath(values.out)}).`);
+      messages.say(`Done: ${summary.written} documents in ${duration(summary.seconds)}${speed}: ${counts}${earlier}; ${total} lines in ${values.out} (state: ${statePath(values.out as string)}).`);
     }
     return 0;
   } finally {
@@ -131,6 +144,15 @@ export async function reportCommand(files: string[], html: string | undefined, m
   const data = await writeReport(files, html);
   messages.say(reportLine(data, html));
   return 0;
+}
+
+/** With --queue the run is the workers' and its output collect's: the local run's options do not apply. */
+function queueOptionsCheck(values: BatchValues): void {
+  if (values.out !== undefined) throw new UsageError('--out goes with collect when the documents are queued: text-analytics collect --queue URL --out results.jsonl.');
+  if (values.resume || values.overwrite) throw new UsageError('--resume and --overwrite do not apply with --queue: queueing again adds only the documents not yet queued or done.');
+  if (values.processes !== undefined || (values.threads !== undefined && values.threads !== '0')) {
+    throw new UsageError('--processes and --threads are the workers\' with --queue: text-analytics worker --queue URL --processes N.');
+  }
 }
 
 /** `--task`: a task's subcommand (`ask`) or its name (`qa`). */

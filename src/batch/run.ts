@@ -276,8 +276,17 @@ function sourceOf(line: string): string | undefined {
   }
 }
 
-/** One document through a worker: its line, or undefined when the run was stopped meanwhile. */
-async function analyse(client: WorkerClient, method: keyof Methods, options: BatchOptions, document: BatchDocument, signal: AbortSignal): Promise<BatchLine | undefined> {
+/**
+ * One document through a worker: its line, or undefined when the run was stopped meanwhile. Also
+ * the extension's *Analyze Folder…* (src/batch/folderRun.ts), on its own worker.
+ */
+export async function analyse(
+  client: Pick<WorkerClient, 'request'>,
+  method: keyof Methods,
+  options: Pick<BatchOptions, 'task' | 'params' | 'json'>,
+  document: BatchDocument,
+  signal: AbortSignal,
+): Promise<BatchLine | undefined> {
   const line: BatchLine = { id: document.id, source: document.source, task: options.task, ...(document.date !== undefined ? { date: document.date } : {}) };
   if (document.text === undefined) return { ...line, error: document.error ?? 'no text' };
   const params = { ...options.params(document), text: document.text } as never;
@@ -288,7 +297,8 @@ async function analyse(client: WorkerClient, method: keyof Methods, options: Bat
     } catch (error) {
       if (signal.aborted) return undefined;
       if (!(error instanceof WorkerRequestError)) throw error;
-      if (RUN_ERRORS.has(error.code)) throw new BatchError(error.message);
+      // The cause keeps the code: the extension offers the download of a missing model.
+      if (RUN_ERRORS.has(error.code)) throw new BatchError(error.message, { cause: error });
       // A crash may be the machine's, not the document's: once more, on the restarted worker.
       if (error.code === 'worker-crashed' && attempt === 1) continue;
       return { ...line, error: oneLine(error.message) };
@@ -299,7 +309,7 @@ async function analyse(client: WorkerClient, method: keyof Methods, options: Bat
 const oneLine = (message: string) => message.replace(/\s*\n\s*/g, ' ').trim();
 
 /** JSON.stringify's replacer: a list the CLI's printers give as an iterable is written as an array. */
-function listsAsArrays(_key: string, value: unknown): unknown {
+export function listsAsArrays(_key: string, value: unknown): unknown {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
     return [...(value as Iterable<unknown>)];
   }
