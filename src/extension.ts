@@ -3,6 +3,7 @@ import { WorkerClient } from './client/workerClient';
 import { AnalyzeSentimentCommand } from './commands/analyzeSentiment';
 import { ClassifyTopicsCommand } from './commands/classifyTopics';
 import { ClassifyWithCommand } from './commands/classifyWith';
+import { AnalyzeFolderCommand } from './commands/analyzeFolder';
 import { QuestionAsker } from './commands/askQuestion';
 import { EntityCommands } from './commands/highlightEntities';
 import { PersonalDataCommands } from './commands/personalData';
@@ -58,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const sentiment = new AnalyzeSentimentCommand(context.extensionUri, client, config, log, languageOf);
   const topics = new ClassifyTopicsCommand(context.extensionUri, client, config, log, languageOf);
   const classifiers = new ClassifyWithCommand(context.extensionUri, client, config, log, languageOf);
+  // Every file of a folder on this same worker; results beside the workspace, the report in a webview.
+  const folders = new AnalyzeFolderCommand(client, config, log, context.globalStorageUri);
   const entities = new EntityHighlighter({
     client,
     config,
@@ -108,6 +111,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     sentiment,
     topics,
     classifiers,
+    folders,
+    vscode.commands.registerCommand('textAnalytics.analyzeFolder', (uri?: unknown) => folders.run(uri)),
     entities,
     new EntityCommands(entities, config, log, automatic, context.workspaceState),
     personalData,

@@ -29,8 +29,17 @@ interface ChartSpec {
 /** CSS custom properties of the page (light and dark): the script never takes a colour from the data. */
 type ColourKey = 'positive' | 'negative' | 'neutral' | `c${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`;
 
+/**
+ * Where the page is shown inside VS Code (src/ui/reportPanel.ts): in a webview, it follows the
+ * editor's theme (its `--vscode-*` colours, not the system's light or dark), and its header has
+ * buttons that post `{ type: 'action', action: id }` to the extension.
+ */
+export interface WebviewPage {
+  actions: { id: string; label: string }[];
+}
+
 /** The self-contained HTML page for `data` (no network: chart.js inlined, data inlined as JSON). */
-export function reportHtml(data: ReportData, options: { title: string; generated: Date }): string {
+export function reportHtml(data: ReportData, options: { title: string; generated: Date; webview?: WebviewPage }): string {
   const page = new Page();
   const body = [overview(data, options.generated), ...data.tasks.map((task) => taskSection(task, page))].join('\n');
   const json = JSON.stringify({ charts: page.charts })
@@ -39,11 +48,17 @@ export function reportHtml(data: ReportData, options: { title: string; generated
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
   const library = chartLibrary();
-  const scripts = [library, PAGE_SCRIPT];
+  const webview = options.webview;
+  // The webview's additions are hashed too: nothing but these exact elements runs or styles.
+  const scripts = [library, PAGE_SCRIPT, ...(webview ? [WEBVIEW_SCRIPT] : [])];
+  const styles = [PAGE_STYLE, ...(webview ? [WEBVIEW_STYLE] : [])];
+  const actions = webview?.actions.length
+    ? `\n<nav class="actions">${webview.actions.map((action) => `<button type="button" data-action="${text(action.id)}">${text(action.label)}</button>`).join('')}</nav>`
+    : '';
   const csp = [
     "default-src 'none'",
     `script-src ${scripts.map(hashSource).join(' ')}`,
-    `style-src ${hashSource(PAGE_STYLE)}`,
+    `style-src ${styles.map(hashSource).join(' ')}`,
     'img-src data:',
   ].join('; ');
   return `<!doctype html>
@@ -55,16 +70,16 @@ export function reportHtml(data: ReportData, options: { title: string; generated
 <meta name="color-scheme" content="light dark">
 <title>${text(options.title)}</title>
 <link rel="icon" href="data:,">
-<style>${PAGE_STYLE}</style>
+${styles.map((style) => `<style>${style}</style>`).join('\n')}
 </head>
 <body>
-<header><h1>${text(options.title)}</h1></header>
+<header><h1>${text(options.title)}</h1>${actions}</header>
 <main>
 ${body}
 </main>
 <script type="application/json" id="report-data">${json}</script>
 <script>${library}</script>
-<script>${PAGE_SCRIPT}</script>
+<script>${PAGE_SCRIPT}</script>${webview ? `\n<script>${WEBVIEW_SCRIPT}</script>` : ''}
 </body>
 </html>
 `;
@@ -346,7 +361,8 @@ const PAGE_SCRIPT = `
 (() => {
   'use strict';
   const data = JSON.parse(document.getElementById('report-data').textContent);
-  const colour = (key) => getComputedStyle(document.documentElement).getPropertyValue('--' + key).trim();
+  // Read on the body, where a VS Code webview's theme sets them (the file page sets them on :root, which the body inherits).
+  const colour = (key) => getComputedStyle(document.body).getPropertyValue('--' + key).trim();
   const charts = [];
   const percent = (value) => (value * 100).toFixed(0) + '%';
   function config(spec) {
@@ -382,14 +398,59 @@ const PAGE_SCRIPT = `
     const canvas = document.getElementById(spec.canvas);
     if (canvas) charts.push({ chart: new Chart(canvas, config(spec)), spec });
   }
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  function recolour() {
     for (const entry of charts) {
       const next = config(entry.spec);
       entry.chart.data.datasets.forEach((dataset, i) => { dataset.backgroundColor = next.data.datasets[i].backgroundColor; });
       entry.chart.options = next.options;
       entry.chart.update();
     }
-  });
+  }
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', recolour);
+  // In a VS Code webview a theme change sets the body's class and the root's --vscode-* properties.
+  new MutationObserver(recolour).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  new MutationObserver(recolour).observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
   document.documentElement.dataset.chartsDrawn = String(charts.length);
+})();
+`;
+
+/**
+ * In a VS Code webview: the page's colours from the editor's theme (the webview sets `--vscode-*`
+ * on the root and the theme's kind as the body's class), whatever the system's light or dark; the
+ * fallbacks are the file page's light colours. The charts read these on the body.
+ */
+const WEBVIEW_STYLE = `
+body {
+  color-scheme: light;
+  --bg: var(--vscode-editor-background, #ffffff); --fg: var(--vscode-editor-foreground, #1f2328);
+  --muted: var(--vscode-descriptionForeground, #59636e); --grid: var(--vscode-panel-border, #d1d9e0);
+  --stripe: var(--vscode-textBlockQuote-background, #f6f8fa); --warn: var(--vscode-editorWarning-foreground, #7d4e00);
+  --positive: var(--vscode-charts-green, #116329); --negative: var(--vscode-charts-red, #a1260d); --neutral: var(--vscode-descriptionForeground, #6e7781);
+  --c0: var(--vscode-charts-blue, #0969da); --c1: var(--vscode-charts-orange, #bc4c00); --c2: var(--vscode-charts-green, #1a7f37); --c3: var(--vscode-charts-purple, #8250df);
+  --c4: var(--vscode-charts-red, #bf3989); --c5: var(--vscode-charts-yellow, #9a6700); --c6: var(--vscode-terminal-ansiCyan, #0598bc); --c7: var(--vscode-descriptionForeground, #57606a);
+  font-family: var(--vscode-font-family, system-ui, sans-serif); font-size: var(--vscode-font-size, 13px);
+}
+body.vscode-dark, body.vscode-high-contrast:not(.vscode-high-contrast-light) { color-scheme: dark; }
+header { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 0.5rem 1rem; }
+.actions { display: flex; gap: 0.5rem; }
+.actions button {
+  font: inherit; padding: 0.25rem 0.8rem; border-radius: 2px; cursor: pointer;
+  color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: 1px solid var(--vscode-button-border, transparent);
+}
+.actions button:hover { background: var(--vscode-button-hoverBackground); }
+.actions button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
+`;
+
+/**
+ * In a VS Code webview: the header's buttons post their action to the extension. VS Code defines
+ * `acquireVsCodeApi` in a script of its own placed before the page's policy, so it runs.
+ */
+const WEBVIEW_SCRIPT = `
+(() => {
+  'use strict';
+  const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  for (const button of document.querySelectorAll('button[data-action]')) {
+    button.addEventListener('click', () => vscode && vscode.postMessage({ type: 'action', action: button.dataset.action }));
+  }
 })();
 `;

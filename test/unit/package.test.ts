@@ -39,6 +39,8 @@ const ALLOWED = [
   /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\/[^/]+$/,
   /^extension\/node_modules\/onnxruntime-common\/(package\.json|dist\/cjs\/.+)$/,
   /^extension\/node_modules\/tokenizers\/(package\.json|index\.js|tokenizers\.linux-x64-gnu\.node)$/,
+  // The batch report's charts (Analyze Folder…'s report, and `report` from the VSIX's CLI).
+  /^extension\/node_modules\/chart\.js\/dist\/chart\.umd\.min\.js$/,
 ];
 const NATIVE = /\.(node|so(\.\d+)*|dylib|dll|exe)$/i;
 const LINUX_X64_NATIVE = [
@@ -62,7 +64,7 @@ test('the linux-x64 VSIX holds only allow-listed files and linux-x64 binaries, n
 
   const unexpected = names.filter((file) => !ALLOWED.some((pattern) => pattern.test(file)));
   assert.deepEqual(unexpected, [], 'files outside the allow-list');
-  for (const file of [...LINUX_X64_NATIVE, 'extension/package.json', ...BUNDLES.map((bundle) => `extension/${bundle}`)]) {
+  for (const file of [...LINUX_X64_NATIVE, 'extension/package.json', 'extension/node_modules/chart.js/dist/chart.umd.min.js', ...BUNDLES.map((bundle) => `extension/${bundle}`)]) {
     assert.ok(names.includes(file), `${file} is missing from the VSIX`);
   }
   const native = names.filter((file) => NATIVE.test(file));
@@ -167,7 +169,7 @@ test('the darwin-x64 VSIX carries onnxruntime-node 1.23.2 with its macOS x64 bin
   const native = names.filter((file) => NATIVE.test(file));
   assert.deepEqual(native.filter((file) => !file.includes('/darwin/x64/') && !file.endsWith('tokenizers.darwin-x64.node')), [], 'native files for another platform');
   // Only the allow-list: the staged install's other packages (adm-zip, global-agent, …) stay out.
-  const outside = names.filter((file) => file.startsWith('extension/node_modules/') && !/^extension\/node_modules\/(onnxruntime-node|onnxruntime-common|tokenizers)\//.test(file));
+  const outside = names.filter((file) => file.startsWith('extension/node_modules/') && !/^extension\/node_modules\/(onnxruntime-node|onnxruntime-common|tokenizers)\//.test(file) && file !== 'extension/node_modules/chart.js/dist/chart.umd.min.js');
   assert.deepEqual(outside, [], 'packages outside the allow-list');
   assert.match(entries.find((entry) => entry.name === 'extension.vsixmanifest')!.read().toString('utf8'), /<Identity [^>]*TargetPlatform="darwin-x64"/);
 });
