@@ -6,6 +6,7 @@
  * decoration, one colour and one setting value per kind, so every type maps to one of four kinds,
  * and a type no kind claims counts as miscellaneous.
  */
+import { hasOnlyKeys, isOffset, isRecord, isUriString } from './validate';
 
 export type EntityKind = 'PER' | 'ORG' | 'LOC' | 'MISC';
 
@@ -93,4 +94,38 @@ export function normaliseEntityText(text: string): string {
     .toLowerCase()
     .toUpperCase()
     .toLowerCase();
+}
+
+// ---- An entity as a link or a panel message names it ------------------------------------------
+
+/** Finds the entities like the one at `start` (by kind and normalised text) in the document `uri`. */
+export interface FindOccurrencesArgs {
+  uri: string;
+  start: number;
+  text: string;
+  type: string;
+}
+
+/** Longest entity text a link may carry: entities are names, not paragraphs. */
+export const MAX_LINK_TEXT = 10_000;
+/** Longest model type name a link may carry. */
+const MAX_LINK_TYPE = 200;
+
+/**
+ * The arguments of a Find All Occurrences or Find Mentions link (src/ui/entityHover.ts), or of the
+ * results panel's `findMentions` message, if they are well formed; anything else is ignored. Links
+ * can be written by hand (in any trusted Markdown that enables the command) and commands run from
+ * other extensions, so the arguments are checked like any untrusted input; whether the document is
+ * highlighted and has that entity is the command's check.
+ */
+export function readFindOccurrencesArgs(value: unknown): FindOccurrencesArgs | undefined {
+  if (!isRecord(value) || !hasOnlyKeys(value, ['uri', 'start', 'text', 'type'])) return undefined;
+  const { uri, start, text, type } = value;
+  const wellFormed = isUriString(uri) && isOffset(start) && isEntityText(text) && typeof type === 'string' && type.length <= MAX_LINK_TYPE;
+  return wellFormed ? { uri, start, text, type } : undefined;
+}
+
+/** An entity's text as a link may carry it: not blank, not a paragraph. */
+export function isEntityText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= MAX_LINK_TEXT;
 }

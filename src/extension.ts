@@ -17,6 +17,7 @@ import { PiiDetector } from './ui/piiDetector';
 import { DocumentSentiments } from './ui/documentSentiments';
 import { DocumentStatus } from './ui/documentStatus';
 import { EntityNavigation } from './ui/entitySymbols';
+import { FindMentions } from './ui/findMentions';
 import { SentimentMarks } from './ui/sentimentMarks';
 import { exportSentiment } from './commands/exportSentiment';
 import { inertMessageText } from './ui/inertText';
@@ -122,6 +123,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     new SentimentMarks(sentimentResults),
     new DocumentStatus(sentimentResults, entities, config),
     new EntityNavigation(entities, config),
+    // Find Mentions in Workspace: the workspace entity index, in the workspace's storage, on this same worker.
+    new FindMentions({ client, config, log, languageOf, highlighter: entities, storageUri: context.storageUri, version: String(context.extension.packageJSON.version) }),
     sentiment.onDidAnalyse((view) => sentimentResults.add(view)),
     vscode.commands.registerCommand('textAnalytics.exportSentiment', (args?: unknown) => exportSentiment(sentimentResults, args)),
     client.onStatus((status) => statusBar.update(status)),

@@ -1,7 +1,7 @@
 /**
  * What hovering a highlighted entity shows: its kind, the model's confidence, how often the same
- * entity occurs in the document, and command links to find those occurrences, copy the text, or
- * hide the kind. A pure builder (no `vscode`): it returns Markdown and the commands its links may
+ * entity occurs in the document, and command links to find those occurrences (in the document, or
+ * in every file of the workspace), copy the text, or hide the kind. A pure builder (no `vscode`): it returns Markdown and the commands its links may
  * run; the hover provider wraps them in a `MarkdownString` trusted for exactly those commands.
  *
  * @example
@@ -10,23 +10,21 @@
  * markdown.isTrusted = { enabledCommands: hover.enabledCommands };
  */
 import type { Entity } from '../protocol';
-import { hasOnlyKeys, isOffset, isRecord, isUriString, oneOf } from '../validate';
+import { isEntityText, type FindOccurrencesArgs } from '../entityTypes';
+import { hasOnlyKeys, isRecord, oneOf } from '../validate';
 import { ENTITY_KIND_INFO, ENTITY_KINDS, entityKind, type EntityKind } from './entityKinds';
 
 /** The commands behind the hover's links; they take one argument each, below. */
 export const ENTITY_LINK_COMMANDS = {
   findOccurrences: 'textAnalytics.findEntityOccurrences',
+  /** Takes the same arguments as `findOccurrences`, and searches every Markdown and text file of the workspace (src/ui/findMentions.ts). */
+  findMentions: 'textAnalytics.findMentionsInWorkspace',
   copy: 'textAnalytics.copyEntity',
   hideType: 'textAnalytics.hideEntityType',
 } as const;
 
-/** Finds the entities like the one at `start` (by kind and normalised text) in the document `uri`. */
-export interface FindOccurrencesArgs {
-  uri: string;
-  start: number;
-  text: string;
-  type: string;
-}
+// The arguments of Find All Occurrences and Find Mentions, which the results panel's messages carry too.
+export { MAX_LINK_TEXT, readFindOccurrencesArgs, type FindOccurrencesArgs } from '../entityTypes';
 
 export interface CopyEntityArgs {
   text: string;
@@ -62,6 +60,7 @@ export function entityHover({ entity, occurrences, uri }: EntityHoverInput): Ent
   const times = occurrences === 1 ? 'once' : occurrences === 2 ? 'twice' : `${occurrences} times`;
   const links = [
     commandLink('Find All Occurrences', ENTITY_LINK_COMMANDS.findOccurrences, { uri, start: entity.start, text: entity.text, type: entity.type } satisfies FindOccurrencesArgs),
+    commandLink('Find Mentions in Workspace', ENTITY_LINK_COMMANDS.findMentions, { uri, start: entity.start, text: entity.text, type: entity.type } satisfies FindOccurrencesArgs),
     commandLink('Copy', ENTITY_LINK_COMMANDS.copy, { text: entity.text } satisfies CopyEntityArgs),
     commandLink(`Hide ${info.plural}`, ENTITY_LINK_COMMANDS.hideType, { kind } satisfies HideEntityTypeArgs),
   ];
@@ -112,25 +111,6 @@ export function commandLink(label: string, command: string, args: unknown): stri
 
 // ---- The links' arguments, as the commands receive them ---------------------------------------
 
-/** Longest entity text a link may carry: entities are names, not paragraphs. */
-export const MAX_LINK_TEXT = 10_000;
-/** Longest model type name a link may carry. */
-const MAX_LINK_TYPE = 200;
-
-/**
- * The arguments of a Find All Occurrences link, if they are what {@link entityHover} writes; the
- * command ignores anything else. Links can be written by hand (in any trusted Markdown that
- * enables the command) and commands run from other extensions, so the arguments are checked
- * like any untrusted input; whether the document is highlighted and has that entity is the
- * command's check.
- */
-export function readFindOccurrencesArgs(value: unknown): FindOccurrencesArgs | undefined {
-  if (!isRecord(value) || !hasOnlyKeys(value, ['uri', 'start', 'text', 'type'])) return undefined;
-  const { uri, start, text, type } = value;
-  const wellFormed = isUriString(uri) && isOffset(start) && isEntityText(text) && typeof type === 'string' && type.length <= MAX_LINK_TYPE;
-  return wellFormed ? { uri, start, text, type } : undefined;
-}
-
 /** The argument of a Copy link, if it is what {@link entityHover} writes. */
 export function readCopyEntityArgs(value: unknown): CopyEntityArgs | undefined {
   return isRecord(value) && hasOnlyKeys(value, ['text']) && isEntityText(value.text) ? { text: value.text } : undefined;
@@ -140,8 +120,4 @@ export function readCopyEntityArgs(value: unknown): CopyEntityArgs | undefined {
 export function readHideEntityTypeArgs(value: unknown): HideEntityTypeArgs | undefined {
   const kind = isRecord(value) && hasOnlyKeys(value, ['kind']) ? oneOf(value.kind, ENTITY_KINDS) : undefined;
   return kind ? { kind } : undefined;
-}
-
-function isEntityText(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== '' && value.length <= MAX_LINK_TEXT;
 }

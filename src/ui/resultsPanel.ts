@@ -8,6 +8,7 @@ import { exportText } from './exportText';
 import { inertMessageText } from './inertText';
 import { hiddenEntityKindsSetting, updateHiddenEntityTypes } from '../config';
 import { ENTITY_KINDS } from '../entityTypes';
+import { ENTITY_LINK_COMMANDS, type FindOccurrencesArgs } from './entityHover';
 import {
   closeTab,
   contentUri,
@@ -356,10 +357,31 @@ export class ResultsPanel implements vscode.Disposable {
         case 'exportSentiment':
           await vscode.commands.executeCommand('textAnalytics.exportSentiment', { uri: message.uri, format: message.format, destination: message.destination });
           return;
+        case 'findMentions':
+          await this.findMentions(message.entity);
+          return;
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       // The reason may quote a document's name or URI: no link in it may become a command.
+      void vscode.window.showErrorMessage(`Text Analytics: ${inertMessageText(reason)}`);
+    }
+  }
+
+  /**
+   * An entity row's *Find Mentions in Workspace*: in the editor of the panel's document, so that
+   * the references peek opens there rather than over the panel.
+   */
+  private async findMentions(entity: FindOccurrencesArgs): Promise<void> {
+    if (entity.uri !== contentUri(this.state.content)) {
+      ResultsPanel.log.warn('Results panel: dropped a "findMentions" message about a document the panel does not show.');
+      return;
+    }
+    try {
+      await this.showSourceEditor(vscode.Uri.parse(entity.uri), false);
+      await vscode.commands.executeCommand(ENTITY_LINK_COMMANDS.findMentions, entity);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
       void vscode.window.showErrorMessage(`Text Analytics: ${inertMessageText(reason)}`);
     }
   }

@@ -10,7 +10,7 @@
  * posts `ready` anew).
  */
 
-import { ENTITY_KINDS, type EntityKind } from '../entityTypes';
+import { ENTITY_KINDS, readFindOccurrencesArgs, type EntityKind, type FindOccurrencesArgs } from '../entityTypes';
 import { resultProblem, type ClassifyResult, type EntitiesResult, type Method, type PiiResult, type SentimentResult, type TopicsResult } from '../protocol';
 import type { LanguageResult } from '../tasks/language';
 import {
@@ -306,6 +306,11 @@ export type WebviewToHost =
   /** The script is listening; the host answers with `show`. */
   | { type: 'ready' }
   /**
+   * *Find Mentions in Workspace* on an entity row (a button, or Shift+Alt+F12): the row's first
+   * mention, as the hover's link carries it.
+   */
+  | { type: 'findMentions'; entity: FindOccurrencesArgs }
+  /**
    * Select [start, end) (UTF-16 offsets) in the editor showing `uri`. `focusEditor` moves the
    * keyboard there too; otherwise focus stays in the panel so the user can keep walking the rows.
    */
@@ -422,6 +427,10 @@ export function readWebviewToHost(value: unknown): WebviewToHost | undefined {
   switch (value.type) {
     case 'ready':
       return hasOnlyKeys(value, ['type']) ? { type: 'ready' } : undefined;
+    case 'findMentions': {
+      const entity = hasOnlyKeys(value, ['type', 'entity']) ? readFindOccurrencesArgs(value.entity) : undefined;
+      return entity ? { type: 'findMentions', entity } : undefined;
+    }
     case 'reveal':
       return readReveal(value);
     case 'rerun':

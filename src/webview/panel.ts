@@ -35,6 +35,7 @@ import { renderLanguageView } from './languageView';
 import { renderSentimentView } from './sentimentView';
 import { renderTopicsView } from './topicsView';
 import { describeValue } from '../validate';
+import { normaliseEntityText } from '../entityTypes';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -94,7 +95,7 @@ const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, e
     }),
   entities: (view, reveal) => {
     entitiesView = renderEntitiesView(view, persisted.controls.entities, { onControlsChange: (entities) => saveControls({ entities }), reveal });
-    return entitiesView.element;
+    return withFindMentions(entitiesView.element);
   },
   topics: (view, reveal) =>
     renderTopicsView(view, {
@@ -107,6 +108,45 @@ const VIEWS: { [V in PanelView]: (view: PanelViews[V], reveal: (start: number, e
   pii: (view, reveal) => renderPiiView(view, persisted.controls.pii, { onControlsChange: (pii) => saveControls({ pii }), reveal }),
   language: (view, reveal) => renderLanguageView(view, { reveal }),
 };
+
+/** VS Code's Find All References key, which on a focused entity row finds its mentions in the workspace. */
+const isFindReferencesKey = (event: KeyboardEvent) => event.key === 'F12' && event.shiftKey && event.altKey;
+
+/**
+ * *Find Mentions in Workspace* in the entities view: a button beside the filters for the selected
+ * row (the one activated last), and Shift+Alt+F12 on a focused row. The host runs the command
+ * with the row's first mention, as the hover's link does.
+ */
+function withFindMentions(element: HTMLElement): HTMLElement {
+  const button = h('button', { className: 'secondary find-mentions', text: 'Find Mentions in Workspace', attrs: { type: 'button' } });
+  const selectedRow = () => element.querySelector<HTMLElement>('.entity-row[aria-selected="true"]');
+  const refresh = () => {
+    const row = selectedRow();
+    button.disabled = row === null;
+    button.title = row ? `Every Markdown and text file of the workspace that mentions “${row.title.split(' · ')[0]}” (Shift+Alt+F12 on a row)` : 'Select an entity first';
+  };
+  const findMentions = (row: HTMLElement) => {
+    const { content } = persisted.state;
+    if (content.view !== 'entities') return;
+    const first = content.entities.result.entities.find((entity) => entity.type === row.dataset.type && normaliseEntityText(entity.text) === row.dataset.text);
+    if (first) post({ type: 'findMentions', entity: { uri: content.entities.uri, start: first.start, text: first.text, type: first.type } });
+  };
+  button.addEventListener('click', () => {
+    const row = selectedRow();
+    if (row) findMentions(row);
+  });
+  element.addEventListener('click', refresh);
+  element.addEventListener('keyup', refresh);
+  element.addEventListener('keydown', (event) => {
+    const row = event.target instanceof Element ? event.target.closest<HTMLElement>('.entity-row') : null;
+    if (!row || !isFindReferencesKey(event)) return;
+    event.preventDefault();
+    findMentions(row);
+  });
+  (element.querySelector('.controls-line') ?? element).append(button);
+  refresh();
+  return element;
+}
 
 /** The content the slot was built from, so that a `show` that leaves it as it was rebuilds nothing. */
 let contentShown: string | undefined;

@@ -390,6 +390,7 @@ describe('Highlight Entities in VS Code', { skip: e2eSkipReason(), timeout: 300_
       links.map((link) => [link.text, link.href.split('?')[0]]),
       [
         ['Find All Occurrences', 'command:textAnalytics.findEntityOccurrences'],
+        ['Find Mentions in Workspace', 'command:textAnalytics.findMentionsInWorkspace'],
         ['Copy', 'command:textAnalytics.copyEntity'],
         ['Hide People', 'command:textAnalytics.hideEntityType'],
       ],

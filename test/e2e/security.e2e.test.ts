@@ -663,7 +663,7 @@ describe('Hostile text in a real VS Code: webviews and hovers', { skip: e2eSkipR
     const links = await markdown.locator('a').evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('data-href') ?? anchor.getAttribute('href') ?? ''));
     assert.deepEqual(
       links.map((href) => href.split('?')[0]),
-      ['command:textAnalytics.findEntityOccurrences', 'command:textAnalytics.copyEntity', 'command:textAnalytics.hideEntityType'],
+      ['command:textAnalytics.findEntityOccurrences', 'command:textAnalytics.findMentionsInWorkspace', 'command:textAnalytics.copyEntity', 'command:textAnalytics.hideEntityType'],
     );
     assert.equal(await markdown.locator('img, script, iframe').count(), 0, 'no markup from the type');
     await vscode.screenshot('hover');

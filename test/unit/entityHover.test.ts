@@ -25,7 +25,7 @@ function links(markdown: string): { label: string; command: string; args: unknow
   }));
 }
 
-test('the hover names the kind, the confidence, the count, and links to the three commands', () => {
+test('the hover names the kind, the confidence, the count, and links to the four commands', () => {
   const hover = entityHover({ entity: MERKEL, occurrences: 3, uri: 'file:///notes.md' });
   assert.match(hover.markdown, /\$\(person\) \*\*Person\*\* \(PER\): “Angela Merkel”/);
   assert.match(hover.markdown, /Confidence 97\.3% · occurs 3 times in this document/);
@@ -33,6 +33,7 @@ test('the hover names the kind, the confidence, the count, and links to the thre
     links(hover.markdown).map(({ label, command, args }) => [label, command, args]),
     [
       ['Find All Occurrences', ENTITY_LINK_COMMANDS.findOccurrences, [{ uri: 'file:///notes.md', start: 10, text: 'Angela Merkel', type: 'PER' }]],
+      ['Find Mentions in Workspace', ENTITY_LINK_COMMANDS.findMentions, [{ uri: 'file:///notes.md', start: 10, text: 'Angela Merkel', type: 'PER' }]],
       ['Copy', ENTITY_LINK_COMMANDS.copy, [{ text: 'Angela Merkel' }]],
       ['Hide People', ENTITY_LINK_COMMANDS.hideType, [{ kind: 'PER' }]],
     ],
@@ -123,9 +124,9 @@ function quotedPart(markdown: string): { escaped: string; shown: string } {
 for (const text of HOSTILE_TEXTS) {
   test(`hostile entity text stays text: ${JSON.stringify(text.slice(0, 50))}`, () => {
     const hover = entityHover({ entity: { ...MERKEL, text }, occurrences: 2, uri: 'file:///notes.md' });
-    // Exactly our three links, in the last paragraph, and no other command anywhere.
+    // Exactly our four links, in the last paragraph, and no other command anywhere.
     assert.deepEqual(links(hover.markdown).map((link) => link.command), Object.values(ENTITY_LINK_COMMANDS));
-    assert.equal(hover.markdown.match(/command:/g)?.length, 3, 'no "command:" but in our three links');
+    assert.equal(hover.markdown.match(/command:/g)?.length, 4, 'no "command:" but in our four links');
     assert.deepEqual([...hover.enabledCommands].sort(), Object.values(ENTITY_LINK_COMMANDS).sort());
     // Three paragraphs: the text cannot start a heading, a list or a code block of its own.
     assert.equal(hover.markdown.split('\n').length, 5, hover.markdown);
@@ -139,8 +140,9 @@ for (const text of HOSTILE_TEXTS) {
     const line = text.replace(/\s+/g, ' ').trim();
     assert.equal(shown, line.length > 80 ? `${[...line].slice(0, 79).join('')}…` : line);
     // The links carry the whole text, intact.
-    const [find, copy] = links(hover.markdown);
+    const [find, mentions, copy] = links(hover.markdown);
     assert.equal((find.args[0] as { text: string }).text, text);
+    assert.equal((mentions.args[0] as { text: string }).text, text);
     assert.equal((copy.args[0] as { text: string }).text, text);
   });
 }
@@ -150,7 +152,7 @@ test("a hostile type name in the model's config stays text, on one line", () => 
   const hover = entityHover({ entity: { ...MERKEL, type }, occurrences: 1, uri: 'file:///notes.md' });
   const headline = hover.markdown.split('\n\n')[0];
   assert.match(headline, /^\$\(tag\) \*\*Miscellaneous\*\* \(MISC, model type GPE\\\]\\\(command\\:workbench\\\.action\\\.quit\\\) \\<img/);
-  assert.equal(hover.markdown.match(/command:/g)?.length, 3);
+  assert.equal(hover.markdown.match(/command:/g)?.length, 4);
   assert.doesNotMatch(headline, /(?<!\\)[<>[\]]|\$\((?!tag\))/);
   assert.equal(hover.markdown.split('\n').length, 5);
   assert.deepEqual(links(hover.markdown).map((link) => link.command), Object.values(ENTITY_LINK_COMMANDS));
@@ -159,7 +161,7 @@ test("a hostile type name in the model's config stays text, on one line", () => 
 test('a uri with Markdown and link syntax travels only inside the link arguments', () => {
   const uri = 'file:///a/[x](command:workbench.action.quit) (1).md';
   const hover = entityHover({ entity: MERKEL, occurrences: 1, uri });
-  assert.equal(hover.markdown.match(/command:/g)?.length, 3);
+  assert.equal(hover.markdown.match(/command:/g)?.length, 4);
   assert.equal((links(hover.markdown)[0].args[0] as { uri: string }).uri, uri);
 });
 
@@ -167,8 +169,10 @@ test('a uri with Markdown and link syntax travels only inside the link arguments
 
 test('the arguments our hover writes are the arguments the commands accept', () => {
   const hover = entityHover({ entity: { ...MERKEL, text: '[x](command:workbench.action.quit)' }, occurrences: 1, uri: 'file:///notes.md' });
-  const [find, copy, hide] = links(hover.markdown);
+  const [find, mentions, copy, hide] = links(hover.markdown);
   assert.deepEqual(readFindOccurrencesArgs(find.args[0]), find.args[0]);
+  // Find Mentions in Workspace takes the same arguments as Find All Occurrences.
+  assert.deepEqual(readFindOccurrencesArgs(mentions.args[0]), mentions.args[0]);
   assert.deepEqual(readCopyEntityArgs(copy.args[0]), copy.args[0]);
   assert.deepEqual(readHideEntityTypeArgs(hide.args[0]), hide.args[0]);
 });

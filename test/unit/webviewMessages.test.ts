@@ -98,6 +98,7 @@ const PANEL_MESSAGES: WebviewToHost[] = [
   { type: 'exportTopics', format: 'json', destination: 'clipboard' },
   { type: 'exportTopics', format: 'csv', destination: 'file' },
   { type: 'exportSentiment', uri: 'file:///work/notes.md', format: 'csv', destination: 'file' },
+  { type: 'findMentions', entity: { uri: 'file:///work/notes.md', start: 12, text: 'Angela Merkel', type: 'PER' } },
 ];
 
 /** Every message the Questions view's script sends (src/webview/questions.ts). */
@@ -165,6 +166,9 @@ const MALFORMED_PANEL: [string, unknown][] = [
   ['an export destination inherited from Object', { type: 'exportTopics', format: 'json', destination: 'toString' }],
   ['a sentiment export with no document', { type: 'exportSentiment', format: 'csv', destination: 'file' }],
   ['a Questions message', { type: 'ask', question: 'When?' }],
+  ['find mentions of a blank entity', { type: 'findMentions', entity: { uri: URI, start: 0, text: '  ', type: 'PER' } }],
+  ['find mentions at a negative offset', { type: 'findMentions', entity: { uri: URI, start: -1, text: 'Paris', type: 'LOC' } }],
+  ['find mentions with an extra field', { type: 'findMentions', entity: { uri: URI, start: 0, text: 'Paris', type: 'LOC' }, command: 'x' }],
 ];
 
 const MALFORMED_QUESTIONS: [string, unknown][] = [
