@@ -136,3 +136,33 @@ export function editOneWord(text: string, seed = 7): { text: string; at: number 
   const replacement = match[1] === 'announced' ? 'reported' : 'announced';
   return { text: text.slice(0, at) + replacement + text.slice(at + match[1].length), at };
 }
+
+const REVIEW_OPENINGS = [
+  'Great product, I love it.', 'Terrible service and a rude driver.', 'The hotel was wonderful and the staff were kind.',
+  'Awful food, we will not come back.', 'It does what it says.', 'Shipping took three weeks and the box was damaged.',
+  'Best purchase I have made this year.', 'The battery died after two days.', 'Nice colour, but smaller than it looked.',
+  'Five stars, would buy again.', 'The instructions were confusing and a screw was missing.', 'Fine for the price.',
+];
+const REVIEW_DETAILS = [
+  'The {} arrived on time', 'My {} stopped working after a week', 'The {} is easy to clean', 'Customer support replaced the {} quickly',
+  'The {} feels cheap', 'Our children use the {} every day', 'I returned the {} for a refund', 'The {} looks exactly like the photos',
+];
+const REVIEW_THINGS = ['kettle', 'backpack', 'lamp', 'blender', 'phone case', 'tent', 'vacuum cleaner', 'chair', 'headset', 'bicycle pump'];
+
+/**
+ * `count` short product reviews (one to three sentences, 5 to 40 words), the corpus an analyst
+ * exports from a shop or a survey; the same seed gives the same reviews. Each sentence names the
+ * review's order number, so no two sentences are the same: the engine's result cache, which would
+ * answer a repeated sentence without the model, measures nothing here.
+ */
+export function generateReviews(count: number, seed = 20261207): string[] {
+  const next = random(seed + count);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  return Array.from({ length: count }, (_, i) => {
+    const order = `order ${100_000 + i}`;
+    const opening = pick(REVIEW_OPENINGS);
+    const sentences = [`${opening.slice(0, -1)} (${order}).`];
+    for (let extra = Math.floor(next() * 3); extra > 0; extra--) sentences.push(`${pick(REVIEW_DETAILS).replace('{}', `${pick(REVIEW_THINGS)} from ${order}`)}.`);
+    return sentences.join(' ');
+  });
+}

@@ -288,7 +288,7 @@ const BATCHINGS: Array<{ name: string; limits: BatchLimits }> = [
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type PeerPipeline = ((...args: any[]) => Promise<unknown>) & { dispose(): Promise<void> };
 
-async function loadPeer(root: string, work: Workload, precision: Precision): Promise<PeerPipeline> {
+export async function loadPeer(root: string, work: Workload, precision: Precision): Promise<PeerPipeline> {
   const { pipeline, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.localModelPath = root;

@@ -4,10 +4,11 @@
  * classifiers single- and multi-label), cold start, memory,
  * interactive latency, zero-shot batching, DistilBERT vs BERT-base, int8 vs fp32, the host's
  * event-loop delay, and the other tokenizer families (RoBERTa-base, XLM-R-base: throughput and
- * the worker's memory with an XLM-R model beside the four defaults), all in one run. Prints a
+ * the worker's memory with an XLM-R model beside the four defaults), and batch runs over corpora
+ * (bench/batch.ts), all in one run. Prints a
  * table and writes bench/results/latest.json.
  *
- *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker,families]
+ *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker,families,batch]
  *
  * --only takes sections, or single tasks of the throughput section (sentiment, entities, qa):
  * `npm run bench -- --only sentiment,classify` compares sentiment and the classifiers alone.
@@ -18,12 +19,13 @@ import * as ort from '../src/engine/onnxruntime';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDocument } from './documents';
+import { batchThroughput } from './batch';
 import { bertVersusDistilbert, familyThroughput, int8VersusFp32, throughput, type Settings } from './inProcess';
 import { BENCH_MODEL_NAMES, ensureBenchModels, FAMILY_MODEL_NAMES } from './models/make-bench-models';
 import { machine, table, writeResults, type Case } from './results';
 import { coldStart, familyMemory, hostResponsiveness, interactive, memory } from './worker';
 
-const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker', 'families'] as const;
+const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker', 'families', 'batch'] as const;
 /** The throughput section's tasks, which --only may also name one by one. */
 const THROUGHPUT_TASKS = ['sentiment', 'entities', 'qa'] as const;
 
@@ -87,6 +89,9 @@ async function main(): Promise<void> {
     ...(await familyThroughput(settings, fiveThousand)),
     ...(await familyMemory(settings, fiveThousand)),
   ]);
+  await section('batch', 'Batch runs: text-analytics batch against the CLI once per file and the pipeline in a loop; processes × threads; memory as the corpus grows', () =>
+    batchThroughput(settings, values.quick),
+  );
 
   const results = {
     machine: machine(ort.env.versions.node ?? ort.env.versions.common),
