@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLI_TASKS, cliLanguageFields, cliTask, JSON_SCHEMA_VERSION, type CliTask, type CliValues } from './cliTasks';
 import { modelSource, numberOption, UsageError } from './cliOptions';
-import type { Messages } from './cliOutput';
+import { interruption, INTERRUPTED_EXIT_CODE, type Messages } from './cliOutput';
 import type { EngineOptions } from './protocol';
 import { REGISTRY, TASKS, type Task } from './tasks/registry';
 import { checkInputs, readInputs, type BatchDocument } from './batch/inputs';
@@ -44,9 +44,6 @@ export interface BatchValues extends Omit<CliValues, 'path'> {
   /** Many machines: the documents go to this queue (src/cliQueue.ts) instead of running here. */
   queue?: string;
 }
-
-/** Exit code of a run stopped by Ctrl-C, as a shell reports a process ended by SIGINT. */
-const INTERRUPTED_EXIT_CODE = 130;
 
 export async function batchCommand(inputs: string[], values: BatchValues, options: EngineOptions, messages: Messages, argv: string[]): Promise<number> {
   const task = batchTask(values.task);
@@ -97,10 +94,7 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
   }
   const out = resolve(values.out as string);
 
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  const interrupted = interruption();
   try {
     const summary = await runBatch({
       task,
@@ -116,7 +110,7 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
       workerPath: join(__dirname, 'worker.js'),
       input: { ...input, stdin: process.stdin },
       progress: batchProgress(process.stderr, values.quiet ? 'quiet' : 'auto'),
-      signal: controller.signal,
+      signal: interrupted.signal,
     });
     const total = summary.resumed + summary.written;
     const speed = summary.seconds > 0 ? `, ${(summary.written / summary.seconds).toFixed(1)} documents/s` : '';
@@ -131,8 +125,7 @@ export async function batchCommand(inputs: string[], values: BatchValues, option
     }
     return 0;
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupted.dispose();
   }
 }
 

@@ -16,6 +16,27 @@ export class OutputFailed extends Error {}
 /** The exit code of a run whose output pipe was closed: the shell's for a tool ended by SIGPIPE (128 + 13). */
 export const CLOSED_PIPE_EXIT_CODE = 141;
 
+/** The exit code of a command stopped by Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * A signal that Ctrl-C or SIGTERM aborts until `dispose` is called: a long command (batch, worker,
+ * collect) stops cleanly, keeps what it did and says how to go on, instead of dying mid-write.
+ */
+export function interruption(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+    },
+  };
+}
+
 /** How much is made before it is written: a few pipe buffers. */
 const CHUNK_LENGTH = 64 * 1024;
 

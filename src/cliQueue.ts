@@ -17,16 +17,13 @@ import { join } from 'node:path';
 import { WorkerClient } from './client/workerClient';
 import { CLI_TASKS, JSON_SCHEMA_VERSION, type CliTask } from './cliTasks';
 import { numberOption, UsageError } from './cliOptions';
-import type { Messages } from './cliOutput';
+import { interruption, INTERRUPTED_EXIT_CODE, type Messages } from './cliOutput';
 import type { EngineOptions, Methods } from './protocol';
 import { REGISTRY, TASKS, type Task } from './tasks/registry';
 import { batchProgress } from './batch/progress';
 import { collect, connect, enqueue, parseQueueUrl, QueueError, QueueUrlError, redisTrouble, work, type Outcome, type QueuedDocument, type QueueTarget } from './batch/queue';
 import { analyse, BatchError } from './batch/run';
 import type { BatchDocument } from './batch/inputs';
-
-/** Exit code of a command stopped by Ctrl-C, as a shell reports a process ended by SIGINT. */
-const INTERRUPTED_EXIT_CODE = 130;
 
 /** `collect --no-wait` wrote what was done and some documents are still missing: run it again later. */
 export const MISSING_EXIT_CODE = 3;
@@ -56,12 +53,9 @@ export interface EnqueueRequest {
 /** `batch … --queue URL`: every document on the queue, then the collect command to run. */
 export async function enqueueCommand(target: QueueTarget, request: EnqueueRequest, messages: Messages, quiet: boolean): Promise<number> {
   const redis = await connect(target, 'client');
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  const interrupted = interruption();
   try {
-    const summary = await enqueue(redis, target, { ...request, signal: controller.signal });
+    const summary = await enqueue(redis, target, { ...request, signal: interrupted.signal });
     const earlier = summary.done > 0 ? `, ${summary.done} done earlier` : '';
     const errors = summary.errors > 0 ? `, ${summary.errors} without text recorded as error${summary.errors === 1 ? '' : 's'}` : '';
     if (summary.stopped) {
@@ -73,8 +67,7 @@ export async function enqueueCommand(target: QueueTarget, request: EnqueueReques
   } catch (error) {
     throw redisTrouble(target, error);
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupted.dispose();
     redis.disconnect();
   }
 }
@@ -96,10 +89,7 @@ export async function workerCommand(args: string[], values: WorkerValues, option
   const threads = values.threads === undefined || values.threads === '0' ? Math.max(1, Math.floor(cores / processes)) : numberOption('threads', values.threads);
   const redis = await connect(target, 'worker');
   const engines = new EnginePool(processes, { ...options, threads });
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  const interrupted = interruption();
   const progress = batchProgress(process.stderr, values.quiet ? 'quiet' : 'auto');
   if (!values.quiet) messages.say(`Working on ${target.shown} with ${processes} engine process${processes === 1 ? '' : 'es'}; Ctrl-C stops after giving back the documents in hand.`);
   try {
@@ -107,7 +97,7 @@ export async function workerCommand(args: string[], values: WorkerValues, option
       concurrency: processes * DEPTH,
       workerName: `${hostname()}:${process.pid}`,
       analyse: (document, signal) => engines.analyse(document, signal),
-      signal: controller.signal,
+      signal: interrupted.signal,
       onDone: (count) => progress?.update(count, 0),
       onWarning: (message) => messages.say(`${message} (retrying)`),
     });
@@ -119,8 +109,7 @@ export async function workerCommand(args: string[], values: WorkerValues, option
     // The engine's troubles (a model missing) are said as they are; a lost Redis names the server.
     throw error instanceof BatchError || !isRedisError(error) ? error : redisTrouble(target, error);
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupted.dispose();
     engines.dispose();
     redis.disconnect();
   }
@@ -140,17 +129,14 @@ export async function collectCommand(args: string[], values: CollectValues, mess
   if (values.out === undefined) throw new UsageError('Give the output file with --out results.jsonl.');
   const out = values.out;
   const redis = await connect(target, 'client');
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  const interrupted = interruption();
   const progress = values['no-wait'] ? undefined : batchProgress(process.stderr, values.quiet ? 'quiet' : 'auto');
   let first: number | undefined;
   try {
     const summary = await collect(redis, target, {
       out,
       wait: !values['no-wait'],
-      signal: controller.signal,
+      signal: interrupted.signal,
       progress: (done, total) => {
         if (first === undefined) progress?.total(total);
         first ??= done;
@@ -173,8 +159,7 @@ export async function collectCommand(args: string[], values: CollectValues, mess
   } catch (error) {
     throw redisTrouble(target, error);
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupted.dispose();
     redis.disconnect();
   }
 }
