@@ -23,23 +23,9 @@ import { BatchError } from '../../src/batch/run';
 import { formatOfPath } from '../../src/tasks/textFormat';
 import type { Task } from '../../src/tasks/registry';
 import { fixtureModels, fixtureOptions, REPO, tempDir } from '../helpers';
-import { finished, run } from './cliRun';
+import { finished, resultLines, run } from './cliRun';
 
 const REVIEWS = ['A great product, I love it.', 'Terrible service and a rude driver.', 'The hotel was wonderful and the staff were kind.'];
-
-interface Line {
-  id: string;
-  source: string;
-  task: string;
-  result?: Record<string, unknown>;
-  error?: string;
-}
-
-const linesOf = (file: string): Line[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Line);
 
 /** The worker the extension starts, on the fixture models, with the CLI's defaults (device, precision); disposed after the file's tests. */
 const client = new WorkerClient({ workerPath: join(REPO, 'dist', 'worker.js'), engineOptions: fixtureOptions({ precision: 'auto', device: 'auto' }) });
@@ -88,7 +74,7 @@ test('a folder of the workspace: one line per file in the batch order, every .gi
   assert.equal(out, join(root, RESULTS_FOLDER, 'notes-sentiment.jsonl'));
   const progress: FolderProgress[] = [];
   const summary = await sentimentRun(notes, out, { workspace: root, onProgress: (now) => progress.push(now) });
-  const lines = linesOf(out);
+  const lines = resultLines(out);
   // Named from the workspace folder; notes/.gitignore is a file of the folder too, read as batch
   // reads it; drafts/ (the workspace's .gitignore), skipped.txt (the folder's) and other/ are not.
   assert.deepEqual(
@@ -130,7 +116,7 @@ test('a folder outside the workspace is walked by itself, named from itself, as 
   const out = resultsFile(join(root, 'other'), notes, 'sentiment');
   const summary = await sentimentRun(notes, out);
   assert.deepEqual(
-    linesOf(out).map((line) => line.source),
+    resultLines(out).map((line) => line.source),
     ['.gitignore', 'a.txt', 'b/c.md', 'drafts/d.txt', 'z.bin'],
   );
   assert.equal(summary.written, 5);
@@ -146,7 +132,7 @@ test('the results folder ignores itself and is never read as documents, even whe
   writeFileSync(join(root, RESULTS_FOLDER, 'project-entities.jsonl'), '{"id":"x","source":"x","task":"entities","result":{"entities":[]}}\n');
   const second = await sentimentRun(root, out, { workspace: root });
   assert.deepEqual(second, first);
-  const sources = linesOf(out).map((line) => line.source);
+  const sources = resultLines(out).map((line) => line.source);
   assert.deepEqual(sources, ['.gitignore', 'notes/.gitignore', 'notes/a.txt', 'notes/b/c.md', 'notes/z.bin', 'other/x.txt']);
 });
 
@@ -172,7 +158,7 @@ test('cancelled after the first file: that line is kept, whole, and nothing afte
   assert.equal(summary.written, 1);
   assert.equal(readFileSync(out, 'utf8').endsWith('\n'), true);
   assert.deepEqual(
-    linesOf(out).map((line) => line.source),
+    resultLines(out).map((line) => line.source),
     ['notes/.gitignore'],
   );
 });
@@ -191,7 +177,7 @@ test('a missing model stops the run, with the worker\'s code kept for the downlo
     assert.match(error.cause.code, /^(model-missing|download-needed)$/);
     return true;
   });
-  assert.deepEqual(linesOf(out), []);
+  assert.deepEqual(resultLines(out), []);
 });
 
 // ---- The report page in the webview ------------------------------------------------------------

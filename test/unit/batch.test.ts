@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { fixtureModels, tempDir } from '../helpers';
-import { CLI, finished, run } from './cliRun';
+import { CLI, finished, resultLines, run } from './cliRun';
 
 // `text-analytics batch` through the real CLI and its pool of worker processes, on the fixture
 // models: one line per document in the documents' order, each result what `TASK --json` prints
@@ -18,21 +18,6 @@ const REVIEWS = [
   'The hotel was wonderful and the staff were kind.',
   'Awful food. We will not come back.',
 ];
-
-interface Line {
-  id: string;
-  source: string;
-  task: string;
-  date?: string;
-  result?: Record<string, unknown>;
-  error?: string;
-}
-
-const linesOf = (file: string): Line[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Line);
 
 /** A corpus of `count` JSON Lines reviews with ids and dates. */
 function corpus(dir: string, count: number): string {
@@ -54,7 +39,7 @@ test('a folder: one line per document in order, each result what TASK --json pri
   const batch = run('batch', docs, '--task', 'sentiment', '--out', out, '--models', fixtureModels(), '--processes', '2', '--quiet');
   finished(batch, 0);
   assert.equal(batch.stderr, '', '--quiet prints nothing');
-  const lines = linesOf(out);
+  const lines = resultLines(out);
   assert.deepEqual(
     lines.map((line) => line.source),
     ['a.txt', join('b', 'c.md'), 'blank.txt', 'z.bin'].map((name) => join(docs, name)),
@@ -77,7 +62,7 @@ test('JSON Lines with id and date fields: ids and dates carried, every document 
   const batch = run('batch', file, '--task', 'sentiment', '--text-field', 'body', '--id-field', 'id', '--date-field', 'day', '--out', out, '--models', fixtureModels(), '--processes', '2');
   finished(batch, 0);
   assert.match(batch.stderr, /Done: 40 documents .*40 results, 0 errors/);
-  const lines = linesOf(out);
+  const lines = resultLines(out);
   assert.deepEqual(
     lines.map((line) => line.id),
     Array.from({ length: 40 }, (_, i) => `r${i}`),
@@ -116,7 +101,7 @@ test('an existing output is kept unless --resume or --overwrite says what to do 
   assert.equal(readFileSync(out, 'utf8'), '{"earlier": true}\n');
   const again = run('batch', file, '--task', 'sentiment', '--text-field', 'body', '--out', out, '--models', fixtureModels(), '--overwrite', '--quiet');
   finished(again, 0);
-  assert.equal(linesOf(out).length, 3);
+  assert.equal(resultLines(out).length, 3);
   const other = run('batch', file, '--task', 'sentiment', '--text-field', 'body', '--out', out, '--models', fixtureModels(), '--neutral-band', '0.3', '--resume');
   finished(other, 1);
   assert.match(other.stderr, /started with other options/);
@@ -169,11 +154,11 @@ test('Ctrl-C stops cleanly, says how to resume, and the resumed run completes it
   const code = await new Promise<number | null>((resolve) => child.once('exit', (status) => resolve(status)));
   assert.equal(code, 130, stderr);
   assert.match(stderr, /Stopped after \d+ documents.*To continue: text-analytics batch .* --resume/);
-  const written = linesOf(out).length;
+  const written = resultLines(out).length;
   assert.ok(written > 0 && written < 600, `${written} lines`);
   const resumed = run(...args, '--resume', '--quiet');
   finished(resumed, 0);
-  const lines = linesOf(out);
+  const lines = resultLines(out);
   assert.equal(lines.length, 600);
   assert.equal(new Set(lines.map((line) => line.source)).size, 600);
 });

@@ -122,3 +122,20 @@ export function oneInertLine(stderr: string, what: string): string {
   assert.doesNotMatch(stderr, /\n\s+at /, `${what}: no stack trace`);
   return stderr.slice('text-analytics: '.length, -1);
 }
+
+/** One line of a batch run's output (`text-analytics batch`, Analyze Folder…). */
+export interface ResultLine {
+  id: string;
+  source: string;
+  task: string;
+  date?: string;
+  result?: Record<string, unknown>;
+  error?: string;
+}
+
+/** The lines of a batch output file, parsed. */
+export const resultLines = (file: string): ResultLine[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ResultLine);
