@@ -62,8 +62,8 @@ function viewOf(content: PanelContent): ViewOf<PanelView> | undefined {
   return content.view === 'empty' ? undefined : (content as unknown as PanelViews)[content.view];
 }
 
-/** How long after a reveal the panel's late focus is looked for (see revealInEditor). */
-const REFOCUS_CHECK_MS = 300;
+/** How long after a reveal the panel's late focus is taken back (see revealInEditor). */
+const LATE_FOCUS_MS = 2000;
 
 /**
  * What the stale banner's button runs: the task's palette command (its contract's `command`) on the
@@ -101,6 +101,8 @@ export class ResultsPanel implements vscode.Disposable {
   private webviewReady = false;
   /** The column the analysed document was shown in, to reopen it there if it was closed. */
   private sourceColumn: vscode.ViewColumn | undefined;
+  /** The editor a reveal just showed, while the click's late focus of the panel may still come. */
+  private lateFocus: { editor: vscode.TextEditor; until: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -146,6 +148,7 @@ export class ResultsPanel implements vscode.Disposable {
       () => {
         // Hidden webviews are torn down; the rebuilt one says `ready` again.
         if (!panel.visible) this.webviewReady = false;
+        if (panel.active) this.takeBackLateFocus();
       },
       undefined,
       this.disposables,
@@ -422,12 +425,17 @@ export class ResultsPanel implements vscode.Disposable {
     if (!this.stillMatches(document, uri, range)) this.markStale(uri);
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    // The click that asked for this also focused the panel. On a busy machine that focus may land
+    // The click that asked for this also focuses the panel. On a busy machine that focus may land
     // after the editor was shown, leaving the selection in the inactive colour: then show it again.
-    setTimeout(() => {
-      if (vscode.window.activeTextEditor?.document === document || !this.panel.active) return;
-      void vscode.window.showTextDocument(document, { viewColumn: editor.viewColumn, preserveFocus: false }).then(undefined, () => undefined);
-    }, REFOCUS_CHECK_MS);
+    this.lateFocus = { editor, until: Date.now() + LATE_FOCUS_MS };
+  }
+
+  /** When the panel becomes active: shows the editor a reveal just selected in again, once, if that was the click's late focus. */
+  private takeBackLateFocus(): void {
+    const late = this.lateFocus;
+    this.lateFocus = undefined;
+    if (!late || Date.now() > late.until || late.editor.document.isClosed) return;
+    void vscode.window.showTextDocument(late.editor.document, { viewColumn: late.editor.viewColumn, preserveFocus: false }).then(undefined, () => undefined);
   }
 
   private async showSourceEditor(uri: vscode.Uri, preserveFocus: boolean): Promise<vscode.TextEditor> {
