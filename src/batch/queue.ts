@@ -5,22 +5,25 @@
  * outcomes but not the engine (src/cliQueue.ts gives the worker its engine processes).
  *
  * What lives in Redis for a job NAME:
- * - the BullMQ queue NAME (`bull:NAME:*`): a job per document with text, carrying the task, the
- *   request (its options and the text) and the engine settings (models, precision);
+ * - the BullMQ queue NAME (`bull:NAME:*`): a job per group of consecutive documents with text (up
+ *   to GROUP_DOCUMENTS of them and GROUP_CHARS of text; a longer document alone), each carrying
+ *   the task, the request (its options and the text) and the engine settings (models, precision).
+ *   A job's own cost in Redis and in the worker is then shared by the short documents of a group;
  * - `text-analytics:NAME:job`: what the job is (task, inputs, options, models) and whether every
  *   document is queued, with their number;
  * - `text-analytics:NAME:order`: a hash from each document's sequence number (the inputs' order)
- *   to its id, source, date and result key — or, for a document that has no text, its error;
+ *   to its id, source, date, result key and job — or, for a document that has no text, its error;
  * - `text-analytics:NAME:results`: a hash from result key to the outcome (`{"result":…}` or
  *   `{"error":…}`), written by the worker before BullMQ marks the job done.
  *
  * Delivery is at least once (a worker killed after writing a result and before completing its job
- * has the job done again), so results are idempotent: the result key, which is also the BullMQ
- * job id, is a hash of the document's id, its text's hash, the task, its options and the models.
- * Writing the same outcome under the same key twice leaves one result; queueing the same document
- * twice adds no second job (BullMQ ignores a job id it holds) and none at all once its result is
- * stored. `collect` writes one line per sequence number, so every document exactly once, in the
- * inputs' order, in the local batch's format.
+ * has the job done again), so results are idempotent: a document's result key is a hash of its
+ * id, its text's hash, the task, its options and the models, and a job's id is a hash of its
+ * documents' keys. Writing the same outcome under the same key twice leaves one result; a job
+ * taken again skips the documents whose result is stored; queueing the same documents twice adds
+ * no second job (BullMQ ignores a job id it holds) and none for a document whose result is stored.
+ * `collect` writes one line per sequence number, so every document exactly once, in the inputs'
+ * order, in the local batch's format.
  *
  * @example
  * const target = parseQueueUrl('redis://10.0.0.5:6379/reviews');
@@ -64,6 +67,11 @@ export interface QueuedDocument {
   engine: Record<string, unknown>;
 }
 
+/** What a BullMQ job carries: consecutive documents of the inputs, done one after another. */
+export interface QueuedGroup {
+  documents: QueuedDocument[];
+}
+
 /** A document's result (what `TASK --json` prints) or why there is none. */
 export type Outcome = { result: unknown } | { error: string };
 
@@ -96,6 +104,15 @@ const MAX_STALLED_COUNT = 3;
 
 /** Documents handled per round trip when queueing and collecting. */
 const CHUNK = 500;
+
+/**
+ * A job holds up to this many documents and this much text (a longer document is a job alone): a
+ * job costs BullMQ two scripts and the worker a result write, which on short reviews (a sentence
+ * or two each) cost more than a third of a run when every document was a job of its own, and a
+ * job of 16 reviews still takes well under a second, inside its lock.
+ */
+const GROUP_DOCUMENTS = 16;
+const GROUP_CHARS = 4_000;
 
 /** How often `collect` looks for new results. */
 const POLL_MS = 500;
@@ -191,6 +208,8 @@ interface OrderEntry {
   source: string;
   date?: string;
   key?: string;
+  /** The BullMQ job the document is in. */
+  job?: string;
   error?: string;
 }
 
@@ -265,13 +284,18 @@ async function enqueueChunk(redis: Redis, queue: Queue, k: ReturnType<typeof key
   const withText = entries.filter((e) => e.data !== undefined);
   const stored = withText.length > 0 ? await redis.hmget(k.results, ...withText.map((e) => e.entry.key as string)) : [];
   const fresh = withText.filter((_, i) => stored[i] === null);
-  if (fresh.length > 0) {
+  const groups = groupConsecutive(fresh, (e) => (e.data as QueuedDocument).request.text as string);
+  for (const group of groups) {
+    const job = resultKey(group.map((e) => e.entry.key));
+    for (const e of group) e.entry.job = job;
+  }
+  if (groups.length > 0) {
     // A job id BullMQ already holds (waiting, active, failed) is not added again.
     await queue.addBulk(
-      fresh.map((e) => ({
-        name: 'document',
-        data: e.data as QueuedDocument,
-        opts: { jobId: e.entry.key, removeOnComplete: true, removeOnFail: false },
+      groups.map((group) => ({
+        name: 'documents',
+        data: { documents: group.map((e) => e.data as QueuedDocument) } satisfies QueuedGroup,
+        opts: { jobId: group[0].entry.job, removeOnComplete: true, removeOnFail: false },
       })),
     );
   }
@@ -280,6 +304,24 @@ async function enqueueChunk(redis: Redis, queue: Queue, k: ReturnType<typeof key
   summary.queued += fresh.length;
   summary.done += withText.length - fresh.length;
   summary.errors += entries.length - withText.length;
+}
+
+/** Consecutive items in groups of at most GROUP_DOCUMENTS and GROUP_CHARS of text (an item longer than that alone). */
+function groupConsecutive<T>(items: T[], text: (item: T) => string): T[][] {
+  const groups: T[][] = [];
+  let chars = 0;
+  for (const item of items) {
+    const length = text(item).length;
+    const last = groups.at(-1);
+    if (last === undefined || last.length === GROUP_DOCUMENTS || chars + length > GROUP_CHARS) {
+      groups.push([item]);
+      chars = length;
+    } else {
+      last.push(item);
+      chars += length;
+    }
+  }
+  return groups;
 }
 
 /** `d` and 40 hex digits: BullMQ refuses a custom job id that reads as a whole number. */
@@ -321,25 +363,39 @@ export async function work(redis: Redis, target: QueueTarget, options: WorkOptio
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) stop.abort();
   const summary: WorkSummary = { done: 0 };
-  const worker = new Worker<QueuedDocument>(
+  const worker = new Worker<QueuedGroup>(
     target.name,
     async (job, token) => {
-      let outcome: Outcome | undefined;
-      try {
-        outcome = stop.signal.aborted ? undefined : await options.analyse(job.data, stop.signal);
-      } catch (error) {
-        summary.failure ??= error;
-        stop.abort();
+      const { documents } = job.data;
+      // Taken again after a worker died on it: what that worker stored is not done twice.
+      const stored = await redis.hmget(k.results, ...documents.map((document) => document.key));
+      let left = documents.filter((_, i) => stored[i] === null);
+      // A worker died on this job: its documents from the last, so that if one of them kills every
+      // worker, the others of its group are done before BullMQ gives the job up (its line then
+      // says why), not lost with it.
+      if (job.stalledCounter % 2 === 1) left.reverse();
+      // One after another, so that a worker's jobs in hand keep as many documents in its engines
+      // as its concurrency, as the local batch does.
+      while (left.length > 0 && !stop.signal.aborted) {
+        let outcome: Outcome | undefined;
+        try {
+          outcome = await options.analyse(left[0], stop.signal);
+        } catch (error) {
+          summary.failure ??= error;
+          stop.abort();
+        }
+        if (outcome === undefined) break;
+        // Stored before BullMQ completes the job: killed in between, the job is taken again and
+        // skips the documents stored.
+        await redis.hset(k.results, left[0].key, JSON.stringify(outcome, listsAsArrays));
+        left = left.slice(1);
+        options.onDone?.(++summary.done);
       }
-      if (outcome === undefined) {
+      if (left.length > 0) {
         // Given back at once, for another worker, rather than left for the stalled-job check.
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      // Stored before BullMQ completes the job: killed in between, the job is done again and
-      // writes the same outcome under the same key.
-      await redis.hset(k.results, job.data.key, JSON.stringify(outcome, listsAsArrays));
-      options.onDone?.(++summary.done);
     },
     {
       connection: redis,
@@ -409,7 +465,7 @@ export async function collect(redis: Redis, target: QueueTarget, options: Collec
     // The sequence numbers still without an outcome, with their result keys once read.
     let missing: number[] = [];
     let known = 0;
-    const keyOf = new Map<number, string | undefined>();
+    const keyOf = new Map<number, Pick<OrderEntry, 'key' | 'job'>>();
     for (;;) {
       if (!record.queued) record = readRecord(target, await redis.get(k.job));
       const total = record.queued ? (record.total ?? 0) : await redis.hlen(k.order);
@@ -434,7 +490,7 @@ export async function collect(redis: Redis, target: QueueTarget, options: Collec
 }
 
 /** Of `seqs`, those whose document has no outcome yet. */
-async function stillMissing(redis: Redis, queue: Queue, k: ReturnType<typeof keys>, seqs: number[], keyOf: Map<number, string | undefined>, failed: Map<string, string>): Promise<number[]> {
+async function stillMissing(redis: Redis, queue: Queue, k: ReturnType<typeof keys>, seqs: number[], keyOf: Map<number, Pick<OrderEntry, 'key' | 'job'>>, failed: Map<string, string>): Promise<number[]> {
   const left: number[] = [];
   let checkFailed: boolean | undefined;
   for (let i = 0; i < seqs.length; i += CHUNK) {
@@ -445,26 +501,32 @@ async function stillMissing(redis: Redis, queue: Queue, k: ReturnType<typeof key
       unread.forEach((seq, j) => {
         const entry = entries[j] === null ? undefined : (JSON.parse(entries[j] as string) as OrderEntry);
         // Not yet in the order (still being queued): read again next time.
-        if (entry !== undefined) keyOf.set(seq, entry.key);
+        if (entry !== undefined) keyOf.set(seq, { key: entry.key, job: entry.job });
       });
     }
-    const withKeys = part.filter((seq) => keyOf.get(seq) !== undefined);
-    const outcomes = withKeys.length > 0 ? await redis.hmget(k.results, ...withKeys.map((seq) => keyOf.get(seq) as string)) : [];
+    const withKeys = part.filter((seq) => keyOf.get(seq)?.key !== undefined);
+    const outcomes = withKeys.length > 0 ? await redis.hmget(k.results, ...withKeys.map((seq) => keyOf.get(seq)?.key as string)) : [];
     const pending = new Set(withKeys.filter((_, j) => outcomes[j] === null));
     for (const seq of part) {
       const inOrder = keyOf.has(seq);
-      const key = keyOf.get(seq);
+      const key = keyOf.get(seq)?.key;
       if (!inOrder || (key !== undefined && pending.has(seq) && !failed.has(key))) left.push(seq);
     }
-    // Jobs BullMQ gave up on, looked up only when there are any.
+    // Jobs BullMQ gave up on, looked up only when there are any: their documents still without a
+    // result get BullMQ's reason.
     checkFailed ??= ((await queue.getJobCounts('failed')).failed ?? 0) > 0;
     if (checkFailed) {
+      const given = new Map<string, string | undefined>();
       for (const seq of [...pending]) {
-        const key = keyOf.get(seq) as string;
-        if (failed.has(key)) continue;
-        const job = await Job.fromId(queue, key);
-        if (job !== undefined && (await job.isFailed())) {
-          failed.set(key, `the workers gave this document up: ${job.failedReason || 'failed'}`);
+        const { key, job: id } = keyOf.get(seq) as { key: string; job?: string };
+        if (failed.has(key) || id === undefined) continue;
+        if (!given.has(id)) {
+          const job = await Job.fromId(queue, id);
+          given.set(id, job !== undefined && (await job.isFailed()) ? job.failedReason || 'failed' : undefined);
+        }
+        const why = given.get(id);
+        if (why !== undefined) {
+          failed.set(key, `the workers gave this document up: ${why}`);
           left.splice(left.indexOf(seq), 1);
         }
       }
