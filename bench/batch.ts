@@ -160,12 +160,15 @@ async function queueVersusPool(settings: Settings, dir: string, models: string, 
   try {
     const out = join(dir, 'queue-out.jsonl');
     const url = redis.url('bench');
+    // The workers start with the clock, as the pool's processes do, and wait for the documents
+    // while they are queued (a cluster's workers are up before a job comes; the command line
+    // waits synchronously, they run on in their own processes).
     const started = performance.now();
-    timed(['batch', ...corpus.input, '--task', 'sentiment', '--models', models, '--queue', url]);
     const workers = Array.from({ length: cores }, () =>
       spawn(process.execPath, [CLI, 'worker', '--queue', url, '--models', models, '--processes', '1', '--threads', '1', '--quiet'], { stdio: 'ignore' }),
     );
     try {
+      timed(['batch', ...corpus.input, '--task', 'sentiment', '--models', models, '--queue', url]);
       timed(['collect', '--queue', url, '--out', out]);
     } finally {
       await Promise.all(
