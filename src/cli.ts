@@ -45,6 +45,7 @@ import { CLI_TASKS, cliLanguageFields, cliTask, JSON_SCHEMA_VERSION, parseLabels
 import { cliMessage, modelLine, type CliModels } from './cliAdvice';
 import { batchCommand, reportCommand } from './cliBatch';
 import { BatchError } from './batch/run';
+import { WorkerRequestError } from './client/workerClient';
 import { QueueError } from './batch/queue';
 import { collectCommand, MISSING_EXIT_CODE, workerCommand } from './cliQueue';
 import { InputError, readDocument, type TextDocument } from './cliInput';
@@ -343,6 +344,9 @@ function failed(error: unknown, models: CliModels | undefined, verbose: boolean,
   }
   if (error instanceof EngineError) {
     messages.say(`${models ? cliMessage(error, models) : error.message}${hint}`);
+  } else if (error instanceof BatchError && error.cause instanceof WorkerRequestError && models) {
+    // A model error in a batch run's (or queue worker's) engine process: said with the options.
+    messages.say(`${cliMessage(error.cause, models)}${hint}`);
   } else if (error instanceof InputError || error instanceof DatasetError || error instanceof OutputFailed || error instanceof BatchError || error instanceof QueueError) {
     messages.say(error.message);
   } else {

@@ -4,7 +4,7 @@
  * line the same trouble is mended with options: --models DIR, --download, --cache-dir.
  */
 import { isAbsolute, relative } from 'node:path';
-import type { EngineError, ModelTrouble } from './engine/errors';
+import type { ModelTrouble } from './engine/errors';
 import type { DeviceInfo, ModelInfo } from './protocol';
 import { TASK_MODEL_NAMES } from './protocol';
 import { REGISTRY } from './tasks/registry';
@@ -19,8 +19,12 @@ export interface CliModels {
 /** The files a model folder needs, as the engine looks for them. */
 const MODEL_FILES = 'config.json, tokenizer.json and onnx/model_quantized.onnx or onnx/model.onnx';
 
-/** The message for `error` on the command line: its own advice for a model error, else the engine's message. */
-export function cliMessage(error: EngineError, models: CliModels): string {
+/**
+ * The message for `error` on the command line: its own advice for a model error, else the engine's
+ * message. `error` is the engine's (in this process) or the worker's (a batch run's), which both
+ * carry the trouble.
+ */
+export function cliMessage(error: { message: string; trouble?: ModelTrouble }, models: CliModels): string {
   return error.trouble ? troubleMessage(error.trouble, models) : error.message;
 }
 

@@ -182,6 +182,21 @@ export type ErrorCode =
   | 'timeout'
   | 'internal';
 
+/**
+ * A model error's parts, for a front end that words its own advice (the command line names its
+ * options, the extension its settings): carried by the engine's errors and across the worker.
+ */
+export type ModelTrouble =
+  /** The folder of bundled models (the CLI's --models) has a folder for `task` that lacks `missing`. */
+  | { kind: 'incomplete'; task: Task; dir: string; missing: string[] }
+  /**
+   * No model for `task` anywhere and downloads are off: `files` of the Hub's `repo` would go in
+   * the download cache folder `dir` (`missing`: what a partial one there lacks).
+   */
+  | { kind: 'unavailable'; task: Task; repo: string; files: string[]; dir: string; missing?: string[] }
+  /** The model found for a task is broken or of the wrong kind: `problem` says how (one sentence). */
+  | { kind: 'broken'; model: Pick<ModelInfo, 'task' | 'source' | 'dir'>; problem: string };
+
 export interface WorkerError {
   code: ErrorCode;
   message: string;
@@ -191,6 +206,8 @@ export interface WorkerError {
   task?: Task;
   /** `download-needed` of a model a request named (classifiers): that model. */
   model?: string;
+  /** A model error's parts, so that the command line can say it with its own options. */
+  trouble?: ModelTrouble;
 }
 
 export interface Progress {
@@ -357,6 +374,19 @@ function activityProblem(value: unknown): Problem {
   return checkFields(value, ACTIVITIES[value.kind as WorkerActivity['kind']]);
 }
 
+const strings = must.array(must.string);
+const TROUBLES: Record<ModelTrouble['kind'], Fields> = {
+  incomplete: { task: must.oneOf(TASKS), dir: must.string, missing: strings },
+  unavailable: { task: must.oneOf(TASKS), repo: must.string, files: strings, dir: must.string, missing: must.optional(strings) },
+  broken: { model: must.record({ task: must.string, source: must.string, dir: must.string }), problem: must.string },
+};
+
+function modelTrouble(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'is not an object';
+  if (oneOf(value.kind, Object.keys(TROUBLES)) === undefined) return `has an unknown kind ${describe(value.kind)}`;
+  return checkFields(value, TROUBLES[value.kind as ModelTrouble['kind']]);
+}
+
 const WORKER_MESSAGES: Record<WorkerMessage['type'], Fields> = {
   ready: { info: workerInfo },
   result: { id: requestIdProblem, result: must.record() },
@@ -366,7 +396,14 @@ const WORKER_MESSAGES: Record<WorkerMessage['type'], Fields> = {
   },
   error: {
     id: requestIdProblem,
-    error: must.record({ code: must.oneOf(ERROR_CODES), message: must.string, detail: must.optional(must.string), task: must.optional(must.oneOf(TASKS)), model: must.optional(must.string) }),
+    error: must.record({
+      code: must.oneOf(ERROR_CODES),
+      message: must.string,
+      detail: must.optional(must.string),
+      task: must.optional(must.oneOf(TASKS)),
+      model: must.optional(must.string),
+      trouble: must.optional(modelTrouble),
+    }),
   },
   progress: { id: requestIdProblem, progress },
   activity: { activity: activityProblem, device: must.optional(deviceInfo) },

@@ -13,6 +13,7 @@ import {
   type HostMessage,
   type Method,
   type Methods,
+  type ModelTrouble,
   type Progress,
   type Task,
   type WorkerActivity,
@@ -31,6 +32,8 @@ export class WorkerRequestError extends Error {
     readonly task?: Task,
     /** `download-needed` of a model the request named (a classifier's): that model. */
     readonly model?: string,
+    /** A model error's parts, for a front end that words its own advice (the command line). */
+    readonly trouble?: ModelTrouble,
   ) {
     super(message);
     this.name = 'WorkerRequestError';
@@ -390,7 +393,7 @@ export class WorkerClient {
       }
       case 'error':
         if (!this.pending.has(message.id)) return this.unexpectedReply(message.id);
-        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail, message.error.task, message.error.model));
+        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail, message.error.task, message.error.model, message.error.trouble));
         break;
       case 'progress':
         this.pending.get(message.id)?.onProgress?.(message.progress);

@@ -1,21 +1,12 @@
-import type { ErrorCode, ModelInfo, Task, WorkerError } from '../protocol';
+import type { ErrorCode, ModelTrouble, WorkerError } from '../protocol';
 
 /**
  * What a model error is about, in parts, for each front end to say what to do in its own terms:
  * the editor names its settings, the command line its options. The engine's `message` is the
- * editor's wording (the worker sends only that); a front end that runs the engine in its own
- * process (the CLI) words `trouble` itself.
+ * editor's wording; `trouble` goes with it, across the worker too, for a front end (the CLI, its
+ * batch runs through the worker) that words it itself.
  */
-export type ModelTrouble =
-  /** The folder of bundled models (the CLI's --models) has a folder for `task` that lacks `missing`. */
-  | { kind: 'incomplete'; task: Task; dir: string; missing: string[] }
-  /**
-   * No model for `task` anywhere and downloads are off: `files` of the Hub's `repo` would go in
-   * the download cache folder `dir` (`missing`: what a partial one there lacks).
-   */
-  | { kind: 'unavailable'; task: Task; repo: string; files: string[]; dir: string; missing?: string[] }
-  /** The model found for a task is broken or of the wrong kind: `problem` says how (one sentence). */
-  | { kind: 'broken'; model: Pick<ModelInfo, 'task' | 'source' | 'dir'>; problem: string };
+export type { ModelTrouble };
 
 /** An error the user should read: `message` says what went wrong and what to do about it. */
 export class EngineError extends Error {
@@ -45,7 +36,7 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
 /** Turns anything thrown into a message that can cross the process boundary. */
 export function toWorkerError(error: unknown): WorkerError {
   if (error instanceof EngineError) {
-    return { code: error.code, message: error.message, detail: describeCause(error.cause) };
+    return { code: error.code, message: error.message, detail: describeCause(error.cause), ...(error.trouble ? { trouble: error.trouble } : {}) };
   }
   if (error instanceof Error) return { code: 'internal', message: error.message, detail: error.stack };
   return { code: 'internal', message: String(error) };

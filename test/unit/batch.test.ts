@@ -183,4 +183,13 @@ test('a wrong command line is refused before anything runs', (t) => {
   const missing = run('batch', join(dir, 'nope'), '--task', 'sentiment', '--out', out, '--models', fixtureModels());
   finished(missing, 1);
   assert.match(missing.stderr, /nope/);
+
+  // A model missing in the pool's engine processes is said with the command line's options, as
+  // `text-analytics sentiment` says it, not with the editor's settings.
+  const noModels = join(dir, 'no-models');
+  mkdirSync(noModels);
+  const modelless = run('batch', file, '--text-field', 'body', '--task', 'sentiment', '--out', out, '--models', noModels);
+  finished(modelless, 1);
+  assert.match(modelless.stderr, /^text-analytics: No sentiment model is available: the --models folder .*no-models has no "sentiment" subfolder.* Give --models DIR .* or allow --download/);
+  assert.doesNotMatch(modelless.stderr, /textAnalytics\./);
 });

@@ -128,6 +128,9 @@ describe('inference worker', () => {
       assert.equal(error.code, 'model-missing');
       assert.ok(error.message.includes(join(empty, 'cache')), `names the folder to put the files in: ${error.message}`);
       assert.match(error.message, /textAnalytics\.models\.sentiment/);
+      // Its parts cross too, for the command line to say it with its options.
+      assert.equal(error.trouble?.kind, 'unavailable');
+      assert.equal(error.trouble?.task, 'sentiment');
       return true;
     });
   });
