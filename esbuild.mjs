@@ -1,4 +1,4 @@
-// One bundle per runtime: the extension host, the inference worker, the CLI (all Node, CommonJS)
+// One bundle per runtime: the extension host, the inference worker, the CLI, the language server (all Node, CommonJS)
 // and the webview scripts (browser: the results panel and the Questions view). Native and heavy
 // packages stay external and ship in node_modules (see .vscodeignore). Type-checking is separate: `npm run typecheck`.
 import * as esbuild from 'esbuild';
@@ -21,6 +21,7 @@ const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } },
   {
     entryPoints: ['src/webview/panel.ts', 'src/webview/questions.ts'],
     outdir: 'dist/webview',
