@@ -2,7 +2,7 @@
 
 ;; Drives text-analytics-ls from eglot (Debian's `emacs-nox' 28 and `elpa-eglot' 1.9) as a user
 ;; would: visit a document, wait for the personal-data diagnostics (as Flymake holds them), hover
-;; the e-mail address, run `textAnalytics.sentiment', apply the "Redact ..." code action on the
+;; the name, run `textAnalytics.sentiment', apply the "Redact ..." code action on the
 ;; e-mail address, undo.  It writes what the editor saw as one JSON object and exits 0, or 1 with
 ;; `error' saying which step failed.  Every wait is bounded, so a server that never answers ends the
 ;; run with an error.
@@ -84,7 +84,7 @@ Fail naming WHAT once `ta-wait-seconds' have passed."
 (defun ta-run ()
   (let* ((command (append (json-parse-string (or (getenv "TEXT_ANALYTICS_LS_COMMAND") "null")) nil))
          (models (getenv "TEXT_ANALYTICS_LS_MODELS"))
-         server email)
+         server email name)
     (unless (and command (cl-every #'stringp command))
       (error "TEXT_ANALYTICS_LS_COMMAND must be a JSON array: the server command and its arguments"))
     (let ((coding-system-for-read 'utf-8)) (find-file ta-document))
@@ -138,11 +138,13 @@ Fail naming WHAT once `ta-wait-seconds' have passed."
                                  :message (flymake-diagnostic-text d))))
                        diagnostics)))
       (setq email (or (cl-find "EMAIL_ADDRESS" diagnostics :key #'ta-diagnostic-code :test #'equal)
-                      (error "No EMAIL_ADDRESS among the diagnostics"))))
+                      (error "No EMAIL_ADDRESS among the diagnostics")))
+      (setq name (or (cl-find "PERSON" diagnostics :key #'ta-diagnostic-code :test #'equal)
+                     (error "No PERSON among the diagnostics"))))
 
     (setq ta-step "hover")
-    ;; Point one character into the address, as a user pointing at it would be.
-    (goto-char (1+ (flymake-diagnostic-beg email)))
+    ;; Point one character into the name, as a user pointing at it would be.
+    (goto-char (1+ (flymake-diagnostic-beg name)))
     (let ((hover (jsonrpc-request server :textDocument/hover (eglot--TextDocumentPositionParams))))
       (ta-put :hover (and hover (substring-no-properties
                                  (eglot--hover-info (plist-get hover :contents))))))

@@ -189,19 +189,21 @@ local function run()
       code = d.code, source = d.source, severity = d.severity, message = d.message,
     }
   end, diagnostics)
-  local email
+  local email, name
   for _, d in ipairs(diagnostics) do
     if d.code == 'EMAIL_ADDRESS' then
       email = d
+    elseif d.code == 'PERSON' then
+      name = d
     end
   end
-  if not email then
-    error('no EMAIL_ADDRESS among the diagnostics', 0)
+  if not email or not name then
+    error('no EMAIL_ADDRESS or no PERSON among the diagnostics', 0)
   end
 
   step = 'hover'
-  -- The cursor one character into the address, as a user pointing at it would be.
-  vim.api.nvim_win_set_cursor(0, { email.lnum + 1, email.col + 1 })
+  -- The cursor one character into the name, as a user pointing at it would be.
+  vim.api.nvim_win_set_cursor(0, { name.lnum + 1, name.col + 1 })
   local hover = request(client, bufnr, 'textDocument/hover', vim.lsp.util.make_position_params(0, client.offset_encoding))
   seen.hover = hover_text(hover)
 
