@@ -10,6 +10,10 @@
  *   switch: it must show onnxruntime's attempts within a minute, or the check sees nothing;
  * - **cli**: the real dist/cli.js, under strace, for every command (one writing its JSON into a
  *   file through the shell, as `> out.json` does), and a **cli control** with the preload.
+ * - **server**: the language server, dist/server.js --stdio, under strace with the worker it forks,
+ *   in an LSP session (test/support/watchedServer.ts) watched as long past its first inference as
+ *   the worker is past its start; and a **server control** with the preload in NODE_OPTIONS (the
+ *   server forks its worker with execArgv of its own, so `--require` would not reach the worker).
  *
  * Every traced process gets its own HOME and TMPDIR and `ORT_DISABLE_TELEMETRY=0` (a user's
  * environment may say anything: our switch must win). The report, written as JSON to the file
@@ -27,6 +31,7 @@ import { WORKER_OPTIONS_ENV, type EngineOptions, type Method, type Methods, type
 import { fixtureModels, REPO } from '../helpers';
 import { folderFiles, startLoopbackHub } from './hubServer';
 import { isDnsQuery, outsideAttempts, readTrace, straceArgs } from './systemCalls';
+import { watchServer, type ServerRun } from './watchedServer';
 
 const WORKER = join(REPO, 'dist', 'worker.js');
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -82,6 +87,8 @@ export interface WatchedReport {
   control: WorkerRun;
   cli: CliRun[];
   cliControl: CliRun;
+  server: ServerRun;
+  serverControl: ServerRun;
 }
 
 const TEXT = 'Angela Merkel visited Paris in 1958.';
@@ -100,6 +107,22 @@ async function main([reportFile, workDir]: string[]): Promise<void> {
     const control = watchWorker(place(workDir, 'control'), hub.url, { control: true });
     const worker = watchWorker(place(workDir, 'worker'), hub.url, { control: false, stopAfter: control.then((c) => c.firstAttemptMs ?? CONTROL_LIMIT_MS) });
     const models = fixtureModels();
+    const serverPlace = place(workDir, 'server');
+    const server = watchServer(serverPlace, {
+      env: tracedEnv(serverPlace),
+      models,
+      minWatchMs: MIN_WATCH_MS,
+      // The control's first attempt counts from its start, before its first inference: counted
+      // from the server's first inference instead, the wait is longer than the worker's.
+      watchAfterFirstInference: control.then((c) => (c.firstAttemptMs ?? CONTROL_LIMIT_MS) + WATCH_AFTER_CONTROL_MS),
+    });
+    const serverControlPlace = place(workDir, 'server-control');
+    const serverControl = watchServer(serverControlPlace, {
+      env: tracedEnv(serverControlPlace, { NODE_OPTIONS: `--require ${JSON.stringify(LEFT_ON)}` }),
+      models,
+      minWatchMs: MIN_WATCH_MS,
+      control: { limitMs: CONTROL_LIMIT_MS },
+    });
     const cliRuns: Array<{ name: string; args: string[]; output?: boolean }> = [
       { name: 'sentiment', args: ['sentiment', document, '--models', models, '--json'], output: true },
       { name: 'entities', args: ['entities', document, '--models', models] },
@@ -112,7 +135,7 @@ async function main([reportFile, workDir]: string[]): Promise<void> {
     const cli: CliRun[] = [];
     for (const run of cliRuns) cli.push(await traceCli(place(workDir, `cli-${run.name}`), run.args, { output: run.output }));
     const cliControl = await traceCli(place(workDir, 'cli-control'), ['sentiment', document, '--models', models], { control: true });
-    const report: WatchedReport = { hubRequests: hub.requests.length, worker: await worker, control: await control, cli, cliControl };
+    const report: WatchedReport = { hubRequests: hub.requests.length, worker: await worker, control: await control, cli, cliControl, server: await server, serverControl: await serverControl };
     writeFileSync(reportFile, JSON.stringify(report, null, 2));
   } finally {
     await hub.close();

@@ -1,6 +1,7 @@
 /**
  * Nothing leaves the machine, proven where it would happen: in the system calls. The real worker
- * (dist/worker.js, as the extension host forks it) and the real CLI (dist/cli.js) run every task
+ * (dist/worker.js, as the extension host forks it), the real CLI (dist/cli.js) and the language
+ * server (dist/server.js --stdio, with the worker it forks, in an LSP session) run their tasks
  * under `strace -f` inside an empty network namespace (`unshare -n`, only loopback up), so that
  * even a failing case reaches nothing — test/support/watchedRuns.ts says what runs. Checked:
  *
@@ -9,10 +10,11 @@
  * - no file created, written, renamed or removed outside the model cache and the output the user
  *   asked for (no `$TMPDIR/mat-debug-*.log`, nothing under `~/.cache/Microsoft`);
  * - the watched runs returned the planted results (a worker that died at start cannot pass), and
- *   the worker was watched for 10 s past the moment the control showed its first upload attempt;
- * - controls: the same worker and CLI with test/support/telemetryLeftOn.js preloaded (our switch
- *   undone) must show onnxruntime's attempts — its files, and its name lookups within a minute —
- *   so the check is known to see them.
+ *   the worker was watched for 10 s past the moment the control showed its first upload attempt
+ *   (the server as long past its first inference);
+ * - controls: the same worker, CLI and server with test/support/telemetryLeftOn.js preloaded (our
+ *   switch undone) must show onnxruntime's attempts — its files, and its name lookups within a
+ *   minute — so the check is known to see them (the server's from the worker it forks).
  *
  * Each traced process gets ORT_DISABLE_TELEMETRY=0 in its environment: our switch must win over
  * whatever the user's shell or editor passes in. Needs strace, unshare and ip (iproute2), and the
@@ -31,6 +33,7 @@ import { after, before, describe, test } from 'node:test';
 import { REPO } from '../helpers';
 import { fileWrites, isDnsQuery, networkAttempts, outsideAttempts, readTrace, writesOutside, type FileWrite, type NetworkAttempt } from '../support/systemCalls';
 import type { CliRun, WatchedReport, WorkerRun } from '../support/watchedRuns';
+import type { ServerRun } from '../support/watchedServer';
 
 const DRIVER = join(REPO, 'test', 'support', 'watchedRuns.ts');
 /** The driver's own limit: the control polls for a minute, the worker is watched 10 s longer. */
@@ -88,12 +91,24 @@ function assertPlantedAnswers(run: WorkerRun): void {
   );
 }
 
+function assertPlantedServerAnswers(run: ServerRun): void {
+  assert.deepEqual(run.answers.diagnostics, ['EMAIL_ADDRESS anna.smith@example.com', 'PERSON Angela Merkel'], `the server did not publish the planted personal data: ${run.stderr}`);
+  const planted = run.answers.sentiment.filter((sentence) => /wonderful|awful/.test(sentence));
+  assert.deepEqual(planted, ['POSITIVE A wonderful day.', 'NEGATIVE An awful night 0.'], `textAnalytics.sentiment did not answer as planted: ${run.stderr}`);
+}
+
+/** Whether the trace followed the server (its first traced process) into the worker it forks. */
+function tracedItsWorker(calls: ReturnType<typeof readTrace>): boolean {
+  const serverPid = calls[0]?.pid;
+  return calls.some((call) => call.pid !== serverPid && call.args.includes(join(REPO, 'dist', 'worker.js')));
+}
+
 /** Files left in a folder (recursively): a traced run's HOME and TMPDIR must stay empty. */
 function filesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).map((entry) => join(entry.parentPath, entry.name));
 }
 
-describe('nothing leaves the machine: the worker and the CLI under strace in an empty network namespace', { skip: process.env.CI === 'true' ? false : missing }, () => {
+describe('nothing leaves the machine: the worker, the CLI and the language server under strace in an empty network namespace', { skip: process.env.CI === 'true' ? false : missing }, () => {
   let report: WatchedReport;
 
   let workDir: string | undefined;
@@ -122,6 +137,37 @@ describe('nothing leaves the machine: the worker and the CLI under strace in an 
     const written = fileWrites(readTrace(cliControl.trace)).flatMap((w) => w.paths);
     assert.ok(written.some((path) => path.startsWith(join(cliControl.tmp, 'mat-debug-'))), 'the CLI control wrote no mat-debug log');
     assert.ok(written.some((path) => path.startsWith(join(cliControl.home, '.cache', 'Microsoft', 'DeveloperTools', '.onnxruntime'))));
+  });
+
+  test('control: with our switch undone, the language server\'s worker writes onnxruntime\'s files and looks up its collector', () => {
+    const { serverControl } = report;
+    assertPlantedServerAnswers(serverControl);
+    const calls = readTrace(serverControl.trace);
+    assert.ok(tracedItsWorker(calls), 'the trace does not show the worker the server forked');
+    assert.ok(serverControl.firstAttemptMs !== undefined, `the server control made no outside attempt in a minute: the check would see nothing\n${serverControl.stderr}`);
+    const outside = outsideAttempts(calls);
+    assert.ok(outside.some(isDnsQuery), `expected a DNS lookup among:\n${show(outside)}`);
+    const written = fileWrites(calls).flatMap((w) => w.paths);
+    // mat-debug-<pid>.log names the process that loaded onnxruntime: the worker, not the server.
+    const logs = written.filter((path) => path.startsWith(join(serverControl.tmp, 'mat-debug-')));
+    assert.ok(logs.length > 0, 'the server control wrote no mat-debug log');
+    assert.ok(!logs.includes(join(serverControl.tmp, `mat-debug-${calls[0].pid}.log`)), 'the server itself loaded onnxruntime');
+    assert.ok(written.some((path) => path.startsWith(join(serverControl.home, '.cache', 'Microsoft'))), 'the server control wrote nothing under ~/.cache/Microsoft');
+  });
+
+  test('the language server publishes personal data and runs commands, and reaches nothing, writes nothing', () => {
+    const { server, control } = report;
+    assertPlantedServerAnswers(server);
+    const watchedAfter = server.watchedMs - (server.firstInferenceMs ?? Infinity);
+    assert.ok(watchedAfter >= (control.firstAttemptMs ?? Infinity) + 9_000, `watched for ${watchedAfter} ms past its first inference only; the control's first attempt came at ${control.firstAttemptMs} ms`);
+    assert.ok(server.rounds >= 10, `only ${server.rounds} rounds of diagnostics and sentiment ran while it was watched`);
+    const calls = readTrace(server.trace);
+    assert.ok(tracedItsWorker(calls), 'the trace does not show the worker the server forked');
+    assert.deepEqual(outsideAttempts(calls).map((a) => a.call.line), [], 'connection attempts beyond loopback');
+    assert.deepEqual(writesOutside(calls, []).map((w) => w.call.line), [], 'files written');
+    assert.deepEqual([...filesIn(server.home), ...filesIn(server.tmp)], []);
+    assert.equal(server.status, 0, `the server did not exit cleanly after shutdown and exit: ${server.stderr}`);
+    assert.ok(server.exitedByItself, 'the server and its worker were not gone within seconds of exit');
   });
 
   test('the worker runs every task, downloads over loopback into its cache, and reaches nothing else', () => {
