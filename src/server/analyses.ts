@@ -4,7 +4,10 @@
  * findings at once (those it touches are dropped, src/ui/textEdits.ts, as the VS Code
  * highlighter does) and cancels the analysis under way; after a short pause the document goes to
  * the worker again. Every analysis runs in the worker process, so the server's event loop stays
- * free for hovers and edits. What is published, and how, is the caller's ({@link AnalysesHost}).
+ * free for hovers and edits. Each task's findings are published as soon as they come, and a
+ * document just opened gets the recognizers' personal data (e-mail addresses, phone numbers…,
+ * which need no model) before the model's names: a model's first load takes seconds. What is
+ * published, and how, is the caller's ({@link AnalysesHost}).
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { WorkerRequestError } from '../client/workerClient';
@@ -63,10 +66,10 @@ export class DocumentAnalyses {
     return this.tracked.get(uri)?.findings;
   }
 
-  /** Starts following a document (opened): analysed at once. */
+  /** Starts following a document (opened): analysed at once, the recognizers' personal data first. */
   open(uri: string): void {
     if (!this.tracked.has(uri)) this.tracked.set(uri, new Tracked());
-    this.schedule(uri, 0);
+    this.schedule(uri, 0, true);
   }
 
   /** The document changed by `edits` (UTF-16 offsets, in order): findings move now, analysis after a pause. */
@@ -96,17 +99,17 @@ export class DocumentAnalyses {
     this.tracked.clear();
   }
 
-  private schedule(uri: string, delayMs: number): void {
+  private schedule(uri: string, delayMs: number, opened = false): void {
     const entry = this.tracked.get(uri);
     if (!entry) return;
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (this.tracked.get(uri) === entry) void this.analyse(uri, entry);
+      if (this.tracked.get(uri) === entry) void this.analyse(uri, entry, opened);
     }, delayMs);
   }
 
-  private async analyse(uri: string, entry: Tracked): Promise<void> {
+  private async analyse(uri: string, entry: Tracked, opened: boolean): Promise<void> {
     entry.controller?.abort();
     const controller = new AbortController();
     entry.controller = controller;
@@ -121,20 +124,53 @@ export class DocumentAnalyses {
     }
     const blank = isBlank(text);
     const { signal } = controller;
-    const [pii, entities, sentences] = await Promise.all([
-      settings.diagnostics.pii && !blank ? this.pii(text, settings.pii, signal) : [],
-      (settings.diagnostics.entities || settings.semanticTokens) && !blank ? this.run('entities', () => this.host.worker.request('entities', { text, minScore: settings.entityMinScore }, { signal }).then((r) => r.entities)) : [],
+    // Whether an answer still describes the document as it is (an edit cancels the request, but
+    // its answer may already be on its way).
+    const current = () => !signal.aborted && this.host.document(uri)?.version === version && this.tracked.get(uri) === entry;
+    let published = false;
+    const show = (found: Partial<DocumentFindings>) => {
+      if (!current()) return;
+      entry.findings = { ...entry.findings, ...found };
+      this.host.publish(uri, entry.findings);
+      published = true;
+    };
+    // What is off (or a blank document) has no findings: dropped now, shown with the first task's.
+    const entitiesOn = settings.diagnostics.entities || settings.semanticTokens;
+    const off: Partial<DocumentFindings> = {
+      ...(!settings.diagnostics.pii || blank ? { pii: [] } : {}),
+      ...(!entitiesOn || blank ? { entities: [] } : {}),
+      ...(!settings.diagnostics.sentiment || blank ? { sentences: [] } : {}),
+    };
+    entry.findings = { ...entry.findings, ...off };
+    let piiDone = false;
+    const usesModel = settings.pii.useModel && !this.piiWithoutModel;
+    const quick =
+      opened && settings.diagnostics.pii && !blank && usesModel
+        ? this.host.worker
+            .request('pii', { ...settings.pii, useModel: false, text } satisfies PiiParams, { signal })
+            .then((r) => (piiDone ? undefined : show({ pii: r.entities })))
+            .catch(() => undefined) // the full request says what went wrong
+        : undefined;
+    await Promise.all([
+      quick,
+      settings.diagnostics.pii && !blank
+        ? this.pii(text, settings.pii, signal).then((pii) => {
+            piiDone = true;
+            if (pii) show({ pii });
+          })
+        : undefined,
+      entitiesOn && !blank
+        ? this.run('entities', () => this.host.worker.request('entities', { text, minScore: settings.entityMinScore }, { signal })).then((r) => r && show({ entities: r.entities }))
+        : undefined,
       settings.diagnostics.sentiment && !blank
-        ? this.run('sentiment', () =>
-            this.host.worker.request('sentiment', { text, neutralBand: settings.neutralBand, format: markdownLike(document) ? 'markdown' : 'plaintext' }, { signal }).then((r) => r.sentences),
+        ? this.run('sentiment', () => this.host.worker.request('sentiment', { text, neutralBand: settings.neutralBand, format: markdownLike(document) ? 'markdown' : 'plaintext' }, { signal })).then(
+            (r) => r && show({ sentences: r.sentences }),
           )
-        : [],
+        : undefined,
     ]);
-    // An edit cancels the request, but its answer may already be on its way.
-    if (signal.aborted || this.host.document(uri)?.version !== version || this.tracked.get(uri) !== entry) return;
     if (entry.controller === controller) entry.controller = undefined;
-    entry.findings = { pii: pii ?? entry.findings.pii, entities: entities ?? entry.findings.entities, sentences: sentences ?? entry.findings.sentences };
-    this.host.publish(uri, entry.findings);
+    // Nothing came (a blank document, every task off or failed): what is off is still cleared.
+    if (!published && Object.keys(off).length > 0) show({});
   }
 
   /** Personal data, with the model unless it is missing: then with the recognizers alone. */

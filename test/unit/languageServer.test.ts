@@ -361,7 +361,8 @@ test('a missing model is told once, and personal data is still found by the reco
   await openDocument(client, uri, TEXT);
   const published = await client.diagnosticsOf(uri, 'diagnostics from the recognizers', (p) => p.diagnostics.length > 0);
   assert.deepEqual(published.diagnostics.map((d) => d.code).sort(), ['EMAIL_ADDRESS', 'EMAIL_ADDRESS', 'PHONE_NUMBER']);
-  const [message] = client.messages;
+  // The recognizers' findings come first (a document just opened), then the model's trouble is told.
+  const message = await client.waitFor('the missing model told', () => client.messages[0]);
   assert.equal(message.type, 1, 'an error message');
   assert.match(message.message, /textAnalytics\.models\.entities/);
   assert.match(message.message, /textAnalytics\.allowDownloads/);
