@@ -5,10 +5,10 @@
  * interactive latency, zero-shot batching, DistilBERT vs BERT-base, int8 vs fp32, the host's
  * event-loop delay, and the other tokenizer families (RoBERTa-base, XLM-R-base: throughput and
  * the worker's memory with an XLM-R model beside the four defaults), and batch runs over corpora
- * (bench/batch.ts), all in one run. Prints a
- * table and writes bench/results/latest.json.
+ * (bench/batch.ts), and the language server's hover latency and first diagnostics
+ * (bench/server.ts), all in one run. Prints a table and writes bench/results/latest.json.
  *
- *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker,families,batch]
+ *   npm run bench [-- --rounds 3] [--quick] [--only throughput,classify,zero-shot,compare,worker,families,batch,server]
  *
  * --only takes sections, or single tasks of the throughput section (sentiment, entities, qa):
  * `npm run bench -- --only sentiment,classify` compares sentiment and the classifiers alone.
@@ -23,9 +23,10 @@ import { batchThroughput } from './batch';
 import { bertVersusDistilbert, familyThroughput, int8VersusFp32, throughput, type Settings } from './inProcess';
 import { BENCH_MODEL_NAMES, ensureBenchModels, FAMILY_MODEL_NAMES } from './models/make-bench-models';
 import { machine, table, writeResults, type Case } from './results';
+import { languageServer } from './server';
 import { coldStart, familyMemory, hostResponsiveness, interactive, memory } from './worker';
 
-const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker', 'families', 'batch'] as const;
+const SECTIONS = ['throughput', 'classify', 'zero-shot', 'compare', 'worker', 'families', 'batch', 'server'] as const;
 /** The throughput section's tasks, which --only may also name one by one. */
 const THROUGHPUT_TASKS = ['sentiment', 'entities', 'qa'] as const;
 
@@ -91,6 +92,9 @@ async function main(): Promise<void> {
   ]);
   await section('batch', 'Batch runs: text-analytics batch against the CLI once per file and the pipeline in a loop; processes × threads; memory as the corpus grows', () =>
     batchThroughput(settings, values.quick),
+  );
+  await section('server', 'The language server (dist/server.js --stdio): hover latency while a long document is analysed, first diagnostics after didOpen, int8', () =>
+    languageServer(settings, small, large),
   );
 
   const results = {
