@@ -274,3 +274,14 @@ function unquote(arg: string): string {
     e[0] === 'x' ? String.fromCharCode(parseInt(e.slice(1), 16)) : /^[0-7]/.test(e) ? String.fromCharCode(parseInt(e, 8)) : e === 'n' ? '\n' : e === 't' ? '\t' : e,
   );
 }
+
+/**
+ * A control run's watch, looked at between its rounds (its trace so far): when it first tried to
+ * reach outside (ms since `started`, kept from `firstAttemptMs` once set), and whether the watch
+ * can stop — once the lookup reaches DNS: the resolver may first try nscd's socket and the
+ * name-service modules that nsswitch.conf lists (mdns4_minimal, where Avahi is installed).
+ */
+export function controlWatch(trace: string, started: number, firstAttemptMs: number | undefined): { firstAttemptMs: number | undefined; reachedDns: boolean } {
+  const outside = outsideAttempts(readTrace(trace));
+  return { firstAttemptMs: firstAttemptMs ?? (outside.length > 0 ? Date.now() - started : undefined), reachedDns: outside.some(isDnsQuery) };
+}

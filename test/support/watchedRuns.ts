@@ -30,7 +30,7 @@ import { defaultEngineOptions } from '../../src/engine/options';
 import { WORKER_OPTIONS_ENV, type EngineOptions, type Method, type Methods, type WorkerMessage } from '../../src/protocol';
 import { fixtureModels, REPO } from '../helpers';
 import { folderFiles, startLoopbackHub } from './hubServer';
-import { isDnsQuery, outsideAttempts, readTrace, straceArgs } from './systemCalls';
+import { controlWatch, straceArgs } from './systemCalls';
 import { watchServer, type ServerRun } from './watchedServer';
 
 const WORKER = join(REPO, 'dist', 'worker.js');
@@ -266,11 +266,9 @@ async function watchWorker(run: RunPlace, hubUrl: string, how: { control: boolea
       answers ??= answered;
       requests += 4;
       if (how.control) {
-        const outside = outsideAttempts(readTrace(run.trace));
-        if (outside.length > 0) firstAttemptMs ??= Date.now() - started;
-        // Watched on until the lookup reaches DNS: the resolver may first try nscd's socket and
-        // the name-service modules that nsswitch.conf lists (mdns4_minimal, where Avahi is installed).
-        if (outside.some(isDnsQuery)) break;
+        const watch = controlWatch(run.trace, started, firstAttemptMs);
+        firstAttemptMs = watch.firstAttemptMs;
+        if (watch.reachedDns) break;
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }

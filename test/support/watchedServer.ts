@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { REPO } from '../helpers';
-import { isDnsQuery, outsideAttempts, readTrace, straceArgs } from './systemCalls';
+import { controlWatch, straceArgs } from './systemCalls';
 import type { RunPlace } from './watchedRuns';
 
 const SERVER = join(REPO, 'dist', 'server.js');
@@ -132,9 +132,9 @@ export async function watchServer(run: RunPlace, options: WatchServerOptions): P
       };
       rounds++;
       if (options.control) {
-        const outside = outsideAttempts(readTrace(run.trace));
-        if (outside.length > 0) firstAttemptMs ??= Date.now() - started;
-        if (outside.some(isDnsQuery)) break;
+        const watch = controlWatch(run.trace, started, firstAttemptMs);
+        firstAttemptMs = watch.firstAttemptMs;
+        if (watch.reachedDns) break;
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
