@@ -22,7 +22,9 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { Diagnostic, Hover, Position, TextEdit } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { HUB_URL_ENV } from '../../src/engine/download';
 import { fixtureModels, tempDir } from '../helpers';
+import { folderFiles, startLoopbackHub } from '../support/hubServer';
 import { SERVER, startLspClient, type LspClient } from '../support/lspClient';
 import { run, finished } from './cliRun';
 import { chooseEncoding, offsetAt, positionAt } from '../../src/server/positions';
@@ -350,6 +352,37 @@ test('with downloads allowed, a missing model is offered for download once, with
   assert.deepEqual(asked.actions?.map((a) => a.title), ['Download', 'Not Now']);
   await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: `${TEXT}More.\n` }] });
   await client.diagnosticsOf(uri, 'diagnostics after the edit', (p) => p.version === 2 && p.diagnostics.length === 3);
+  assert.equal(client.messageRequests.length, 1, 'asked once');
+  assert.equal(await client.stop(), 0);
+});
+
+test('answered "Download", the missing model comes from the (loopback) Hub and the names follow the recognizers\' findings', async (t) => {
+  const repo = 'test-owner/tiny-entities';
+  const hub = await startLoopbackHub({ [repo]: folderFiles(join(fixtureModels(), 'entities')) });
+  t.after(() => hub.close());
+  // The server's worker inherits the server's environment, where the Hub's address is read.
+  process.env[HUB_URL_ENV] = hub.url;
+  t.after(() => delete process.env[HUB_URL_ENV]);
+  const empty = tempDir(t);
+  const cache = join(empty, 'cache');
+  const client = await startLspClient(t, {
+    settings: { server: { modelsDir: empty }, models: { entities: repo }, modelCacheDir: cache, allowDownloads: true },
+    messageRequestAnswer: 'Download',
+  });
+  const uri = 'file:///download.md';
+  await openDocument(client, uri, TEXT);
+  const recognized = await client.diagnosticsOf(uri, 'diagnostics from the recognizers', (p) => p.diagnostics.length > 0);
+  assert.ok(!recognized.diagnostics.some((d) => d.code === 'PERSON'), 'no name before the model is there');
+  const asked = await client.waitFor('window/showMessageRequest', () => client.messageRequests[0]);
+  assert.match(asked.message, new RegExp(`${repo}.*Download it now\\?$`));
+  assert.equal(hub.requests.length, 0, 'nothing was fetched before the user agreed');
+  // Downloaded, then analysed again: the planted name is found by the model.
+  const named = await client.diagnosticsOf(uri, 'the model\'s name after the download', (p) => p.diagnostics.some((d) => d.code === 'PERSON'), 60_000);
+  const document = TextDocument.create(uri, 'markdown', 1, TEXT);
+  assert.deepEqual(named.diagnostics.filter((d) => d.code === 'PERSON').map((d) => document.getText(d.range)), ['Angela Merkel']);
+  assert.ok(hub.requests.length > 0, 'the model came from the Hub');
+  assert.ok(readdirSync(cache, { recursive: true }).some((file) => String(file).endsWith('.onnx')), `the model is in the cache folder ${cache}`);
+  assert.ok(client.messages.some((m) => m.type === 3 && /model is downloaded/.test(m.message)), `said so: ${JSON.stringify(client.messages)}`);
   assert.equal(client.messageRequests.length, 1, 'asked once');
   assert.equal(await client.stop(), 0);
 });
