@@ -64,6 +64,8 @@ function viewOf(content: PanelContent): ViewOf<PanelView> | undefined {
 
 /** How long after a reveal the panel's late focus is taken back (see revealInEditor). */
 const LATE_FOCUS_MS = 2000;
+/** When after a reveal the focus is looked at, for a panel that kept it without saying so again. */
+const FOCUS_CHECKS_MS = [300, 1000];
 
 /**
  * What the stale banner's button runs: the task's palette command (its contract's `command`) on the
@@ -102,7 +104,7 @@ export class ResultsPanel implements vscode.Disposable {
   /** The column the analysed document was shown in, to reopen it there if it was closed. */
   private sourceColumn: vscode.ViewColumn | undefined;
   /** The editor a reveal just showed, while the click's late focus of the panel may still come. */
-  private lateFocus: { editor: vscode.TextEditor; until: number } | undefined;
+  private lateFocus: { editor: vscode.TextEditor; until: number; retakes: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -427,14 +429,24 @@ export class ResultsPanel implements vscode.Disposable {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     // The click that asked for this also focuses the panel. On a busy machine that focus may land
     // after the editor was shown, leaving the selection in the inactive colour: then show it again.
-    this.lateFocus = { editor, until: Date.now() + LATE_FOCUS_MS };
+    const late = { editor, until: Date.now() + LATE_FOCUS_MS, retakes: 0 };
+    this.lateFocus = late;
+    // The panel may also have been active all along (no change of state to hear): look.
+    for (const ms of FOCUS_CHECKS_MS) {
+      setTimeout(() => {
+        if (this.lateFocus === late && this.panel.active && vscode.window.activeTextEditor?.document !== document) this.takeBackLateFocus();
+      }, ms);
+    }
   }
 
-  /** When the panel becomes active: shows the editor a reveal just selected in again, once, if that was the click's late focus. */
+  /** When the panel becomes active (or kept the focus) just after a reveal: shows its editor again, at most twice. */
   private takeBackLateFocus(): void {
     const late = this.lateFocus;
-    this.lateFocus = undefined;
-    if (!late || Date.now() > late.until || late.editor.document.isClosed) return;
+    if (!late || Date.now() > late.until || late.editor.document.isClosed || late.retakes >= 2) {
+      this.lateFocus = undefined;
+      return;
+    }
+    late.retakes++;
     void vscode.window.showTextDocument(late.editor.document, { viewColumn: late.editor.viewColumn, preserveFocus: false }).then(undefined, () => undefined);
   }
 
