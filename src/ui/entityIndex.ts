@@ -26,6 +26,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { Entity } from '../protocol';
 import { occurrencesOf, type TypedText } from './entityKinds';
+import { lineOfOffset } from './offsetRanges';
 
 /** What the index keeps of an entity: its range in the file's text and the model's type; its text is that slice. */
 export interface IndexedEntity {
@@ -319,14 +320,8 @@ export function lineStarts(text: string): number[] {
 
 /** The 0-based line and column of `offset`, given the {@link lineStarts}. */
 export function positionIn(starts: readonly number[], offset: number): { line: number; character: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo, character: offset - starts[lo] };
+  const line = lineOfOffset(starts, offset);
+  return { line, character: offset - starts[line] };
 }
 
 function emptyManifest(): Manifest {

@@ -90,6 +90,18 @@ export interface LineIndex {
   lineEnd(line: number): number;
 }
 
+/** The line holding `offset`, given where each line starts (ascending, the first 0): a binary search. */
+export function lineOfOffset(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** A {@link LineIndex} over a string with LF or CRLF line ends (a snapshot of a text, and tests). */
 export function lineIndexOf(text: string): LineIndex {
   const starts = [0];
@@ -100,16 +112,7 @@ export function lineIndexOf(text: string): LineIndex {
   };
   return {
     lineCount: starts.length,
-    lineAt(offset) {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    },
+    lineAt: (offset) => lineOfOffset(starts, offset),
     isBlank: (line) => isBlankText(text.slice(starts[line], lineEnd(line))),
     lineStart: (line) => starts[line],
     lineEnd,
