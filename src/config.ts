@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { MAX_TEXT_LENGTH, type DevicePreference, type EngineOptions, type PiiParams, type Precision, type ProxySettings } from './protocol';
 import type { RedactOptions } from './redaction/operators';
-import { readPiiDenyList, readPiiPatterns } from './ui/piiSettings';
+import { readPiiRequest } from './ui/piiSettings';
 import { readClassifierSettings, type ClassifierSpec } from './tasks/classify';
 import { ANALYZE_ON, type AnalyzeOn } from './tasks/contract';
 import { hiddenEntityKinds, type EntityKind } from './entityTypes';
@@ -210,24 +210,11 @@ export class Config {
    * did not.
    */
   get piiRequest(): { params: Omit<PiiParams, 'text' | 'offset' | 'ranges'>; problems: string[] } {
-    const rawPatterns = vscode.workspace.isTrusted ? this.task<unknown>('pii.patterns') : this.raw.inspect('pii.patterns')?.globalValue;
-    const { patterns, problems: patternProblems } = readPiiPatterns(rawPatterns);
-    const { denyList, problems: denyProblems } = readPiiDenyList(this.task<unknown>('pii.denyList'));
-    const piiModel = this.task<string>('pii.model').trim();
-    const region = this.task<string>('pii.phoneRegion').trim().toUpperCase();
-    const params: Omit<PiiParams, 'text' | 'offset' | 'ranges'> = {
-      // Unset, the worker reports its default types and every type of the user's own patterns.
-      ...(this.piiTypesSet ? { types: stringList(this.task('pii.types')) } : {}),
-      useModel: this.task<boolean>('pii.useModel') !== false,
-      ...(piiModel ? { piiModel } : {}),
-      entitiesModel: this.task<boolean>('pii.entitiesModel') !== false,
-      minScore: this.ranged('pii.minScore'),
-      phoneRegion: /^[A-Z]{2}$/.test(region) ? region : 'US',
-      patterns,
-      denyList,
-      allowList: this.piiAllowList,
-    };
-    return { params, problems: [...patternProblems, ...denyProblems] };
+    return readPiiRequest((key) => {
+      if (key === 'pii.patterns' && !vscode.workspace.isTrusted) return this.raw.inspect(key)?.globalValue;
+      if (key === 'pii.types' && !this.piiTypesSet) return undefined;
+      return this.task<unknown>(key);
+    });
   }
 
   /** Whether the user set `textAnalytics.pii.types` anywhere (else the worker's default types apply). */
@@ -236,11 +223,6 @@ export class Config {
     return [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue, inspected?.globalLanguageValue, inspected?.workspaceLanguageValue].some(
       (value) => value !== undefined,
     );
-  }
-
-  /** `textAnalytics.pii.allowList`: values never reported. */
-  get piiAllowList(): string[] {
-    return stringList(this.task('pii.allowList'));
   }
 
   /** Language ids whose documents are checked for personal data as soon as they are shown. */

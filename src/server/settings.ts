@@ -9,12 +9,13 @@
  * Pure: no connection, no `vscode`.
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { defaultCacheDir, defaultEngineOptions } from '../engine/options';
 import { MAX_TEXT_LENGTH, type EngineOptions, type PiiParams } from '../protocol';
 import type { RedactOptions } from '../redaction/operators';
 import { DEFAULT_MODEL_TASKS, TASK_SETTINGS } from '../tasks/registry';
-import { readPiiDenyList, readPiiPatterns } from '../ui/piiSettings';
+import { readPiiRequest } from '../ui/piiSettings';
 import { isRecord } from '../validate';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -71,11 +72,8 @@ export function readSettings(section: unknown, installedModels = installedModels
     const value = get(key);
     return allowed.includes(value as T) ? (value as T) : fallback;
   };
-  const strings = (key: string): string[] | undefined => {
-    const value = get(key);
-    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((item) => item.trim()).filter(Boolean) : undefined;
-  };
-  const folder = (value: string) => (isAbsolute(value) ? value : resolve(value));
+  // Relative to the server's working folder; a leading ~ is the home folder (editors' configs often say ~/…).
+  const absolute = (value: string) => (/^~(?=$|[\\/])/.test(value) ? join(homedir(), value.slice(1)) : isAbsolute(value) ? value : resolve(value));
 
   const modelsDir = string('server.modelsDir');
   const cacheDir = string('modelCacheDir');
@@ -92,19 +90,15 @@ export function readSettings(section: unknown, installedModels = installedModels
     precision: oneOf('precision', ['auto', 'fp32', 'int8'], 'auto'),
     threads: Math.round(number('threads', 0, 0, 64)),
     modelSources,
-    bundledModelsDir: modelsDir ? folder(modelsDir) : installedModels,
-    cacheDir: cacheDir ? folder(cacheDir) : defaultCacheDir(),
+    bundledModelsDir: modelsDir ? absolute(modelsDir) : installedModels,
+    cacheDir: cacheDir ? absolute(cacheDir) : defaultCacheDir(),
     allowDownloads,
     // With downloads allowed the server asks first (window/showMessageRequest), as the extension does.
     askBeforeDownload: allowDownloads,
     idleUnloadSeconds: Math.round(number('idleUnloadSeconds', 600, 0)),
   });
 
-  const { patterns, problems: patternProblems } = readPiiPatterns(get('pii.patterns'));
-  const { denyList, problems: denyProblems } = readPiiDenyList(get('pii.denyList'));
-  const types = strings('pii.types');
-  const piiModel = string('pii.model');
-  const region = string('pii.phoneRegion').toUpperCase();
+  const pii = readPiiRequest(get);
   return {
     engine,
     diagnostics: {
@@ -114,19 +108,8 @@ export function readSettings(section: unknown, installedModels = installedModels
     },
     semanticTokens: boolean('server.semanticTokens', false),
     piiSeverity: oneOf('pii.diagnosticSeverity', ['error', 'warning', 'information', 'hint'], 'warning'),
-    pii: {
-      // Unset, the worker reports its default types and every type of the user's own patterns.
-      ...(types ? { types } : {}),
-      useModel: boolean('pii.useModel', true),
-      ...(piiModel ? { piiModel } : {}),
-      entitiesModel: boolean('pii.entitiesModel', true),
-      minScore: ranged('pii.minScore'),
-      phoneRegion: /^[A-Z]{2}$/.test(region) ? region : 'US',
-      patterns,
-      denyList,
-      allowList: strings('pii.allowList') ?? [],
-    },
-    problems: [...patternProblems, ...denyProblems],
+    pii: pii.params,
+    problems: pii.problems,
     entityMinScore: ranged('entities.minScore'),
     neutralBand: ranged('sentiment.neutralBand'),
     redact: {

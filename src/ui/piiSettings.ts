@@ -1,12 +1,51 @@
 /**
- * The `textAnalytics.pii.*` settings that hold structures (the user's patterns, the deny-list),
- * read at the boundary: an entry the worker would refuse (and with it the whole request) is left
- * out here and named in a problem the user is told once. Pure (no `vscode`); config.ts reads the
- * raw values and hands them here.
+ * The `textAnalytics.pii.*` settings read into a personal-data request ({@link readPiiRequest}),
+ * for the VS Code extension (src/config.ts, through `vscode`) and the language server
+ * (src/server/settings.ts, from `workspace/configuration`) alike. The settings that hold
+ * structures (the user's patterns, the deny-list) are read at the boundary: an entry the worker
+ * would refuse (and with it the whole request) is left out here and named in a problem the user is
+ * told once. Pure (no `vscode`): the callers read the raw values and hand them here.
  */
-import type { CustomPiiPattern } from '../protocol';
+import type { CustomPiiPattern, PiiParams } from '../protocol';
 import { PII_TYPE_NAME } from '../tasks/pii';
+import { TASK_SETTINGS } from '../tasks/registry';
 import { isRecord } from '../validate';
+
+/** The keys {@link readPiiRequest} reads (under `textAnalytics`). */
+export type PiiRequestKey = 'pii.types' | 'pii.useModel' | 'pii.model' | 'pii.entitiesModel' | 'pii.minScore' | 'pii.phoneRegion' | 'pii.patterns' | 'pii.denyList' | 'pii.allowList';
+
+/**
+ * What a personal-data request asks besides its text, from the raw value of each setting
+ * (undefined where it is unset; a value of the wrong type counts as unset), and a line for each
+ * entry of the patterns or deny-list that is left out. `pii.types` unset means the worker's
+ * default types and every type of the user's own patterns.
+ */
+export function readPiiRequest(raw: (key: PiiRequestKey) => unknown): { params: Omit<PiiParams, 'text' | 'offset' | 'ranges'>; problems: string[] } {
+  const { patterns, problems: patternProblems } = readPiiPatterns(raw('pii.patterns'));
+  const { denyList, problems: denyProblems } = readPiiDenyList(raw('pii.denyList'));
+  const types = raw('pii.types');
+  const piiModel = typeof raw('pii.model') === 'string' ? (raw('pii.model') as string).trim() : '';
+  const region = typeof raw('pii.phoneRegion') === 'string' ? (raw('pii.phoneRegion') as string).trim().toUpperCase() : '';
+  const { default: minScore, minimum = 0, maximum = 1 } = TASK_SETTINGS['pii.minScore'];
+  const score = raw('pii.minScore');
+  const params: Omit<PiiParams, 'text' | 'offset' | 'ranges'> = {
+    ...(Array.isArray(types) ? { types: strings(types) } : {}),
+    useModel: raw('pii.useModel') !== false,
+    ...(piiModel ? { piiModel } : {}),
+    entitiesModel: raw('pii.entitiesModel') !== false,
+    minScore: typeof score === 'number' && Number.isFinite(score) ? Math.min(maximum, Math.max(minimum, score)) : (minScore as number),
+    phoneRegion: /^[A-Z]{2}$/.test(region) ? region : 'US',
+    patterns,
+    denyList,
+    allowList: strings(raw('pii.allowList')),
+  };
+  return { params, problems: [...patternProblems, ...denyProblems] };
+}
+
+/** The strings of a list setting, trimmed, blanks left out (anything else: none). */
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((item) => item.trim()).filter(Boolean) : [];
+}
 
 const PATTERNS_SETTING = 'textAnalytics.pii.patterns';
 const DENY_LIST_SETTING = 'textAnalytics.pii.denyList';
