@@ -5,6 +5,7 @@
  * not what it should be is an input error (exit code 1), both one line that names the option.
  */
 import { readFileSync } from 'node:fs';
+import { parseAllowList } from './allowListFile';
 import { InputError } from '../cliInput';
 import { clipped, modelSource, UsageError } from '../cliOptions';
 import type { PiiParams } from '../protocol';
@@ -78,11 +79,9 @@ function denyFile(file: string): Record<string, string[]> {
   return value as Record<string, string[]>;
 }
 
-/** One value a line; blank lines are left out, and the line break (LF or CRLF) is not part of a value. */
+/** One value a line (the language server's allow-list file is one too). */
 function allowFile(file: string): string[] {
-  return textFile(file, '--allow')
-    .split(/\r?\n|\r/)
-    .filter((line) => line.trim() !== '');
+  return parseAllowList(textFile(file, '--allow'));
 }
 
 function jsonFile(file: string, option: string): unknown {

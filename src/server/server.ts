@@ -39,8 +39,10 @@ import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-langua
 import { WorkerRequestError } from '../client/workerClient';
 import { EXTENSION_VERSION } from '../engine/version';
 import type { PiiFinding, Task } from '../protocol';
+import { addToAllowListFile, readAllowListFile } from '../redaction/allowListFile';
 import { Pseudonyms, replacement, type RedactOptions } from '../redaction/operators';
 import { REGISTRY } from '../tasks/registry';
+import { oneLine } from '../ui/entityHover';
 import { findingAt, piiActionTitles, sameValue, withAllowedValue } from '../ui/piiPresentation';
 import type { OffsetEdit } from '../ui/textEdits';
 import { isBlank } from '../unicode';
@@ -89,7 +91,10 @@ export class TextAnalyticsServer {
   private readonly told = new Set<string>();
   /** Tasks whose download was offered this session (the user is asked once). */
   private readonly offered = new Set<Task>();
-  /** Values "Never Report This Value" added this session, on top of `textAnalytics.pii.allowList`. */
+  /**
+   * Values "Never Report This Value" added this session that the allow-list file does not hold
+   * (it could not be written, or the value spans lines), on top of `textAnalytics.pii.allowList`.
+   */
   private sessionAllowList: string[] = [];
   /** The hash operator's salt: one per server run, so the same value hashes alike within it. */
   private readonly salt = randomBytes(16).toString('hex');
@@ -185,7 +190,13 @@ export class TextAnalyticsServer {
     // A later change overtook this one while the client answered: it applies, not this.
     if (load !== this.settingsLoads) return;
     const settings = readSettings(section);
-    settings.pii.allowList = [...settings.pii.allowList, ...this.sessionAllowList.filter((value) => !settings.pii.allowList.includes(value))];
+    let saved: string[] = [];
+    try {
+      saved = readAllowListFile(settings.allowListFile);
+    } catch (error) {
+      settings.problems.push(`The allow-list file ${settings.allowListFile} cannot be read (${(error as Error).message}), so its values are reported; fix it or set textAnalytics.server.allowListFile.`);
+    }
+    settings.pii.allowList = [...new Set([...settings.pii.allowList, ...saved, ...this.sessionAllowList])];
     const previous = this.settings;
     this.settings = settings;
     this.told.clear();
@@ -346,11 +357,23 @@ export class TextAnalyticsServer {
     return edit;
   }
 
-  /** "Never Report This Value": added to this session's allow-list, and the documents analysed again. */
+  /**
+   * "Never Report This Value": added to the allow-list file (`textAnalytics.server.allowListFile`),
+   * so that it stays unreported after a restart, and the documents analysed again. Where the
+   * file cannot be written, the value is kept for this session and the user is told why.
+   */
   private allowValue(args: unknown[] | undefined): null {
     const [uri, options] = args ?? [];
     const finding = allowValueArgs(typeof uri === 'string' && options && typeof options === 'object' ? (options as Record<string, unknown>) : {});
-    this.sessionAllowList = withAllowedValue(this.sessionAllowList, finding.text);
+    const file = this.settings.allowListFile;
+    const quoted = `"${oneLine(finding.text, 80)}"`;
+    try {
+      addToAllowListFile(file, finding.text);
+      this.tell(MessageType.Info, `${quoted} is no longer reported: it is saved in ${file} (one value a line; text-analytics pii --allow reads it too).`);
+    } catch (error) {
+      this.sessionAllowList = withAllowedValue(this.sessionAllowList, finding.text);
+      this.tell(MessageType.Warning, `${quoted} is not reported until the server restarts: ${file} could not take it (${(error as Error).message}); add it to textAnalytics.pii.allowList to keep it so.`);
+    }
     this.settings.pii.allowList = withAllowedValue(this.settings.pii.allowList, finding.text);
     // Gone at once from every document, as in VS Code; the analysis that follows agrees.
     for (const document of this.documents.all()) {
@@ -361,7 +384,6 @@ export class TextAnalyticsServer {
       this.publish(document.uri, findings);
     }
     this.analyses.refreshAll();
-    this.tell(MessageType.Info, `"${finding.text.slice(0, 80)}" is not reported again until the server restarts; add it to textAnalytics.pii.allowList in your editor's settings to keep it so.`);
     return null;
   }
 

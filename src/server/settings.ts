@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { defaultCacheDir, defaultEngineOptions } from '../engine/options';
 import { MAX_TEXT_LENGTH, type EngineOptions, type PiiParams } from '../protocol';
+import { defaultAllowListFile } from '../redaction/allowListFile';
 import type { RedactOptions } from '../redaction/operators';
 import { DEFAULT_MODEL_TASKS, TASK_SETTINGS } from '../tasks/registry';
 import { readPiiRequest } from '../ui/piiSettings';
@@ -41,6 +42,8 @@ export interface ServerSettings {
   redact: Omit<RedactOptions, 'salt'>;
   /** `textAnalytics.maxDocumentSize`: longer documents are not analysed (the user is told once). */
   maxDocumentSize: number;
+  /** `textAnalytics.server.allowListFile`: where *Never Report This Value* keeps its values, one a line (read into `pii.allowList`). */
+  allowListFile: string;
 }
 
 /** The models folder installed with the server: `models/` beside `dist/`, as the CLI's. */
@@ -117,6 +120,7 @@ export function readSettings(section: unknown, installedModels = installedModels
       maskKeepLast: Math.round(ranged('pii.redact.maskKeepLast')),
     },
     maxDocumentSize: Math.round(number('maxDocumentSize', 2_000_000, 1000, MAX_TEXT_LENGTH)),
+    allowListFile: string('server.allowListFile') ? absolute(string('server.allowListFile')) : defaultAllowListFile(),
   };
 }
 

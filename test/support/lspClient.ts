@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ApplyWorkspaceEditParams, InitializeResult, PublishDiagnosticsParams, ShowMessageParams, ShowMessageRequestParams } from 'vscode-languageserver-protocol';
@@ -24,6 +25,8 @@ export interface LspClientOptions {
   initializationOptions?: unknown;
   /** The answer to window/showMessageRequest (the title of an action, or null). */
   messageRequestAnswer?: string | null;
+  /** The server's XDG_CONFIG_HOME (where its allow-list file is); absent: a new empty folder, removed after the test. */
+  configHome?: string;
 }
 
 export interface LspClient {
@@ -49,10 +52,13 @@ export interface LspClient {
 
 export async function startLspClient(t: { after(fn: () => unknown): void }, options: LspClientOptions = {}): Promise<LspClient> {
   assert.ok(existsSync(SERVER), `${SERVER} is missing: run \`npm run build\` first.`);
+  const configHome = options.configHome ?? mkdtempSync(join(tmpdir(), 'ls-config-'));
+  if (!options.configHome) t.after(() => rmSync(configHome, { recursive: true, force: true }));
   const child = spawn(process.execPath, [SERVER, '--stdio'], {
     stdio: 'pipe',
-    // Downloads, if a test allows them, never reach the user's cache; telemetry asked on, which the server must override.
-    env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'ls-test'), ORT_DISABLE_TELEMETRY: '0' },
+    // Downloads, if a test allows them, never reach the user's cache, nor "Never Report This Value"
+    // the user's allow-list; telemetry asked on, which the server must override.
+    env: { ...process.env, XDG_CACHE_HOME: join(REPO, '.cache', 'ls-test'), XDG_CONFIG_HOME: configHome, ORT_DISABLE_TELEMETRY: '0' },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,6 +30,7 @@ import { SERVER, startLspClient, type LspClient } from '../support/lspClient';
 import { run, finished } from './cliRun';
 import { chooseEncoding, offsetAt, positionAt } from '../../src/server/positions';
 import { readSettings } from '../../src/server/settings';
+import { defaultAllowListFile } from '../../src/redaction/allowListFile';
 
 type Encoding = 'utf-8' | 'utf-16' | 'utf-32';
 
@@ -118,6 +120,8 @@ test('settings are read nested or dotted, with the defaults of the VS Code setti
   assert.equal(defaults.engine.device, 'auto');
   assert.equal(defaults.engine.allowDownloads, false, 'downloads are off unless allowed');
   assert.deepEqual(defaults.diagnostics, { pii: true, entities: false, sentiment: false });
+  assert.equal(defaults.allowListFile, defaultAllowListFile());
+  assert.equal(readSettings({ server: { allowListFile: '~/notes/allow.txt' } }).allowListFile, join(homedir(), 'notes', 'allow.txt'), 'a leading ~ is the home folder');
 });
 
 // ---- Over the protocol -----------------------------------------------------------------------
@@ -220,8 +224,9 @@ test('commands return the CLI\'s JSON; redact applies the edit that makes the CL
   assert.equal(await client.stop(), 0);
 });
 
-test('code actions redact one finding or all of its type, or stop reporting the value', async (t) => {
-  const client = await startLspClient(t, { settings: fixtureSettings() });
+test('code actions redact one finding or all of its type, or stop reporting the value, after a restart too', async (t) => {
+  const configHome = tempDir(t, 'ls-config-');
+  const client = await startLspClient(t, { settings: fixtureSettings(), configHome });
   const uri = 'file:///actions.md';
   await openDocument(client, uri, TEXT);
   const published = await client.diagnosticsOf(uri, 'the diagnostics', (p) => p.diagnostics.length === 4);
@@ -240,7 +245,33 @@ test('code actions redact one finding or all of its type, or stop reporting the 
   await client.connection.sendRequest('workspace/executeCommand', { command: allow.command, arguments: allow.arguments });
   const without = await client.diagnosticsOf(uri, 'diagnostics without the allowed address', (p) => p.diagnostics.length === 2);
   assert.deepEqual(without.diagnostics.map((d) => d.code).sort(), ['PERSON', 'PHONE_NUMBER']);
-  await client.waitFor('the message about the allow-list', () => client.messages.find((m) => /textAnalytics\.pii\.allowList/.test(m.message)));
+  const file = join(configHome, 'local-text-analytics', 'allow-list.txt');
+  const told = await client.waitFor('the message about the allow-list', () => client.messages.find((m) => m.message.includes(file)));
+  assert.match(told.message, /no longer reported: it is saved in/);
+  assert.equal(readFileSync(file, 'utf8'), 'anna.smith@example.com\n', 'the value, one a line, as --allow reads it');
+  assert.equal(await client.stop(), 0);
+
+  // A new server run reads the file: the address stays unreported, and is saved once.
+  const again = await startLspClient(t, { settings: fixtureSettings(), configHome });
+  await openDocument(again, uri, TEXT);
+  const restarted = await again.diagnosticsOf(uri, 'the names after a restart', (p) => p.diagnostics.some((d) => d.code === 'PERSON'));
+  assert.deepEqual(restarted.diagnostics.map((d) => d.code).sort(), ['PERSON', 'PHONE_NUMBER']);
+  assert.equal(await again.stop(), 0);
+});
+
+test('"Never Report This Value" with an allow-list file it cannot write keeps the value for the session and says why', async (t) => {
+  const blocker = join(tempDir(t), 'a-file');
+  writeFileSync(blocker, '');
+  const client = await startLspClient(t, { settings: { server: { modelsDir: fixtureModels(), allowListFile: join(blocker, 'allow-list.txt') } } });
+  const uri = 'file:///blocked.md';
+  await openDocument(client, uri, TEXT);
+  const published = await client.diagnosticsOf(uri, 'the diagnostics', (p) => p.diagnostics.length === 4);
+  assert.ok(published.diagnostics.some((d) => d.code === 'EMAIL_ADDRESS'));
+  await client.connection.sendRequest('workspace/executeCommand', { command: 'textAnalytics.allowValue', arguments: [uri, { type: 'EMAIL_ADDRESS', text: 'anna.smith@example.com' }] });
+  await client.diagnosticsOf(uri, 'diagnostics without the allowed address', (p) => p.diagnostics.length === 2);
+  const told = await client.waitFor('the warning', () => client.messages.find((m) => /until the server restarts/.test(m.message)));
+  assert.equal(told.type, 2, 'a warning');
+  assert.match(told.message, /could not take it \(.*ENOTDIR/);
   assert.equal(await client.stop(), 0);
 });
 
