@@ -118,7 +118,7 @@ export async function mappedGraph(file: string, minBytes = MIN_MAPPED_TABLE_BYTE
 
     const out = Buffer.allocUnsafe(size(modelParts));
     let at = 0;
-    for (const part of modelParts) {
+    for (const part of coalesced(modelParts)) {
       if (Buffer.isBuffer(part)) at += part.copy(out, at);
       else {
         await reader.copy(part[0], part[1], out, at);
@@ -136,6 +136,21 @@ export async function mappedGraph(file: string, minBytes = MIN_MAPPED_TABLE_BYTE
 
 /** A range of the file to copy, or bytes to write. */
 type Part = [start: number, end: number] | Buffer;
+
+/**
+ * The parts with each run of adjacent file ranges joined into one: the graph's thousands of fields
+ * lie end to end in the file, and one read per field made a BERT-base graph (86 MB) take about a
+ * third longer to read on a 2-core machine (~500 ms instead of ~350).
+ */
+function coalesced(parts: Part[]): Part[] {
+  const joined: Part[] = [];
+  for (const part of parts) {
+    const last = joined[joined.length - 1];
+    if (!Buffer.isBuffer(part) && last !== undefined && !Buffer.isBuffer(last) && last[1] === part[0]) joined[joined.length - 1] = [last[0], part[1]];
+    else joined.push(Buffer.isBuffer(part) ? part : [part[0], part[1]]);
+  }
+  return joined;
+}
 
 const size = (parts: Part[]) => parts.reduce((sum, part) => sum + (Buffer.isBuffer(part) ? part.length : part[1] - part[0]), 0);
 
