@@ -11,9 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chooseFolderInFileDialog, exactly } from './dialogs';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'sentiment');
 const POSITIVE = ['The interview was great. I love the team.', 'A great day: we love the new office.', 'What a wonderful day.'];
 const NEGATIVE = ['Terrible service and a rude driver.', 'An awful meeting: rude, slow and useless.'];
 /** Five transcripts in interviews/ (one in a subfolder), and a file elsewhere that is not read. */
@@ -31,12 +30,10 @@ describe('Analyze Folder in VS Code', { skip: e2eSkipReason(), timeout: 300_000 
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'analyze-folder',
-      files: FILES,
-      settings: { 'textAnalytics.models.sentiment': FIXTURE_MODEL, 'textAnalytics.allowDownloads': false },
+      fixtureModels: ['sentiment'],
+      files: FILES
     });
   });
 

@@ -13,15 +13,12 @@
  * gives the webview as --vscode-editor-background.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { SAMPLE_TEXT } from '../integration/sample';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, type VSCode } from './vscode';
 
-const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const SENTIMENT_FILE = 'notes.md';
 const ENTITIES_FILE = 'meeting.md';
 const ENTITIES_TEXT = 'Angela Merkel met Barack Obama in Buenos Aires.\n\nGoogle opened an office in Paris for the Olympics.\n';
@@ -219,17 +216,11 @@ describe('text contrast in light, dark and high-contrast themes', { skip: e2eSki
   let vscode: VSCode;
 
   before(async () => {
-    for (const task of ['sentiment', 'entities']) {
-      assert.ok(existsSync(join(MODELS, task, 'config.json')), `no fixture model in ${join(MODELS, task)}: run \`npm run fixtures\``);
-    }
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'contrast',
+      fixtureModels: ['sentiment', 'entities'],
       files: { [SENTIMENT_FILE]: SAMPLE_TEXT, [ENTITIES_FILE]: ENTITIES_TEXT },
       settings: {
-        'textAnalytics.models.sentiment': join(MODELS, 'sentiment'),
-        'textAnalytics.models.entities': join(MODELS, 'entities'),
-        'textAnalytics.allowDownloads': false,
         // Where the light theme's POSITIVE was 2:1.
         'workbench.colorTheme': 'Default Light Modern',
         '[markdown]': { 'editor.wordWrap': 'off' },

@@ -5,20 +5,14 @@
  * Screenshots land in .test-runs/conventions-*.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_TEXT } from '../integration/sample';
 import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'sentiment');
 const FILE = 'notes.md';
-
-function checkPrerequisites(): void {
-  assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-  assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
-}
 
 /** Waits until the results panel's sentence rows include (or, with `present` false, still lack) `text`. */
 async function sentenceShown(vscode: VSCode, text: string, timeoutMs = 60_000): Promise<boolean> {
@@ -46,13 +40,11 @@ describe('Analysis on save and the on/off switch in VS Code', { skip: e2eSkipRea
   let vscode: VSCode;
 
   before(async () => {
-    checkPrerequisites();
     vscode = await launchVSCode({
       name: 'conventions',
+      fixtureModels: ['sentiment'],
       files: { [FILE]: SAMPLE_TEXT },
       settings: {
-        'textAnalytics.models.sentiment': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
         'textAnalytics.sentiment.analyzeOn': 'save',
       },
     });
@@ -130,9 +122,9 @@ describe('An untrusted workspace in VS Code', { skip: e2eSkipReason(), timeout: 
   let vscode: VSCode;
 
   before(async () => {
-    checkPrerequisites();
     vscode = await launchVSCode({
       name: 'conventions-untrusted',
+      fixtureModels: ['sentiment'],
       workspaceTrust: true,
       files: {
         [FILE]: SAMPLE_TEXT,
@@ -143,8 +135,6 @@ describe('An untrusted workspace in VS Code', { skip: e2eSkipReason(), timeout: 
         'security.workspace.trust.enabled': true,
         'security.workspace.trust.startupPrompt': 'never',
         'security.workspace.trust.banner': 'always',
-        'textAnalytics.models.sentiment': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
       },
     });
   });

@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { parseCsv } from '../support/csv';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, type VSCode } from './vscode';
 
-const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const FILE = 'notes.md';
 /** Pinned, so that the contributed light defaults are the colours on screen. */
 const THEME = 'Default Light Modern';
@@ -56,16 +55,12 @@ describe('Editor extras in VS Code', { skip: e2eSkipReason(), timeout: 420_000 }
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(MODELS, 'entities', 'config.json')), `no fixture models in ${MODELS}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'editor-extras',
+      fixtureModels: ['entities', 'sentiment'],
       files: { [FILE]: TEXT },
       settings: {
         'workbench.colorTheme': THEME,
-        'textAnalytics.models.entities': join(MODELS, 'entities'),
-        'textAnalytics.models.sentiment': join(MODELS, 'sentiment'),
-        'textAnalytics.allowDownloads': false,
       },
     });
   });

@@ -13,13 +13,12 @@
  * comes from the gutter. A decoration counts only when its edges meet character edges exactly.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'entities');
 const FILE = 'meeting.md';
 /** Pinned, so that the contributed light defaults are the colours on screen. */
 const THEME = 'Default Light Modern';
@@ -291,15 +290,12 @@ describe('Highlight Entities in VS Code', { skip: e2eSkipReason(), timeout: 300_
   }
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     backgrounds = contributedBackgrounds();
     vscode = await launchVSCode({
       name: 'entities',
+      fixtureModels: ['entities'],
       files: { [FILE]: TEXT },
       settings: {
-        'textAnalytics.models.entities': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
         'workbench.colorTheme': THEME,
         // One view line per document line, however narrow the editor gets.
         '[markdown]': { 'editor.wordWrap': 'off' },

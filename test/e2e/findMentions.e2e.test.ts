@@ -14,9 +14,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'entities');
 
 const FILES: Record<string, string> = {
   'notes.md': ['# Notes', '', 'Angela Merkel met Barack Obama', 'in Buenos Aires.', ''].join('\n'),
@@ -59,14 +58,11 @@ describe('Find Mentions in Workspace in VS Code', { skip: e2eSkipReason(), timeo
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'find-mentions',
+      fixtureModels: ['entities'],
       files: FILES,
       settings: {
-        'textAnalytics.models.entities': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
         '[markdown]': { 'editor.wordWrap': 'off' },
       },
     });

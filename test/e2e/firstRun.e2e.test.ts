@@ -22,10 +22,9 @@ import { SAMPLE_SENTENCES } from '../integration/sample';
 import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
 import { chooseFolderInFileDialog, waitFor } from './dialogs';
 import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, WORKSPACE_FILES } from './documents';
-import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { askQuestion, e2eSkipReason, FIXTURE_MODELS, launchVSCode, shownSentences, type VSCode } from './vscode';
 
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
-const FIXTURE_MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 
 describe('The first run: the command resumes after the model arrives; one folder sets up every task', { skip: e2eSkipReason(), timeout: 300_000 }, () => {
   let vscode: VSCode;
@@ -34,7 +33,6 @@ describe('The first run: the command resumes after the model arrives; one folder
 
   before(async () => {
     for (const task of TASKS) assert.ok(existsSync(join(FIXTURE_MODELS, task, 'config.json')), `no fixture model ${task}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     hub = await startLoopbackHub({ 'lta-test/sentiment': folderFiles(join(FIXTURE_MODELS, 'sentiment')) });
     cacheDir = await mkdtemp(join(tmpdir(), 'lta-e2e-first-run-cache-'));
     vscode = await launchVSCode({

@@ -7,12 +7,10 @@
  * German. Screenshots land in .test-runs/languages-*.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { e2eSkipReason, FIXTURE_MODELS, launchVSCode, shownSentences, type VSCode } from './vscode';
 
-const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const LANGUAGE_ITEM = 'local-text-analytics.local-text-analytics.textAnalytics.language';
 const GERMAN = 'german.md';
 const JAPANESE = 'japanese.md';
@@ -25,17 +23,14 @@ describe('German and Japanese documents in VS Code', { skip: e2eSkipReason(), ti
   let vscode: VSCode;
 
   before(async () => {
-    for (const name of ['language', 'entities-multilingual', 'sentiment']) assert.ok(existsSync(join(MODELS, name, 'config.json')), `no fixture model ${name}: run \`npm run fixtures\``);
     vscode = await launchVSCode({
       name: 'languages',
+      fixtureModels: { language: 'language', entities: 'entities-multilingual', sentiment: 'sentiment' },
       files: FILES,
       settings: {
-        'textAnalytics.models.language': join(MODELS, 'language'),
-        'textAnalytics.models.entities': join(MODELS, 'entities-multilingual'),
-        'textAnalytics.models.sentiment': join(MODELS, 'sentiment'),
         // The user says what their models read: the multilingual NER fixture any language; the
         // English sentiment fixture is said to read Japanese too, so that its sentences show.
-        'textAnalytics.modelLanguages': { [join(MODELS, 'entities-multilingual')]: '*', [join(MODELS, 'sentiment')]: ['en', 'ja'] },
+        'textAnalytics.modelLanguages': { [join(FIXTURE_MODELS, 'entities-multilingual')]: '*', [join(FIXTURE_MODELS, 'sentiment')]: ['en', 'ja'] },
       },
     });
   });

@@ -4,13 +4,10 @@
  * editor never waits on 20 MB of inference. Uses the planted fixture models and never downloads.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, shownSentences, type VSCode } from './vscode';
 
-const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 // Plain text: VS Code's own Markdown extension would spend a while parsing 20 MB first.
 const FILE = 'huge.txt';
 /** The sample document, over and over: 20 MiB of text whose every sentence the fixture model knows. */
@@ -21,14 +18,11 @@ describe('a 20 MB document in VS Code', { skip: e2eSkipReason(), timeout: 300_00
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(MODELS, 'sentiment', 'config.json')), `no fixture models in ${MODELS}: run \`npm run fixtures\``);
     vscode = await launchVSCode({
       name: 'large-document',
+      fixtureModels: ['sentiment', 'topics'],
       files: { [FILE]: HUGE_TEXT },
       settings: {
-        'textAnalytics.models.sentiment': join(MODELS, 'sentiment'),
-        'textAnalytics.models.topics': join(MODELS, 'topics'),
-        'textAnalytics.allowDownloads': false,
         // In a browser VS Code asks before opening files over 10 MB; the desktop's limit is 1 GB.
         'workbench.editorLargeFileConfirmation': 1024,
       },

@@ -26,11 +26,10 @@ import { SAMPLE_SENTENCES } from '../integration/sample';
 import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
 import { folderFiles, startLoopbackHub, type LoopbackHub } from '../support/hubServer';
 import { chooseFolderInFileDialog, escape, exactly, waitFor } from './dialogs';
-import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, shownTopicBars, type VSCode } from './vscode';
+import { askQuestion, e2eSkipReason, FIXTURE_MODELS, launchVSCode, shownSentences, shownTopicBars, type VSCode } from './vscode';
 
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
 type Task = (typeof TASKS)[number];
-const FIXTURE_MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 /** Hub ids the shipped manifest does not pin, so the fixture files are accepted unverified. */
 const REPO_OF: Record<Task, string> = {
   sentiment: 'lta-test/sentiment',
@@ -99,7 +98,6 @@ describe('Getting the models in VS Code: download with consent, offline, a local
     for (const task of TASKS) {
       assert.ok(existsSync(join(FIXTURE_MODELS, task, 'config.json')), `no fixture model ${task}: run \`npm run fixtures\``);
     }
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     hub = await startLoopbackHub(Object.fromEntries(TASKS.map((task) => [REPO_OF[task], folderFiles(join(FIXTURE_MODELS, task))])));
     cacheDir = await mkdtemp(join(tmpdir(), 'lta-e2e-model-cache-'));
     vscode = await launchVSCode({

@@ -7,14 +7,11 @@
  * .test-runs/panel-states-*.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, type VSCode } from './vscode';
 
-const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const FILE = 'notes.md';
 const OTHER = 'other.txt';
 /** Names the entities fixture finds (test/fixtures/planted.ts), two sections for topics, sentences for sentiment. */
@@ -31,19 +28,12 @@ describe('Results panel: every task keeps its results', { skip: e2eSkipReason(),
   let vscode: VSCode;
 
   before(async () => {
-    for (const task of ['sentiment', 'entities', 'topics']) {
-      assert.ok(existsSync(join(MODELS, task, 'config.json')), `no fixture model for ${task}: run \`npm run fixtures\``);
-    }
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'panel-states',
+      fixtureModels: ['sentiment', 'entities', 'topics'],
       files: { [FILE]: TEXT, [OTHER]: 'Nothing here.\n' },
       settings: {
-        'textAnalytics.models.sentiment': join(MODELS, 'sentiment'),
-        'textAnalytics.models.entities': join(MODELS, 'entities'),
-        'textAnalytics.models.topics': join(MODELS, 'topics'),
         'textAnalytics.topics.labels': ['sports', 'business'],
-        'textAnalytics.allowDownloads': false,
       },
     });
   });

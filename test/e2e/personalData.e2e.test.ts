@@ -12,9 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'entities');
 const FILE = 'contacts.md';
 const EMAIL = 'ann.lee@example.com';
 /** A Visa test number: passes the Luhn check. */
@@ -132,14 +131,11 @@ describe('Personal data in VS Code', { skip: e2eSkipReason(), timeout: 420_000 }
   }
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'personal-data',
+      fixtureModels: ['entities'],
       files: { [FILE]: TEXT },
       settings: {
-        'textAnalytics.models.entities': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
         '[markdown]': { 'editor.wordWrap': 'off' },
       },
     });

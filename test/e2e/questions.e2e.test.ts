@@ -15,7 +15,6 @@ import { after, before, describe, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'qa');
 const BRIDGE = 'bridge.md';
 const RECIPE = 'recipe.md';
 const BRIDGE_TEXT = ['# The old bridge', '', 'The bridge opened in 1932 after four years of work.', 'It was painted red in 1987 by the city.', ''].join('\n');
@@ -98,15 +97,13 @@ describe('The Questions view in VS Code', { skip: e2eSkipReason(), timeout: 400_
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
     assert.ok(existsSync(join(REPO_ROOT, 'dist', 'webview', 'questions.js')), 'no dist/webview/questions.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'questions',
+      fixtureModels: ['qa'],
       files: { [BRIDGE]: BRIDGE_TEXT, [RECIPE]: RECIPE_TEXT, [LONG]: LONG_TEXT },
       settings: {
         'textAnalytics.maxDocumentSize': 10_000_000,
-        'textAnalytics.models.qa': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
         'workbench.colorTheme': 'Default Dark Modern',
       },
     });

@@ -16,7 +16,6 @@ import { after, before, describe, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { e2eSkipReason, launchVSCode, REPO_ROOT, type VSCode } from './vscode';
 
-const MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const REPORT = 'report.md';
 /** One year in the whole document, on line 15; none near the top. */
 const REPORT_TEXT = [
@@ -56,17 +55,12 @@ describe('The Questions view’s scope and status in VS Code', { skip: e2eSkipRe
   let vscode: VSCode;
 
   before(async () => {
-    for (const task of ['qa', 'sentiment']) {
-      assert.ok(existsSync(join(MODELS, task, 'config.json')), `no fixture ${task} model in ${MODELS}: run \`npm run fixtures\``);
-    }
     assert.ok(existsSync(join(REPO_ROOT, 'dist', 'webview', 'questions.js')), 'no dist/webview/questions.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'questions-scope',
+      fixtureModels: ['qa', 'sentiment'],
       files: { [REPORT]: REPORT_TEXT, [NOTES]: NOTES_TEXT },
       settings: {
-        'textAnalytics.models.qa': join(MODELS, 'qa'),
-        'textAnalytics.models.sentiment': join(MODELS, 'sentiment'),
-        'textAnalytics.allowDownloads': false,
       },
     });
   });

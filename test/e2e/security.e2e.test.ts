@@ -34,7 +34,7 @@ import { chromium, type Browser, type ConsoleMessage, type FrameLocator, type Pa
 import { readWebviewToHost, type PanelState } from '../../src/views/messages';
 import { readQuestionsToHost, type QuestionsState } from '../../src/views/questionsMessages';
 import { webviewShellHtml } from '../../src/views/shell';
-import { chromiumPath, e2eSkipReason, launchVSCode, REPO_ROOT, RUNS_DIR, type VSCode } from './vscode';
+import { chromiumPath, e2eSkipReason, FIXTURE_MODELS, launchVSCode, REPO_ROOT, RUNS_DIR, type VSCode } from './vscode';
 
 // ---- The payloads ----------------------------------------------------------------------------
 
@@ -489,7 +489,6 @@ describe('The webview scripts render hostile results as text (Chromium)', { skip
 
 // ---- Half 2: a real VS Code with the fixture models ---------------------------------------------
 
-const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'models');
 /** The entities model's folder name is its id in the panel; its config names a hostile type. */
 const HOSTILE_MODEL_FOLDER = `ner ${PAYLOAD.img}`;
 /** A misc type name (German, French, Olympics) taken over by a payload, as a model's config.json could. */
@@ -528,13 +527,10 @@ describe('Hostile text in a real VS Code: webviews and hovers', { skip: e2eSkipR
   const extensionWarnings: string[] = [];
 
   before(async () => {
-    for (const task of ['sentiment', 'entities', 'topics', 'qa']) {
-      assert.ok(existsSync(join(FIXTURES, task, 'config.json')), `no fixture model in ${join(FIXTURES, task)}: run \`npm run fixtures\``);
-    }
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
+    assert.ok(existsSync(join(FIXTURE_MODELS, 'entities', 'config.json')), `no fixture model in ${join(FIXTURE_MODELS, 'entities')}: run \`npm run fixtures\``);
     modelRoot = await mkdtemp(join(tmpdir(), 'lta-hostile-model-'));
     const entities = join(modelRoot, HOSTILE_MODEL_FOLDER);
-    cpSync(join(FIXTURES, 'entities'), entities, { recursive: true });
+    cpSync(join(FIXTURE_MODELS, 'entities'), entities, { recursive: true });
     const config = JSON.parse(readFileSync(join(entities, 'config.json'), 'utf8')) as { id2label: Record<string, string>; label2id: Record<string, number> };
     for (const [id, label] of Object.entries(config.id2label)) config.id2label[id] = label.replace(/MISC$/, HOSTILE_TYPE);
     config.label2id = Object.fromEntries(Object.entries(config.id2label).map(([id, label]) => [label, Number(id)]));
@@ -542,13 +538,10 @@ describe('Hostile text in a real VS Code: webviews and hovers', { skip: e2eSkipR
 
     vscode = await launchVSCode({
       name: 'security',
+      fixtureModels: ['sentiment', 'topics', 'qa'],
       files: { [FILE]: TEXT, [OTHER]: 'Another document, never opened by the tests.\n' },
       settings: {
-        'textAnalytics.models.sentiment': join(FIXTURES, 'sentiment'),
         'textAnalytics.models.entities': entities,
-        'textAnalytics.models.topics': join(FIXTURES, 'topics'),
-        'textAnalytics.models.qa': join(FIXTURES, 'qa'),
-        'textAnalytics.allowDownloads': false,
         'textAnalytics.topics.labels': ['sports', 'business', 'politics'],
         'workbench.colorTheme': 'Default Dark Modern',
       },

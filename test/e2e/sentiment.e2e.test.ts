@@ -4,13 +4,10 @@
  * downloads. Screenshots land in .test-runs/sentiment-*.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_DOCUMENT_LABEL, SAMPLE_SENTENCES, SAMPLE_TEXT } from '../integration/sample';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, shownSentences, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'sentiment');
 const FILE = 'notes.md';
 /** A Markdown file whose markup must not be scored: front matter, a heading, code, a table, a link. */
 const MARKDOWN_FILE = 'structured.md';
@@ -45,15 +42,10 @@ describe('Analyze Sentiment in VS Code', { skip: e2eSkipReason(), timeout: 300_0
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'sentiment',
-      files: { [FILE]: SAMPLE_TEXT, [MARKDOWN_FILE]: MARKDOWN_TEXT },
-      settings: {
-        'textAnalytics.models.sentiment': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
-      },
+      fixtureModels: ['sentiment'],
+      files: { [FILE]: SAMPLE_TEXT, [MARKDOWN_FILE]: MARKDOWN_TEXT }
     });
   });
 

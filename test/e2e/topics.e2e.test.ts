@@ -6,12 +6,9 @@
  * .test-runs/topics-*.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { e2eSkipReason, launchVSCode, REPO_ROOT, shownTopicBars, type VSCode } from './vscode';
+import { e2eSkipReason, launchVSCode, shownTopicBars, type VSCode } from './vscode';
 
-const FIXTURE_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'topics');
 const FILE = 'report.md';
 const SPORTS = '# Match report\nThe football team scored a late goal to win the match.\n';
 const BUSINESS = '# Markets\nThe company reported record profit and its stocks rose on the market.\n';
@@ -22,14 +19,11 @@ describe('Classify Topics in VS Code', { skip: e2eSkipReason(), timeout: 300_000
   let vscode: VSCode;
 
   before(async () => {
-    assert.ok(existsSync(join(FIXTURE_MODEL, 'config.json')), `no fixture model in ${FIXTURE_MODEL}: run \`npm run fixtures\``);
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'extension.js')), 'no dist/extension.js: run `npm run build`');
     vscode = await launchVSCode({
       name: 'topics',
+      fixtureModels: ['topics'],
       files: { [FILE]: TEXT },
       settings: {
-        'textAnalytics.models.topics': FIXTURE_MODEL,
-        'textAnalytics.allowDownloads': false,
         'textAnalytics.topics.labels': LABELS,
       },
     });

@@ -85,6 +85,13 @@ export interface LaunchOptions {
   files?: Record<string, string>;
   /** User settings added to (and overriding) the harness's quiet defaults. */
   settings?: Record<string, unknown>;
+  /**
+   * Tasks given fixture models (test/fixtures/models/<folder>) as `textAnalytics.models.<task>`:
+   * a list of tasks, each its own folder, or each task's folder (`{ entities:
+   * 'entities-multilingual' }`). Each must exist (`npm run fixtures`), and downloads are off
+   * unless {@link settings} turns them on.
+   */
+  fixtureModels?: readonly string[] | Readonly<Record<string, string>>;
   /** Load this repo as the extension under development (default true). */
   loadExtension?: boolean;
   /**
@@ -159,6 +166,8 @@ process.once('exit', () => {
 export async function launchVSCode(options: LaunchOptions): Promise<VSCode> {
   const missing = missingPrerequisites();
   if (missing) throw new Error(`Cannot run the end-to-end tests: ${missing}`);
+  if ((options.loadExtension ?? true) && !existsSync(join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('no dist/extension.js: run `npm run build`');
+  if (options.fixtureModels) options = { ...options, settings: { ...fixtureModelSettings(options.fixtureModels), ...options.settings } };
 
   const root = await mkdtemp(join(tmpdir(), 'lta-e2e-'));
   await pruneRuns(options.name);
@@ -172,6 +181,21 @@ export async function launchVSCode(options: LaunchOptions): Promise<VSCode> {
     await session.close();
     throw error;
   }
+}
+
+/** The fixture models' folder. */
+export const FIXTURE_MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
+
+/** The settings that give `tasks` their fixture models, downloads off; throws naming a missing one. */
+function fixtureModelSettings(tasks: NonNullable<LaunchOptions['fixtureModels']>): Record<string, unknown> {
+  const folders: Array<[string, string]> = Array.isArray(tasks) ? tasks.map((task: string) => [task, task]) : Object.entries(tasks);
+  const settings: Record<string, unknown> = { 'textAnalytics.allowDownloads': false };
+  for (const [task, folder] of folders) {
+    const dir = join(FIXTURE_MODELS, folder);
+    if (!existsSync(join(dir, 'config.json'))) throw new Error(`no fixture model in ${dir}: run \`npm run fixtures\``);
+    settings[`textAnalytics.models.${task}`] = dir;
+  }
+  return settings;
 }
 
 /** Run folders kept per test name under .test-runs/. */

@@ -15,11 +15,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SAMPLE_SENTENCES } from '../integration/sample';
 import { BRIDGE_FILE, BRIDGE_QUESTION, ENTITIES_FILE, ENTITY_NAMES, SENTIMENT_FILE, TOPICS_FILE, TOPIC_LABELS, WORKSPACE_FILES } from './documents';
-import { askQuestion, e2eSkipReason, launchVSCode, REPO_ROOT, shownSentences, shownTopicBars, type VSCode } from './vscode';
+import { askQuestion, e2eSkipReason, FIXTURE_MODELS, launchVSCode, REPO_ROOT, shownSentences, shownTopicBars, type VSCode } from './vscode';
 
 const { name, version, publisher } = require(join(REPO_ROOT, 'package.json')) as { name: string; version: string; publisher: string };
 const EXTENSION_ID = `${publisher}.${name}`;
-const FIXTURE_MODELS = join(REPO_ROOT, 'test', 'fixtures', 'models');
 const TASKS = ['sentiment', 'topics', 'entities', 'qa'] as const;
 const VSCE = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 
