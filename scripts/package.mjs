@@ -29,13 +29,15 @@ const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
  * Linux targets are glibc: the onnxruntime binaries are glibc builds, so there is no alpine target.
  * `onnxruntime` pins another onnxruntime-node release for a target: 1.23.2 is the last one with a
  * macOS x64 build (1.24 dropped it); our engine runs on it unchanged (test/unit/package.test.ts).
- * `koffi`: the Windows packages carry koffi (its index.js and that platform's koffi.node), through
- * which the worker turns onnxruntime's telemetry events off (src/engine/telemetryEvents.ts); the
- * other platforms' onnxruntime builds are switched off by an environment variable and need none.
+ * `koffi`: the Windows and Linux packages carry koffi (its index.js and that platform's koffi.node).
+ * Through it the worker turns onnxruntime's telemetry events off on Windows
+ * (src/engine/telemetryEvents.ts; the other platforms' builds are switched off by an environment
+ * variable), and gives freed memory back with glibc's `malloc_trim` on Linux
+ * (src/engine/nativeMemory.ts: without it the worker stayed at 427 MiB after unloading a model).
  */
 const TARGETS = {
-  'linux-x64': { ort: 'linux/x64', tokenizers: 'linux-x64-gnu' },
-  'linux-arm64': { ort: 'linux/arm64', tokenizers: 'linux-arm64-gnu' },
+  'linux-x64': { ort: 'linux/x64', tokenizers: 'linux-x64-gnu', koffi: 'linux_x64' },
+  'linux-arm64': { ort: 'linux/arm64', tokenizers: 'linux-arm64-gnu', koffi: 'linux_arm64' },
   'win32-x64': { ort: 'win32/x64', tokenizers: 'win32-x64-msvc', koffi: 'win32_x64' },
   'win32-arm64': { ort: 'win32/arm64', tokenizers: 'win32-arm64-msvc', koffi: 'win32_arm64' },
   'darwin-arm64': { ort: 'darwin/arm64', tokenizers: 'darwin-arm64' },

@@ -8,8 +8,8 @@
  * nothing uses any more, on top of which the result is then built (the CLI peaked at 1.04 GiB
  * there; giving it back each second, 0.78 GiB). `malloc_trim(0)` returns those free pages.
  *
- * It is called through koffi where koffi is installed (the npm package; the VSIXs carry it only
- * for Windows). Where it is not, or the C library is not glibc, nothing is done. It is also what
+ * It is called through koffi where koffi is installed (the npm package, and the Linux and Windows
+ * VSIXs). Where it is not, or the C library is not glibc, nothing is done. It is also what
  * gives an unloaded model's memory back (src/engine/modelStore.ts).
  */
 import type * as Koffi from 'koffi';

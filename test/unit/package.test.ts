@@ -41,12 +41,15 @@ const ALLOWED = [
   /^extension\/node_modules\/tokenizers\/(package\.json|index\.js|tokenizers\.linux-x64-gnu\.node)$/,
   // The batch report's charts (Analyze Folder…'s report, and `report` from the VSIX's CLI).
   /^extension\/node_modules\/chart\.js\/dist\/chart\.umd\.min\.js$/,
+  // glibc's malloc_trim, called through koffi (src/engine/nativeMemory.ts).
+  /^extension\/node_modules\/koffi\/(package\.json|index\.js|build\/koffi\/linux_x64\/koffi\.node)$/,
 ];
 const NATIVE = /\.(node|so(\.\d+)*|dylib|dll|exe)$/i;
 const LINUX_X64_NATIVE = [
   'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
   'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
   'extension/node_modules/tokenizers/tokenizers.linux-x64-gnu.node',
+  'extension/node_modules/koffi/build/koffi/linux_x64/koffi.node',
 ];
 const OTHER_PLATFORM = /darwin|win32|arm64|aarch64|musl|android|ia32|gnueabihf|freebsd|universal/i;
 const GPU_ONLY = /cuda|cudnn|cublas|tensorrt|nvinfer|providers_shared/i;
@@ -68,10 +71,25 @@ test('the linux-x64 VSIX holds only allow-listed files and linux-x64 binaries, n
     assert.ok(names.includes(file), `${file} is missing from the VSIX`);
   }
   const native = names.filter((file) => NATIVE.test(file));
-  assert.deepEqual(native.filter((file) => !file.includes('/linux/x64/') && !file.endsWith('linux-x64-gnu.node')), [], 'native files for another platform');
+  assert.deepEqual(native.filter((file) => !file.includes('/linux/x64/') && !file.includes('/linux_x64/') && !file.endsWith('linux-x64-gnu.node')), [], 'native files for another platform');
   assert.deepEqual(native.filter((file) => OTHER_PLATFORM.test(file)), [], 'binaries for another platform or libc');
   assert.deepEqual(names.filter((file) => GPU_ONLY.test(file)), [], 'CUDA/TensorRT libraries');
   assert.ok(entries.find((e) => e.name === LINUX_X64_NATIVE[1])!.size > 1_000_000, 'libonnxruntime.so.1 is not the real library');
+
+  // The VSIX's koffi, on its own, calls glibc's malloc_trim as the worker does to give memory back.
+  const unpacked = tempDir(t, 'text-analytics-koffi-');
+  for (const entry of entries.filter((e) => e.name.startsWith('extension/node_modules/koffi/'))) {
+    const file = join(unpacked, entry.name.slice('extension/'.length));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, entry.read());
+  }
+  const trim = spawnSync(
+    process.execPath,
+    ['-e', `process.stdout.write(String(require(${JSON.stringify(join(unpacked, 'node_modules', 'koffi'))}).load('libc.so.6').func('int malloc_trim(size_t pad)')(0)))`],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(trim.status, 0, trim.stderr);
+  assert.match(trim.stdout, /^[01]$/, 'malloc_trim answered');
 
   const manifest = entries.find((entry) => entry.name === 'extension.vsixmanifest');
   assert.ok(manifest, 'no extension.vsixmanifest');
