@@ -21,6 +21,9 @@ import { loadPeer, workloads, type Settings } from './inProcess';
 import { BENCH_NAMESPACE } from './models/make-bench-models';
 import { compared, round, type Case } from './results';
 import { startRedis } from '../test/support/redis';
+import { runBatch } from '../src/batch/run';
+import { CLI_TASKS, JSON_SCHEMA_VERSION, type CliValues } from '../src/cliTasks';
+import { defaultEngineOptions } from '../src/engine/options';
 
 const REPO = join(__dirname, '..');
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -142,6 +145,7 @@ export async function batchThroughput(settings: Settings, quick: boolean): Promi
       await peer.dispose();
     }
     cases.push(...(await queueVersusPool(settings, dir, models, cores, corpora[0], poolReviewRate)));
+    cases.push(...(await packedVersusAlone(settings, dir, models, cores, corpora[0], poolReviewRate)));
     cases.push(...(await batchMemory(settings, dir, quick)));
     return cases;
   } finally {
@@ -201,6 +205,57 @@ async function queueVersusPool(settings: Settings, dir: string, models: string, 
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
+}
+
+/**
+ * The short reviews with fp32 weights, their documents packed into shared forward passes (the
+ * default for fp32) against one document per request, on the same pool: what packing gains. Both
+ * through runBatch in this process (the command's own code, with its worker processes), since the
+ * command line has no switch to turn packing off; run twice each, alternately, the better of each.
+ * The default int8 run (no packing: it would change results) is given for comparison.
+ */
+async function packedVersusAlone(settings: Settings, dir: string, models: string, cores: number, corpus: Corpus, int8Rate: number): Promise<Case[]> {
+  const printer = CLI_TASKS.sentiment;
+  const once = async (pack: boolean): Promise<number> => {
+    const summary = await runBatch({
+      task: 'sentiment',
+      inputs: corpus.input,
+      out: join(dir, `packed-${pack}.jsonl`),
+      resume: false,
+      overwrite: true,
+      processes: cores,
+      params: (document) => printer.params({ neutralBand: 0.1, path: document.source } as CliValues),
+      json: (result) => ({ schemaVersion: JSON_SCHEMA_VERSION, ...printer.json(result as never) }),
+      job: {},
+      engineOptions: defaultEngineOptions({ bundledModelsDir: models, precision: 'fp32', device: 'cpu', threads: 1 }),
+      workerPath: join(REPO, 'dist', 'worker.js'),
+      input: { include: [], exclude: [], textField: 'text', column: 'text', maxChars: 1_000_000, stdin: process.stdin },
+      pack,
+    });
+    if (summary.written !== corpus.count) throw new Error(`batch wrote ${summary.written} lines for ${corpus.count} documents`);
+    const rate = corpus.count / summary.seconds;
+    settings.log(`  batch ${corpus.name}, fp32, ${pack ? 'packed' : 'one document per request'}: ${summary.requests} requests, ${round(summary.seconds)} s, ${round(rate)} documents/s`);
+    return rate;
+  };
+  const packed: number[] = [];
+  const alone: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    packed.push(await once(true));
+    alone.push(await once(false));
+  }
+  if (readFileSync(join(dir, 'packed-true.jsonl'), 'utf8') !== readFileSync(join(dir, 'packed-false.jsonl'), 'utf8')) throw new Error('packed documents got other results than documents one by one');
+  return [
+    compared({
+      task: 'batch',
+      name: `batch sentiment --precision fp32 · ${corpus.name} · packed vs one document per request`,
+      value: round(Math.max(...packed)),
+      unit: 'documents/s',
+      better: 'higher',
+      baseline: 'fp32, one document per request',
+      baselineValue: round(Math.max(...alone)),
+      note: `int8 (the default, never packed): ${round(int8Rate)} documents/s`,
+    }),
+  ];
 }
 
 /**

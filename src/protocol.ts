@@ -119,12 +119,44 @@ export interface WorkerInfo {
   device?: DeviceInfo;
   /** Models loaded now. */
   loaded: ModelInfo[];
+  /** Forward passes the models loaded now have run: what shows that packed documents shared them. */
+  forwardPasses?: number;
 }
 
 /** The requests that are not tasks: about the worker and its models. */
 export interface EngineMethods {
   info: { params: Record<string, never>; result: WorkerInfo };
   download: { params: DownloadParams; result: DownloadResult };
+  documents: { params: DocumentsParams; result: DocumentsResult };
+}
+
+/**
+ * Several short documents of one task in one request (`batch` sends them): each is answered as its
+ * own request would be, with its result or its own error. Where the loaded weights give a row the
+ * same logits whatever else is in its batch (fp32 on the CPU), the documents' sentences share
+ * forward passes (`packed`); otherwise they run one document after another.
+ */
+export interface DocumentsParams {
+  task: Task;
+  /** Each document's request, its text included, as the task's own method takes it. */
+  documents: Array<Methods[TaskMethod]['params']>;
+}
+
+/** One document's answer in a {@link DocumentsResult}: its task's result, or why it has none. */
+export type DocumentOutcome = { result: Methods[TaskMethod]['result'] } | { error: WorkerError };
+
+/**
+ * The tasks whose documents can share forward passes in a `documents` request (the engine's
+ * runners with a `plan`: scored span by span); `batch` groups short documents only for these. A
+ * test checks that the two lists agree.
+ */
+export const PACKED_TASKS: readonly Task[] = ['sentiment', 'classify', 'language'];
+
+export interface DocumentsResult {
+  /** In the order of the request's documents. */
+  outcomes: DocumentOutcome[];
+  /** The documents shared forward passes. */
+  packed: boolean;
 }
 
 /** Every request the worker serves: its parameters and its result (each task's, from its contract). */
@@ -271,7 +303,7 @@ export type MessageRead<T> =
       id?: number;
     };
 
-const ENGINE_METHODS = allOf<keyof EngineMethods>({ info: true, download: true });
+const ENGINE_METHODS = allOf<keyof EngineMethods>({ info: true, download: true, documents: true });
 const METHODS: readonly Method[] = [...TASKS.map((task): TaskMethod => REGISTRY[task].method), ...ENGINE_METHODS];
 const ERROR_CODES = allOf<ErrorCode>({
   cancelled: true,
@@ -316,6 +348,7 @@ const workerInfo = must.record({
   platform: must.string,
   device: must.optional(deviceInfo),
   loaded: must.array(modelInfo),
+  forwardPasses: must.optional(must.offset),
 });
 /** What every analysis result carries besides its own fields (a contract may read them its own way: PII's may be null). */
 const resultFields = { model: modelInfo, device: deviceInfo, elapsedMs: must.number };
@@ -340,7 +373,14 @@ const RESULTS: Record<string, Check> = {
     unknownFiles: must.optional(must.array(must.string)),
     partialBytes: must.optional(must.offset),
   }),
+  // Each outcome's result is checked by the caller, which knows the task (resultProblem).
+  documents: must.record({
+    outcomes: must.array((value) => (isRecord(value) && 'error' in value ? must.record({ error: workerError })(value) : must.record({ result: must.record() })(value))),
+    packed: must.boolean,
+  }),
 } as Record<Method, Check>;
+
+const PARAMS_OF_TASK = Object.fromEntries(TASKS.map((task) => [task, must.record(REGISTRY[task].params)])) as Record<Task, Check>;
 
 const PARAMS: Record<string, Check> = {
   ...Object.fromEntries(CONTRACTS.map((contract) => [contract.method, must.record(contract.params)])),
@@ -351,7 +391,17 @@ const PARAMS: Record<string, Check> = {
     model: must.optional(must.string),
     hubToken: must.optional(must.string),
   }),
+  documents: documentsProblem,
 } as Record<Method, Check>;
+
+/** A `documents` request: a task, and each document's request as that task's method reads it. */
+function documentsProblem(value: unknown): Problem {
+  const problem = must.record({ task: must.oneOf(TASKS), documents: must.array(must.record()) })(value);
+  if (problem) return problem;
+  const { task, documents } = value as DocumentsParams;
+  const documentProblem = must.array(PARAMS_OF_TASK[task])(documents);
+  return documentProblem ? at('.documents', documentProblem) : undefined;
+}
 
 /** Progress: how far, and the partial results a task's contract says its progress carries. */
 const progress = must.record({
@@ -387,6 +437,15 @@ function modelTrouble(value: unknown): string | undefined {
   return checkFields(value, TROUBLES[value.kind as ModelTrouble['kind']]);
 }
 
+const workerError = must.record({
+  code: must.oneOf(ERROR_CODES),
+  message: must.string,
+  detail: must.optional(must.string),
+  task: must.optional(must.oneOf(TASKS)),
+  model: must.optional(must.string),
+  trouble: must.optional(modelTrouble),
+});
+
 const WORKER_MESSAGES: Record<WorkerMessage['type'], Fields> = {
   ready: { info: workerInfo },
   result: { id: requestIdProblem, result: must.record() },
@@ -394,17 +453,7 @@ const WORKER_MESSAGES: Record<WorkerMessage['type'], Fields> = {
     id: requestIdProblem,
     part: (value) => must.record()(value) ?? Object.entries(value as Fields).map(([key, items]) => (Array.isArray(items) ? undefined : `.${key} is not an array`)).find(Boolean),
   },
-  error: {
-    id: requestIdProblem,
-    error: must.record({
-      code: must.oneOf(ERROR_CODES),
-      message: must.string,
-      detail: must.optional(must.string),
-      task: must.optional(must.oneOf(TASKS)),
-      model: must.optional(must.string),
-      trouble: must.optional(modelTrouble),
-    }),
-  },
+  error: { id: requestIdProblem, error: workerError },
   progress: { id: requestIdProblem, progress },
   activity: { activity: activityProblem, device: must.optional(deviceInfo) },
   log: { level: must.oneOf(LOG_LEVELS), message: must.string },

@@ -11,13 +11,18 @@
  * are analysed again. The run's own description lives beside the output (`OUT.batch.json`), so a
  * resume with other inputs, another task or other options is refused instead of mixing results.
  *
+ * Consecutive short documents go to a worker in one `documents` request (up to GROUP_DOCUMENTS of
+ * them and GROUP_CHARS of text), where the engine runs their sentences through the same forward
+ * passes — only for fp32 weights on the CPU, where that changes no result (Engine.runMany). Each
+ * still gets its own line, its own error, and is written, resumed and retried as before.
+ *
  * @example
  * const summary = await runBatch({ task: 'sentiment', inputs: ['reviews.csv'], out: 'out.jsonl', … });
  * // out.jsonl: {"id":"reviews.csv:2","source":"reviews.csv:2","task":"sentiment","result":{…}}
  */
 import { createReadStream, existsSync, openSync, closeSync, ftruncateSync, fstatSync, readSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { EngineOptions, Methods } from '../protocol';
+import { PACKED_TASKS, resultProblem, type DocumentOutcome, type DocumentsResult, type EngineOptions, type Methods } from '../protocol';
 import { WorkerClient, WorkerRequestError } from '../client/workerClient';
 import { REGISTRY, type Task } from '../tasks/registry';
 import { readInputs, type BatchDocument, type InputOptions } from './inputs';
@@ -55,6 +60,12 @@ export interface BatchOptions {
   progress?: BatchProgress;
   /** Ctrl-C: stop taking documents, write what is done in order, keep the state for --resume. */
   signal?: AbortSignal;
+  /**
+   * Send consecutive short documents together (see the module's comment); by default where the
+   * engine can pack them: a task scored span by span, fp32 weights, not on a GPU. Tests turn it off
+   * to compare with one document per request.
+   */
+  pack?: boolean;
 }
 
 export interface BatchProgress {
@@ -75,6 +86,8 @@ export interface BatchSummary {
   /** Stopped by the signal before the end. */
   stopped: boolean;
   seconds: number;
+  /** Requests sent to the workers (fewer than the documents where short ones went together). */
+  requests: number;
 }
 
 /** The run could not go on (a model missing, the inputs changed under --resume…): one line, exit code 1. */
@@ -98,6 +111,19 @@ const RUN_ERRORS = new Set(['model-missing', 'model-corrupt', 'download-failed',
 /** Requests each worker has at once: one running, one waiting, so a worker never idles between documents. */
 const DEPTH = 2;
 
+/**
+ * Most documents and characters sent in one request, as the queue's jobs (queue.ts): 16 reviews
+ * of a sentence or two fill a forward pass of the engine's batches (up to 64 sentences, 512
+ * tokens), and a document longer than 4,000 characters fills its own and goes alone.
+ */
+const GROUP_DOCUMENTS = 16;
+const GROUP_CHARS = 4_000;
+
+/** Whether the workers can pack this run's documents (Engine.runMany decides again, knowing the weights it loaded). */
+function packs(task: Task, engine: EngineOptions): boolean {
+  return PACKED_TASKS.includes(task) && engine.precision === 'fp32' && engine.device !== 'gpu';
+}
+
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = performance.now();
   const statefile = statePath(options.out);
@@ -113,7 +139,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     { length: options.processes },
     () => new WorkerClient({ workerPath: options.workerPath, engineOptions: options.engineOptions, execArgv: options.execArgv, handshakeTimeoutMs: 60_000 }),
   );
-  const summary: BatchSummary = { written: 0, resumed: resumed.count, results: 0, errors: 0, stopped: false, seconds: 0 };
+  const summary: BatchSummary = { written: 0, resumed: resumed.count, results: 0, errors: 0, stopped: false, seconds: 0, requests: 0 };
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
@@ -125,18 +151,28 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       summary.written++;
       options.progress?.update(summary.resumed + summary.written, summary.resumed);
     });
-    const queue = new DocumentQueue(documents, options.processes * DEPTH * 4, stop.signal);
+    const queue = new DocumentQueue(documents, options.processes * DEPTH * 4, stop.signal, options.pack ?? packs(options.task, options.engineOptions));
     const method = REGISTRY[options.task].method as keyof Methods;
+    const gates = new Map(clients.map((client) => [client, new CrashGate()]));
     const lane = async (client: WorkerClient) => {
+      const gate = gates.get(client);
+      const counted: Pick<WorkerClient, 'request'> = {
+        request: (...args) => {
+          summary.requests++;
+          return client.request(...args);
+        },
+      };
       for (;;) {
         if (stop.signal.aborted) return;
         const next = await queue.take();
         if (next === undefined) return;
-        const line = await analyse(client, method, options, next.document, stop.signal);
-        if (line === undefined) return; // stopped mid-document: not written, done again on resume
-        if (line.error === undefined) summary.results++;
-        else summary.errors++;
-        ordered.put(next.seq, JSON.stringify(line, listsAsArrays));
+        const lines = await analyseGroup(counted, method, options, next.documents, stop.signal, gate);
+        if (lines === undefined) return; // stopped mid-request: none of its documents written, done again on resume
+        for (const [k, line] of lines.entries()) {
+          if (line.error === undefined) summary.results++;
+          else summary.errors++;
+          ordered.put(next.seq + k, JSON.stringify(line, listsAsArrays));
+        }
         queue.release(ordered.next);
       }
     };
@@ -286,13 +322,16 @@ export async function analyse(
   options: Pick<BatchOptions, 'task' | 'params' | 'json'>,
   document: BatchDocument,
   signal: AbortSignal,
+  /** The worker's requests, shared by the lanes on it (runBatch); a retry after a crash runs alone on it. */
+  gate?: CrashGate,
 ): Promise<BatchLine | undefined> {
-  const line: BatchLine = { id: document.id, source: document.source, task: options.task, ...(document.date !== undefined ? { date: document.date } : {}) };
+  const line = lineOf(document, options.task);
   if (document.text === undefined) return { ...line, error: document.error ?? 'no text' };
   const params = { ...options.params(document), text: document.text } as never;
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await client.request(method, params, { signal });
+      const send = () => client.request(method, params, { signal });
+      const result = await (gate === undefined ? send() : attempt === 1 ? gate.share(send) : gate.alone(send));
       return { ...line, result: options.json(result) };
     } catch (error) {
       if (signal.aborted) return undefined;
@@ -306,6 +345,60 @@ export async function analyse(
   }
 }
 
+/** A document's line without its result or error. */
+function lineOf(document: BatchDocument, task: Task): BatchLine {
+  return { id: document.id, source: document.source, task, ...(document.date !== undefined ? { date: document.date } : {}) };
+}
+
+/**
+ * Consecutive documents through a worker in one `documents` request: their lines in order, each
+ * as {@link analyse} makes it alone, or undefined when the run was stopped meanwhile. A request
+ * that fails as a whole (a crashed worker, a reply that cannot be read) is done again one document
+ * at a time, so that a document that crashes the worker is found and recorded alone.
+ */
+async function analyseGroup(
+  client: Pick<WorkerClient, 'request'>,
+  method: keyof Methods,
+  options: Pick<BatchOptions, 'task' | 'params' | 'json'>,
+  documents: readonly BatchDocument[],
+  signal: AbortSignal,
+  gate?: CrashGate,
+): Promise<BatchLine[] | undefined> {
+  const oneByOne = async () => {
+    const lines: BatchLine[] = [];
+    for (const document of documents) {
+      const line = await analyse(client, method, options, document, signal, gate);
+      if (line === undefined) return undefined;
+      lines.push(line);
+    }
+    return lines;
+  };
+  const withText = documents.filter((document) => document.text !== undefined);
+  if (withText.length < 2) return oneByOne();
+  let reply: DocumentsResult;
+  try {
+    const requests = withText.map((document) => ({ ...options.params(document), text: document.text }));
+    const send = () => client.request('documents', { task: options.task, documents: requests as never }, { signal });
+    reply = await (gate === undefined ? send() : gate.share(send));
+  } catch (error) {
+    if (signal.aborted) return undefined;
+    if (!(error instanceof WorkerRequestError)) throw error;
+    if (RUN_ERRORS.has(error.code)) throw new BatchError(error.message, { cause: error });
+    return oneByOne();
+  }
+  if (reply.outcomes.length !== withText.length || reply.outcomes.some((outcome) => 'result' in outcome && resultProblem(method, outcome.result) !== undefined)) return oneByOne();
+  const outcomes = new Map<BatchDocument, DocumentOutcome>(withText.map((document, k) => [document, reply.outcomes[k]]));
+  return documents.map((document) => {
+    const line = lineOf(document, options.task);
+    const outcome = outcomes.get(document);
+    if (outcome === undefined) return { ...line, error: document.error ?? 'no text' };
+    if ('result' in outcome) return { ...line, result: options.json(outcome.result) };
+    const { code, message, detail, task, model, trouble } = outcome.error;
+    if (RUN_ERRORS.has(code)) throw new BatchError(message, { cause: new WorkerRequestError(code, message, detail, task, model, trouble) });
+    return { ...line, error: oneLine(message) };
+  });
+}
+
 const oneLine = (message: string) => message.replace(/\s*\n\s*/g, ' ').trim();
 
 /** JSON.stringify's replacer: a list the CLI's printers give as an iterable is written as an array. */
@@ -314,6 +407,42 @@ export function listsAsArrays(_key: string, value: unknown): unknown {
     return [...(value as Iterable<unknown>)];
   }
   return value;
+}
+
+/**
+ * One worker's requests: shared by the lanes on it, except a retry after a crash, which waits for
+ * the others to end and runs alone. A crash fails every request on the worker, so without this the
+ * document beside a crashing one was retried with it on the restarted worker, crashed with it a
+ * second time and was recorded as failing too; alone, only the document that crashes it fails twice.
+ */
+export class CrashGate {
+  private shared = 0;
+  private exclusive?: Promise<void>;
+  private idle?: () => void;
+
+  async share<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    this.shared++;
+    try {
+      return await work();
+    } finally {
+      if (--this.shared === 0) this.idle?.();
+    }
+  }
+
+  async alone<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    let release = () => undefined as void;
+    this.exclusive = new Promise<void>((resolve) => (release = resolve));
+    try {
+      if (this.shared > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+      this.idle = undefined;
+      return await work();
+    } finally {
+      this.exclusive = undefined;
+      release();
+    }
+  }
 }
 
 /** Lines put in any order, written in the order of their sequence numbers. */
@@ -336,11 +465,19 @@ class OrderedWriter {
 
 /**
  * Hands out the documents with their sequence numbers, one taker at a time, never more than
- * `window` ahead of the next line to write: a slow document holds back the reading, not memory.
+ * `window` documents ahead of the next line to write: a slow document holds back the reading, not
+ * memory. With `grouping`, a taker gets consecutive short documents together (GROUP_DOCUMENTS,
+ * GROUP_CHARS); each of those counts as 1/GROUP_DOCUMENTS of a document against the window, so
+ * that every lane still has a group while the memory ahead stays that of `window` documents.
  */
 class DocumentQueue {
   private seq = 0;
   private written = 0;
+  /** Weights of the documents handed out and not yet written, in order, and their sum. */
+  private readonly weights: number[] = [];
+  private ahead = 0;
+  /** A document read that did not fit its taker's group: the next taker's first. */
+  private held?: BatchDocument;
   private reading: Promise<unknown> = Promise.resolve();
   private wake?: () => void;
   /** Every document was handed out. */
@@ -350,32 +487,65 @@ class DocumentQueue {
     private readonly documents: AsyncGenerator<BatchDocument>,
     private readonly window: number,
     private readonly signal: AbortSignal,
+    private readonly grouping = false,
   ) {
     signal.addEventListener('abort', () => this.wake?.(), { once: true });
   }
 
-  take(): Promise<{ seq: number; document: BatchDocument } | undefined> {
+  take(): Promise<{ seq: number; documents: BatchDocument[] } | undefined> {
     const turn = this.reading.then(async () => {
-      while (this.seq - this.written >= this.window && !this.signal.aborted) {
+      while (this.ahead >= this.window * GROUP_DOCUMENTS && !this.signal.aborted) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
       }
-      if (this.signal.aborted || this.finished) return undefined;
-      const next = await this.documents.next();
-      if (next.done) {
-        this.finished = true;
-        return undefined;
+      if (this.signal.aborted) return undefined;
+      const first = await this.read();
+      if (first === undefined) return undefined;
+      const group = [first];
+      let chars = first.text?.length ?? 0;
+      while (this.grouping && chars <= GROUP_CHARS && group.length < GROUP_DOCUMENTS) {
+        const next = await this.read();
+        if (next === undefined) break;
+        if (chars + (next.text?.length ?? 0) > GROUP_CHARS) {
+          this.held = next;
+          break;
+        }
+        group.push(next);
+        chars += next.text?.length ?? 0;
       }
-      return { seq: this.seq++, document: next.value };
+      for (const document of group) {
+        const weight = this.grouping && (document.text?.length ?? 0) <= GROUP_CHARS ? 1 : GROUP_DOCUMENTS;
+        this.weights.push(weight);
+        this.ahead += weight;
+      }
+      const seq = this.seq;
+      this.seq += group.length;
+      return { seq, documents: group };
     });
     this.reading = turn.catch(() => undefined);
     return turn;
   }
 
+  /** The next document: the one held back, else the inputs' next; undefined once they end. */
+  private async read(): Promise<BatchDocument | undefined> {
+    if (this.held !== undefined) {
+      const held = this.held;
+      this.held = undefined;
+      return held;
+    }
+    if (this.finished) return undefined;
+    const next = await this.documents.next();
+    if (next.done) {
+      this.finished = true;
+      return undefined;
+    }
+    return next.value;
+  }
+
   /** `written` lines are out: the reading may go on. */
   release(written: number): void {
-    this.written = written;
+    for (; this.written < written; this.written++) this.ahead -= this.weights.shift() ?? 0;
     this.wake?.();
     this.wake = undefined;
   }

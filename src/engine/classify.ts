@@ -12,7 +12,7 @@ import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
 import type { ResultCache } from './resultCache';
 import { paragraphSpans, sentences as segmentSentences, trimmedSpan } from './segment';
-import { checkLabelScores, spanScores, weightedMean, type Activation, type SpanScore } from './spanScores';
+import { checkLabelScores, spanScores, weightedMean, type Activation, type SpanPlan, type SpanScore, type SpanScores } from './spanScores';
 import type { TaskContext } from './task';
 import { pauses } from './windowStream';
 
@@ -22,7 +22,25 @@ export async function classifyItems(
   cache: ResultCache<SpanScore>,
   context: TaskContext,
   limits: BatchLimits,
-): Promise<Omit<ClassifyResult, 'model' | 'device' | 'elapsedMs'>> {
+): Promise<ClassifyPart> {
+  const plan = await classifyPlan(model, params, context);
+  const scores = await spanScores({ ...plan, model, cache, context, limits }).catch((error: unknown) => {
+    // A model whose head does not fit (a token classifier, a question-answering model): say which classifier names it.
+    if (error instanceof EngineError && error.code === 'model-corrupt' && error.message.startsWith('The model ')) {
+      throw new EngineError('model-corrupt', `${error.message} Choose another model for the classifier "${params.classifier.id}".`);
+    }
+    throw error;
+  });
+  return plan.finish(scores);
+}
+
+type ClassifyPart = Omit<ClassifyResult, 'model' | 'device' | 'elapsedMs'>;
+
+/**
+ * The items of a document to score, and how its labels are made from their scores: one request
+ * runs it through spanScores, a packed one with other documents' (engine.ts).
+ */
+export async function classifyPlan(model: LoadedModel, params: ClassifyParams, context: TaskContext): Promise<SpanPlan<ClassifyPart>> {
   const { text, classifier } = params;
   const offset = params.offset ?? 0;
   const minScore = classifier.minScore ?? 0;
@@ -57,33 +75,29 @@ export async function classifyItems(
   const id2label = model.config.id2label;
   checkLabelScores(starts.length, id2label.length, `${classifier.level}s`, 'classify a part of the document, or at a coarser level (paragraph or document)');
   const what = classifier.level === 'document' ? 'windows' : `${classifier.level}s`;
-  const scores = await spanScores({ model, text, starts, ends, activation, cache, context, limits, what }).catch((error: unknown) => {
-    // A model whose head does not fit (a token classifier, a question-answering model): say which classifier names it.
-    if (error instanceof EngineError && error.code === 'model-corrupt' && error.message.startsWith('The model ')) {
-      throw new EngineError('model-corrupt', `${error.message} Choose another model for the classifier "${classifier.id}".`);
-    }
-    throw error;
-  });
   const ranked = (probabilities: ArrayLike<number>, floor: number): LabelScore[] => {
     const labels: LabelScore[] = [];
     for (let k = 0; k < id2label.length; k++) if (probabilities[k] >= floor) labels.push({ label: id2label[k], score: probabilities[k] });
     // Best first; equal scores in the model's order (a stable sort), as the pipeline lists them.
     return labels.sort((a, b) => b.score - a.score);
   };
-  const items: ClassifiedItem[] = starts.map((start, i) => ({
-    start: start + offset,
-    end: ends[i] + offset,
-    text: text.slice(start, ends[i]),
-    labels: ranked(scores.probabilities.subarray(i * scores.labels, (i + 1) * scores.labels), minScore),
-  }));
-  return {
-    classifier: { id: classifier.id, title: classifier.title },
-    level: classifier.level,
-    multiLabel,
-    document: { labels: ranked(weightedMean(scores, 0, starts.length, activation), 0) },
-    items,
-    cachedItems: scores.cached,
+  const finish = (scores: SpanScores): ClassifyPart => {
+    const items: ClassifiedItem[] = starts.map((start, i) => ({
+      start: start + offset,
+      end: ends[i] + offset,
+      text: text.slice(start, ends[i]),
+      labels: ranked(scores.probabilities.subarray(i * scores.labels, (i + 1) * scores.labels), minScore),
+    }));
+    return {
+      classifier: { id: classifier.id, title: classifier.title },
+      level: classifier.level,
+      multiLabel,
+      document: { labels: ranked(weightedMean(scores, 0, starts.length, activation), 0) },
+      items,
+      cachedItems: scores.cached,
+    };
   };
+  return { text, starts, ends, activation, what, finish };
 }
 
 /** Why a classifier's settings cannot be used (an engine-side check of what the request names), or undefined. */

@@ -15,7 +15,7 @@ import type { LoadedModel } from './modelStore';
 import { documentSpan, proseOf } from './prose';
 import type { ResultCache } from './resultCache';
 import { paragraphSpans } from './segment';
-import { spanScores, type SpanScore } from './spanScores';
+import { spanScores, type SpanPlan, type SpanScore, type SpanScores } from './spanScores';
 import type { TaskContext } from './task';
 
 export async function paragraphLanguages(
@@ -24,7 +24,19 @@ export async function paragraphLanguages(
   cache: ResultCache<SpanScore>,
   context: TaskContext,
   limits: BatchLimits,
-): Promise<Omit<LanguageResult, 'model' | 'device' | 'elapsedMs'>> {
+): Promise<LanguagePart> {
+  const plan = languagePlan(model, params);
+  // Paragraphs told by their script alone need no forward pass.
+  return plan.finish(plan.starts.length > 0 ? await spanScores({ ...plan, model, cache, context, limits }) : undefined);
+}
+
+type LanguagePart = Omit<LanguageResult, 'model' | 'device' | 'elapsedMs'>;
+
+/**
+ * The paragraphs of a document the model reads, and how its languages are made from their scores:
+ * one request runs it through spanScores, a packed one with other documents' (engine.ts).
+ */
+export function languagePlan(model: LoadedModel, params: LanguageParams): SpanPlan<LanguagePart> & { finish(scores: SpanScores | undefined): LanguagePart } {
   const { text, minScore } = params;
   const offset = params.offset ?? 0;
   const prose = proseOf(text, params.format ?? 'plaintext');
@@ -49,27 +61,29 @@ export async function paragraphLanguages(
       ends.push(block.end);
     }
   }
-  if (asked.length > 0) {
-    const scores = await spanScores({ model, text: prose.text, starts, ends, activation: 'softmax', cache, context, limits, what: 'paragraphs' });
-    const id2label = model.config.id2label;
-    for (const [i, index] of asked.entries()) {
-      const probabilities = scores.probabilities.subarray(i * scores.labels, (i + 1) * scores.labels);
-      let best = 0;
-      for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[best]) best = k;
-      const paragraph = paragraphs[index];
-      paragraph.score = probabilities[best];
-      paragraph.language = probabilities[best] >= minScore ? id2label[best] : UNDETERMINED;
+  const finish = (scores: SpanScores | undefined): LanguagePart => {
+    if (scores) {
+      const id2label = model.config.id2label;
+      for (const [i, index] of asked.entries()) {
+        const probabilities = scores.probabilities.subarray(i * scores.labels, (i + 1) * scores.labels);
+        let best = 0;
+        for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[best]) best = k;
+        const paragraph = paragraphs[index];
+        paragraph.score = probabilities[best];
+        paragraph.language = probabilities[best] >= minScore ? id2label[best] : UNDETERMINED;
+      }
     }
-  }
-  const languages = languageShares(paragraphs);
-  const determined = languages.filter((share) => share.language !== UNDETERMINED);
-  const characters = determined.reduce((sum, share) => sum + share.characters, 0);
-  const top = determined[0];
-  for (const paragraph of paragraphs) {
-    paragraph.start += offset;
-    paragraph.end += offset;
-  }
-  return { document: top ? { language: top.language, share: top.characters / characters } : { language: UNDETERMINED, share: 0 }, paragraphs, languages };
+    const languages = languageShares(paragraphs);
+    const determined = languages.filter((share) => share.language !== UNDETERMINED);
+    const characters = determined.reduce((sum, share) => sum + share.characters, 0);
+    const top = determined[0];
+    for (const paragraph of paragraphs) {
+      paragraph.start += offset;
+      paragraph.end += offset;
+    }
+    return { document: top ? { language: top.language, share: top.characters / characters } : { language: UNDETERMINED, share: 0 }, paragraphs, languages };
+  };
+  return { text: prose.text, starts, ends, activation: 'softmax', what: 'paragraphs', finish };
 }
 
 /** Each language's paragraphs and characters (code points), most characters first. */

@@ -28,6 +28,9 @@ export class LoadedModel {
     readonly padId = 0,
   ) {}
 
+  /** Forward passes run so far (WorkerInfo.forwardPasses). */
+  forwardPasses = 0;
+
   /** Identifies the weights in result-cache keys. */
   get cacheKey(): string {
     return `${this.info.dir}/${this.info.file}`;
@@ -50,6 +53,7 @@ export class LoadedModel {
     if (this.session.inputNames.includes('token_type_ids')) {
       feeds.token_type_ids = new ort.Tensor('int64', batch.tokenTypeIds ?? new BigInt64Array(batch.inputIds.length), shape);
     }
+    this.forwardPasses++;
     return this.session.run(feeds);
   }
 

@@ -7,9 +7,9 @@ import type { Task, TaskMethods } from '../tasks/registry';
 import { REGISTRY } from '../tasks/registry';
 import { answerSpans } from './answers';
 import type { BatchLimits } from './batching';
-import { classifierProblem, classifyItems } from './classify';
+import { classifierProblem, classifyItems, classifyPlan } from './classify';
 import { entitySpans, type ParagraphEntity } from './entities';
-import { paragraphLanguages } from './language';
+import { languagePlan, paragraphLanguages } from './language';
 import { checkLanguageCoverage } from './languageCoverage';
 import { EngineError } from './errors';
 import type { LoadedModel } from './modelStore';
@@ -17,8 +17,8 @@ import type { DocumentLanguageFields } from '../tasks/languages';
 import type { ModelSlot } from './models';
 import { piiFindings, piiModelSlots, piiProblem } from './pii';
 import type { ResultCache } from './resultCache';
-import { sentenceSentiments } from './sentiment';
-import type { SpanScore } from './spanScores';
+import { sentenceSentiments, sentimentPlan } from './sentiment';
+import type { SpanPlan, SpanScore } from './spanScores';
 import type { TaskContext } from './task';
 import { classifyTopics } from './topics';
 
@@ -45,10 +45,19 @@ export interface Runner<T extends Task> {
   /** A task that borrows models: the models this request runs on (none, one or several), loaded in this order. */
   borrows?(params: ParamsOf<T>): ModelSlot[];
   run(models: RunnerModels<T>, params: ParamsOf<T>, context: TaskContext, state: RunnerState): Promise<Omit<ResultOf<T>, 'model' | 'device' | 'elapsedMs'>>;
+  /**
+   * A task scored span by span (spanScores.ts): a document's spans and how its result is made from
+   * their scores, so that several short documents can share forward passes (Engine.runMany).
+   * `run` must equal `finish` of spanScores of this plan.
+   */
+  plan?(model: LoadedModel, params: ParamsOf<T>, context: TaskContext): Promise<SpanPlan<Omit<ResultOf<T>, 'model' | 'device' | 'elapsedMs'>>>;
 }
 
 const TASK_RUNNERS: { [T in Task]: Runner<T> } = {
-  sentiment: { run: (model, params, context, state) => sentenceSentiments(model, params, state.spanCache, context, state.limits) },
+  sentiment: {
+    run: (model, params, context, state) => sentenceSentiments(model, params, state.spanCache, context, state.limits),
+    plan: sentimentPlan,
+  },
   topics: { run: (model, params, context, state) => classifyTopics(model, params, context, state.limits) },
   entities: { run: (model, params, context, state) => entitySpans(model, params, state.entityCache, context, state.limits) },
   qa: { run: (model, params, context, state) => answerSpans(model, params, context, state.limits) },
@@ -59,6 +68,7 @@ const TASK_RUNNERS: { [T in Task]: Runner<T> } = {
     },
     model: (params) => ({ source: params.classifier.model.trim(), setting: `the model of the classifier "${params.classifier.id}"` }),
     run: (model, params, context, state) => classifyItems(model, params, state.spanCache, context, state.limits),
+    plan: classifyPlan,
   },
   pii: {
     check: (params) => {
@@ -74,6 +84,7 @@ const TASK_RUNNERS: { [T in Task]: Runner<T> } = {
     },
     model: (params) => ({ source: params.model.trim(), setting: 'textAnalytics.models.language' }),
     run: (model, params, context, state) => paragraphLanguages(model, params, state.spanCache, context, state.limits),
+    plan: async (model, params) => languagePlan(model, params),
   },
 };
 
@@ -93,6 +104,14 @@ export const RUNNERS = Object.fromEntries(
             checkLanguageCoverage([models].flat().map((model) => model.info), params as DocumentLanguageFields);
             return runner.run(models as never, params as never, context, state);
           },
+          ...(runner.plan
+            ? {
+                plan: (model: LoadedModel, params: unknown, context: TaskContext) => {
+                  checkLanguageCoverage([model.info], params as DocumentLanguageFields);
+                  return runner.plan?.(model, params as never, context);
+                },
+              }
+            : {}),
         },
   ]),
 ) as typeof TASK_RUNNERS;

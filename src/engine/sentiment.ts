@@ -6,7 +6,7 @@ import type { LoadedModel } from './modelStore';
 import type { ResultCache } from './resultCache';
 import { documentSpan, proseOf } from './prose';
 import { paragraphSpans, sentences as segmentSentences } from './segment';
-import { checkLabelScores, spanScores, weightedMean, type SpanScore } from './spanScores';
+import { checkLabelScores, spanScores, weightedMean, type SpanPlan, type SpanScore, type SpanScores } from './spanScores';
 import type { TaskContext } from './task';
 import { pauses } from './windowStream';
 
@@ -30,7 +30,18 @@ export async function sentenceSentiments(
   cache: ResultCache<SpanScore>,
   context: TaskContext,
   limits: BatchLimits,
-): Promise<Pick<SentimentResult, 'document' | 'paragraphs' | 'sentences' | 'cachedSentences' | 'skippedMarkup'>> {
+): Promise<SentimentPart> {
+  const plan = await sentimentPlan(model, params, context);
+  return plan.finish(await spanScores({ ...plan, model, cache, context, limits }));
+}
+
+type SentimentPart = Pick<SentimentResult, 'document' | 'paragraphs' | 'sentences' | 'cachedSentences' | 'skippedMarkup'>;
+
+/**
+ * The sentences of a document to score, and how its sentiment is made from their scores: one
+ * request runs it through spanScores, a packed one with other documents' (engine.ts).
+ */
+export async function sentimentPlan(model: LoadedModel, params: SentimentParams, context: TaskContext): Promise<SpanPlan<SentimentPart>> {
   const { text, neutralBand } = params;
   const offset = params.offset ?? 0;
   // Markdown's markup blanked: segmented and read by the model; the spans reported are the
@@ -72,26 +83,28 @@ export async function sentenceSentiments(
   const count = starts.length;
   // A model of more than two labels lists every label's score for each sentence.
   if (scheme.kind !== 'binary') checkLabelScores(count, model.config.id2label.length, 'sentences', 'analyse a part of the document, or use a two-label sentiment model');
-  const scores = await spanScores({ model, text: prose.text, starts, ends, activation: 'softmax', cache, context, limits, what: 'sentences' });
-  const { labels, probabilities } = scores;
-  const paragraphs: ParagraphSentiment[] = [];
-  const sentences: SentenceSentiment[] = [];
-  paragraphStarts.forEach((start, paragraph) => {
-    const [from, to] = [firstSentence[paragraph], firstSentence[paragraph + 1] ?? count];
-    const end = paragraphEnds[paragraph];
-    paragraphs.push({ start: start + offset, end: end + offset, text: text.slice(start, end), ...judgeScores(weightedMean(scores, from, to, 'softmax')) });
-    for (let i = from; i < to; i++) {
-      const score = judgeScores(probabilities.subarray(i * labels, (i + 1) * labels));
-      sentences.push({ start: starts[i] + offset, end: ends[i] + offset, text: text.slice(starts[i], ends[i]), paragraph, ...score });
-    }
-  });
-  return {
-    document: judgeScores(weightedMean(scores, 0, count, 'softmax')),
-    paragraphs,
-    sentences,
-    cachedSentences: scores.cached,
-    ...(format === 'markdown' ? { skippedMarkup: prose.skippedBlocks } : {}),
+  const finish = (scores: SpanScores): SentimentPart => {
+    const { labels, probabilities } = scores;
+    const paragraphs: ParagraphSentiment[] = [];
+    const sentences: SentenceSentiment[] = [];
+    paragraphStarts.forEach((start, paragraph) => {
+      const [from, to] = [firstSentence[paragraph], firstSentence[paragraph + 1] ?? count];
+      const end = paragraphEnds[paragraph];
+      paragraphs.push({ start: start + offset, end: end + offset, text: text.slice(start, end), ...judgeScores(weightedMean(scores, from, to, 'softmax')) });
+      for (let i = from; i < to; i++) {
+        const score = judgeScores(probabilities.subarray(i * labels, (i + 1) * labels));
+        sentences.push({ start: starts[i] + offset, end: ends[i] + offset, text: text.slice(starts[i], ends[i]), paragraph, ...score });
+      }
+    });
+    return {
+      document: judgeScores(weightedMean(scores, 0, count, 'softmax')),
+      paragraphs,
+      sentences,
+      cachedSentences: scores.cached,
+      ...(format === 'markdown' ? { skippedMarkup: prose.skippedBlocks } : {}),
+    };
   };
+  return { text: prose.text, starts, ends, activation: 'softmax', what: 'sentences', finish };
 }
 
 /** About how much of a paragraph is segmented at a time (a million lines make one paragraph). */

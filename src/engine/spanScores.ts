@@ -77,10 +77,26 @@ export interface SpanScoring {
   limits: BatchLimits;
   /** What progress calls the spans: "sentences". */
   what: string;
+  /** Told of each span answered from the cache (packed documents count theirs apart). */
+  onCached?(span: number): void;
+}
+
+/**
+ * A document's spans to score and how its result is made from their scores: what a task that can
+ * be packed with other documents gives (sentiment, classifiers). Its single request is `finish`
+ * of `spanScores` of these spans; a packed one is `finish` of its share of {@link packedSpanScores}.
+ */
+export interface SpanPlan<R> {
+  text: string;
+  starts: number[];
+  ends: number[];
+  activation: Activation;
+  what: string;
+  finish(scores: SpanScores): R;
 }
 
 /** Every span's probabilities (see the module's comment). */
-export async function spanScores({ model, text, starts, ends, activation, cache, context, limits, what }: SpanScoring): Promise<SpanScores> {
+export async function spanScores({ model, text, starts, ends, activation, cache, context, limits, what, onCached }: SpanScoring): Promise<SpanScores> {
   const labels = model.config.id2label.length;
   const count = starts.length;
   const probabilities = new Float64Array(count * labels);
@@ -96,6 +112,7 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
   const uncached = uncachedUnits(cache, cacheKey, count, span, keys, (i, known) => {
     keep(i, known);
     cached++;
+    onCached?.(i);
   }, context.signal);
 
   // Progress counts spans ("12 of 1,234 sentences"), the unit the user knows, and the first report
@@ -137,6 +154,46 @@ export async function spanScores({ model, text, starts, ends, activation, cache,
     });
   }
   return { labels, probabilities, weights, cached };
+}
+
+/**
+ * The spans of several documents scored together, each document's share returned as if it had
+ * been scored alone. Their windows go through the same length-sorted batches, so a short
+ * document's sentences fill a forward pass with other documents' instead of running by
+ * themselves. Only for weights whose logits for a row do not depend on the other rows of its
+ * batch (fp32 on the CPU: engine.ts decides); the spans' texts are joined so that spanScores
+ * runs unchanged, each span still read from its own slice.
+ */
+export async function packedSpanScores(plans: readonly Omit<SpanPlan<unknown>, 'finish'>[], scoring: Omit<SpanScoring, 'text' | 'starts' | 'ends' | 'activation' | 'what' | 'onCached'>): Promise<SpanScores[]> {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const firstSpan: number[] = [];
+  let base = 0;
+  for (const plan of plans) {
+    firstSpan.push(starts.length);
+    for (let i = 0; i < plan.starts.length; i++) {
+      starts.push(base + plan.starts[i]);
+      ends.push(base + plan.ends[i]);
+    }
+    // A line break between documents keeps their spans apart; no span covers it.
+    base += plan.text.length + 1;
+  }
+  firstSpan.push(starts.length);
+  const documentOf = (span: number) => firstSpan.findLastIndex((first) => first <= span);
+  const cached = new Array<number>(plans.length).fill(0);
+  const all = await spanScores({
+    ...scoring,
+    text: plans.map((plan) => plan.text).join('\n'),
+    starts,
+    ends,
+    activation: plans[0].activation,
+    what: plans[0].what,
+    onCached: (span) => cached[documentOf(span)]++,
+  });
+  return plans.map((_, d) => {
+    const [from, to] = [firstSpan[d], firstSpan[d + 1]];
+    return { labels: all.labels, probabilities: all.probabilities.slice(from * all.labels, to * all.labels), weights: all.weights.slice(from, to), cached: cached[d] };
+  });
 }
 
 /** What a span without tokens is given: no evidence either way. */

@@ -5,13 +5,12 @@
  */
 // First: onnxruntime's telemetry is off before anything can load it.
 import '../engine/telemetry';
-import { Engine } from '../engine/engine';
-import { toWorkerError } from '../engine/errors';
-import { DownloadNeededError } from '../engine/models';
+import { Engine, workerErrorOf } from '../engine/engine';
 import type { Logger } from '../engine/log';
 import {
   readHostMessage,
   WORKER_OPTIONS_ENV,
+  type DocumentsParams,
   type DownloadParams,
   type EngineOptions,
   type HostMessage,
@@ -77,6 +76,7 @@ const handlers: Record<Method, Handler> = {
   ...(Object.fromEntries(TASKS.map((task) => [REGISTRY[task].method, (params: never, context: TaskContext) => engine.run(task, params, context)])) as Record<TaskMethod, Handler>),
   info: () => engine.info(),
   download: (params: DownloadParams, context) => engine.download(params, context),
+  documents: (params: DocumentsParams, context) => engine.runMany(params.task, params.documents as never, context),
 };
 
 const running = new Map<number, AbortController>();
@@ -94,9 +94,7 @@ async function serve(message: Extract<HostMessage, { type: 'request' }>): Promis
     });
     await sendResult(message.id, result);
   } catch (error) {
-    // A download that needs the user's yes names its task (and a model a request named), so the host can offer it.
-    const task = error instanceof DownloadNeededError ? { task: error.task, ...(error.model ? { model: error.model } : {}) } : {};
-    send({ type: 'error', id: message.id, error: { ...toWorkerError(error), ...task } });
+    send({ type: 'error', id: message.id, error: workerErrorOf(error) });
   } finally {
     running.delete(message.id);
     if (running.size === 0) send({ type: 'activity', activity: { kind: 'idle' }, device: engine.device });

@@ -29,7 +29,7 @@ const SEEDS = [20240611, 7, 99, 31337];
  */
 const RSS_GROWTH_BOUND = 128 * 1024 * 1024;
 
-type Analysis = Exclude<Method, 'info' | 'download' | 'classify' | 'pii' | 'language'>;
+type Analysis = Exclude<Method, 'info' | 'download' | 'documents' | 'classify' | 'pii' | 'language'>;
 const ANALYSES: readonly Analysis[] = ['sentiment', 'entities', 'ask', 'topics'];
 
 interface Document {
