@@ -393,8 +393,8 @@ async function analyseGroup(
     const outcome = outcomes.get(document);
     if (outcome === undefined) return { ...line, error: document.error ?? 'no text' };
     if ('result' in outcome) return { ...line, result: options.json(outcome.result) };
-    const { code, message, detail, task, model, trouble } = outcome.error;
-    if (RUN_ERRORS.has(code)) throw new BatchError(message, { cause: new WorkerRequestError(code, message, detail, task, model, trouble) });
+    const { code, message } = outcome.error;
+    if (RUN_ERRORS.has(code)) throw new BatchError(message, { cause: WorkerRequestError.from(outcome.error) });
     return { ...line, error: oneLine(message) };
   });
 }

@@ -17,6 +17,7 @@ import {
   type Progress,
   type Task,
   type WorkerActivity,
+  type WorkerError,
   type WorkerInfo,
   type WorkerMessage,
 } from '../protocol';
@@ -37,6 +38,11 @@ export class WorkerRequestError extends Error {
   ) {
     super(message);
     this.name = 'WorkerRequestError';
+  }
+
+  /** What the worker's error reply says (a request's, or one document's of a `documents` request). */
+  static from(error: WorkerError): WorkerRequestError {
+    return new WorkerRequestError(error.code, error.message, error.detail, error.task, error.model, error.trouble);
   }
 }
 
@@ -393,7 +399,7 @@ export class WorkerClient {
       }
       case 'error':
         if (!this.pending.has(message.id)) return this.unexpectedReply(message.id);
-        this.take(message.id)?.reject(new WorkerRequestError(message.error.code, message.error.message, message.error.detail, message.error.task, message.error.model, message.error.trouble));
+        this.take(message.id)?.reject(WorkerRequestError.from(message.error));
         break;
       case 'progress':
         this.pending.get(message.id)?.onProgress?.(message.progress);
