@@ -146,9 +146,8 @@ export class DocumentAnalyses {
     const usesModel = settings.pii.useModel && !this.piiWithoutModel;
     const quick =
       opened && settings.diagnostics.pii && !blank && usesModel
-        ? this.host.worker
-            .request('pii', { ...settings.pii, useModel: false, text } satisfies PiiParams, { signal })
-            .then((r) => (piiDone ? undefined : show({ pii: r.entities })))
+        ? this.findPii(text, settings.pii, false, signal)
+            .then((pii) => (piiDone ? undefined : show({ pii })))
             .catch(() => undefined) // the full request says what went wrong
         : undefined;
     await Promise.all([
@@ -175,7 +174,7 @@ export class DocumentAnalyses {
 
   /** Personal data, with the model unless it is missing: then with the recognizers alone. */
   private async pii(text: string, params: ServerSettings['pii'], signal: AbortSignal): Promise<PiiFinding[] | undefined> {
-    const request = (useModel: boolean) => this.host.worker.request('pii', { ...params, useModel, text } satisfies PiiParams, { signal }).then((r) => r.entities);
+    const request = (useModel: boolean) => this.findPii(text, params, useModel, signal);
     const useModel = params.useModel && !this.piiWithoutModel;
     try {
       return await request(useModel);
@@ -185,6 +184,11 @@ export class DocumentAnalyses {
       this.piiWithoutModel = true;
       return this.run('pii', () => request(false));
     }
+  }
+
+  /** One personal-data request: with the model, or with the recognizers alone. */
+  private findPii(text: string, params: ServerSettings['pii'], useModel: boolean, signal: AbortSignal): Promise<PiiFinding[]> {
+    return this.host.worker.request('pii', { ...params, useModel, text } satisfies PiiParams, { signal }).then((r) => r.entities);
   }
 
   /** A request whose failure is told to the host; undefined (keep what was shown) when it fails or is cancelled. */
