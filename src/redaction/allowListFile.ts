@@ -35,10 +35,15 @@ export function defaultAllowListFile(): string {
 
 /** The values in `file`: none when it does not exist yet. Other failures (a folder, no permission) throw. */
 export function readAllowListFile(file: string): string[] {
+  return parseAllowList(readText(file));
+}
+
+/** The file's text, empty when it does not exist yet. */
+function readText(file: string): string {
   try {
-    return parseAllowList(readFileSync(file, 'utf8'));
+    return readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   }
 }
@@ -50,15 +55,9 @@ export function readAllowListFile(file: string): string[] {
  */
 export function addToAllowListFile(file: string, value: string): 'added' | 'present' {
   if (/[\r\n]/.test(value)) throw new Error('the value spans lines, and the file holds one value a line');
-  const values = readAllowListFile(file);
-  if (values.includes(value)) return 'present';
+  let text = readText(file);
+  if (parseAllowList(text).includes(value)) return 'present';
   mkdirSync(dirname(file), { recursive: true });
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // Not there yet: made below.
-  }
   if (text !== '' && !/[\r\n]$/.test(text)) text += '\n';
   const temporary = `${file}.${process.pid}.tmp`;
   try {
