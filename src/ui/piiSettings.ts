@@ -24,8 +24,12 @@ export function readPiiRequest(raw: (key: PiiRequestKey) => unknown): { params: 
   const { patterns, problems: patternProblems } = readPiiPatterns(raw('pii.patterns'));
   const { denyList, problems: denyProblems } = readPiiDenyList(raw('pii.denyList'));
   const types = raw('pii.types');
-  const piiModel = typeof raw('pii.model') === 'string' ? (raw('pii.model') as string).trim() : '';
-  const region = typeof raw('pii.phoneRegion') === 'string' ? (raw('pii.phoneRegion') as string).trim().toUpperCase() : '';
+  const trimmed = (key: PiiRequestKey) => {
+    const value = raw(key);
+    return typeof value === 'string' ? value.trim() : '';
+  };
+  const piiModel = trimmed('pii.model');
+  const region = trimmed('pii.phoneRegion').toUpperCase();
   const { default: minScore, minimum = 0, maximum = 1 } = TASK_SETTINGS['pii.minScore'];
   const score = raw('pii.minScore');
   const params: Omit<PiiParams, 'text' | 'offset' | 'ranges'> = {
