@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { runBatch, type BatchOptions } from '../../src/batch/run';
+import { runBatch, type BatchOptions, type BatchSummary } from '../../src/batch/run';
 import { WorkerClient } from '../../src/client/workerClient';
 import { CLI_TASKS, JSON_SCHEMA_VERSION, type CliValues } from '../../src/cliTasks';
 import { RUNNERS } from '../../src/engine/runners';
@@ -68,6 +68,22 @@ function batchOptions(task: 'sentiment' | 'classify' | 'language', folder: strin
 
 const canonical = (value: unknown) => JSON.stringify(value);
 
+/**
+ * The folder's `count` documents through runBatch with fp32 weights twice, packed and one document
+ * per request: one request a document without packing, at most a quarter as many with it, and
+ * the same lines byte for byte. Returns both outputs and the packed run's summary.
+ */
+async function packedAndAlone(task: 'sentiment' | 'classify' | 'language', folder: string, dir: string, count: number): Promise<{ packed: string; alone: string; packedSummary: BatchSummary }> {
+  const packed = join(dir, 'packed.jsonl');
+  const alone = join(dir, 'alone.jsonl');
+  const packedSummary = await runBatch(batchOptions(task, folder, packed, { precision: 'fp32' }));
+  const aloneSummary = await runBatch(batchOptions(task, folder, alone, { precision: 'fp32' }, { pack: false }));
+  assert.equal(aloneSummary.requests, count);
+  assert.ok(packedSummary.requests <= count / 4, `${packedSummary.requests} requests for ${count} short documents: they were not sent together`);
+  assert.equal(readFileSync(packed, 'utf8'), readFileSync(alone, 'utf8'), 'packed documents got other lines than documents sent one by one');
+  return { packed, alone, packedSummary };
+}
+
 test('every task the engine can pack is one batch groups for, and no other', () => {
   assert.deepEqual(
     TASKS.filter((task) => RUNNERS[task].plan !== undefined),
@@ -79,18 +95,11 @@ test('sentiment, fp32: packed lines are byte for byte those of one document per 
   assert.ok(existsSync(WORKER), `${WORKER} is missing: run \`npm run build\` first.`);
   const dir = tempDir(t);
   const { folder, files, bad } = reviewFolder(dir, 100);
-  const packed = join(dir, 'packed.jsonl');
-  const alone = join(dir, 'alone.jsonl');
 
   const cli = run('batch', folder, '--task', 'sentiment', '--out', join(dir, 'cli.jsonl'), '--models', fixtureModels(), '--precision', 'fp32', '--processes', '2', '--quiet');
   finished(cli, 0);
-  const packedSummary = await runBatch(batchOptions('sentiment', folder, packed, { precision: 'fp32' }));
-  const aloneSummary = await runBatch(batchOptions('sentiment', folder, alone, { precision: 'fp32' }, { pack: false }));
-
   // 101 documents: one request each without packing; groups of up to 16 with it.
-  assert.equal(aloneSummary.requests, 101);
-  assert.ok(packedSummary.requests <= 101 / 4, `${packedSummary.requests} requests for 101 short documents: they were not sent together`);
-  assert.equal(readFileSync(packed, 'utf8'), readFileSync(alone, 'utf8'), 'packed documents got other lines than documents sent one by one');
+  const { packed, alone, packedSummary } = await packedAndAlone('sentiment', folder, dir, 101);
   assert.equal(readFileSync(join(dir, 'cli.jsonl'), 'utf8'), readFileSync(alone, 'utf8'), 'text-analytics batch wrote other lines');
 
   const lines = resultLines(packed);
@@ -110,13 +119,7 @@ test('sentiment, fp32: packed lines are byte for byte those of one document per 
 test('a classifier, fp32: packed items and labels equal one document per request and classify --json', async (t) => {
   const dir = tempDir(t);
   const { folder, files } = reviewFolder(dir, 60);
-  const packed = join(dir, 'packed.jsonl');
-  const alone = join(dir, 'alone.jsonl');
-  const packedSummary = await runBatch(batchOptions('classify', folder, packed, { precision: 'fp32' }));
-  const aloneSummary = await runBatch(batchOptions('classify', folder, alone, { precision: 'fp32' }, { pack: false }));
-  assert.equal(aloneSummary.requests, 61);
-  assert.ok(packedSummary.requests <= 61 / 4, `${packedSummary.requests} requests for 61 short documents`);
-  assert.equal(readFileSync(packed, 'utf8'), readFileSync(alone, 'utf8'));
+  const { packed } = await packedAndAlone('classify', folder, dir, 61);
   const lines = resultLines(packed);
   for (const file of [files[3], files[31]]) {
     const single = run('classify', file, '--model', join(fixtureModels(), 'emotion'), '--models', fixtureModels(), '--precision', 'fp32', '--json');
@@ -131,13 +134,7 @@ test('language identification, fp32: packed equals one document per request, a p
   // Kana: told by its script, no forward pass; its document has no span to score in the group.
   writeFileSync(files[12], 'ひらがなとカタカナのぶんしょうです。');
   writeFileSync(files[13], `${readFileSync(files[13], 'utf8')}\n\nひらがなのぶんです。`);
-  const packed = join(dir, 'packed.jsonl');
-  const alone = join(dir, 'alone.jsonl');
-  const packedSummary = await runBatch(batchOptions('language', folder, packed, { precision: 'fp32' }));
-  const aloneSummary = await runBatch(batchOptions('language', folder, alone, { precision: 'fp32' }, { pack: false }));
-  assert.equal(aloneSummary.requests, 41);
-  assert.ok(packedSummary.requests <= 41 / 4, `${packedSummary.requests} requests for 41 short documents`);
-  assert.equal(readFileSync(packed, 'utf8'), readFileSync(alone, 'utf8'));
+  const { packed } = await packedAndAlone('language', folder, dir, 41);
   const kana = resultLines(packed).find((line) => line.source === files[12]);
   assert.equal((kana?.result as { document?: { language?: string } } | undefined)?.document?.language, 'ja');
 });
